@@ -1,0 +1,153 @@
+//! Attestation statement verification (WebAuthn L3 §8).
+//!
+//! Implemented formats: `none` (§8.7) and `packed` self attestation (§8.2). Every other format,
+//! and `packed` with a certificate chain, is refused with [`Category::Attestation`]
+//! (never accepted unchecked).
+//!
+//! [`Category::Attestation`]: crate::Category::Attestation
+
+mod none;
+mod packed;
+
+use crate::challenge::UnixTime;
+use crate::cose::CoseKey;
+use crate::encoding::cbor::Seq;
+use crate::error::{Error, Result};
+use crate::rp::RelyingParty;
+use crate::wire::auth_data::AuthenticatorData;
+
+/// An attestation statement format identifier (the IANA WebAuthn registry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AttestationFormat {
+    /// `none`.
+    None,
+    /// `packed`.
+    Packed,
+    /// `tpm`.
+    Tpm,
+    /// `android-key`.
+    AndroidKey,
+    /// `android-safetynet`.
+    AndroidSafetynet,
+    /// `fido-u2f`.
+    FidoU2f,
+    /// `apple`.
+    Apple,
+    /// `compound`.
+    Compound,
+}
+
+impl AttestationFormat {
+    /// The format for identifier `fmt` (case-sensitive, as §7.1 step 21 requires).
+    #[must_use]
+    pub fn from_id(fmt: &str) -> Option<Self> {
+        Some(match fmt {
+            "none" => Self::None,
+            "packed" => Self::Packed,
+            "tpm" => Self::Tpm,
+            "android-key" => Self::AndroidKey,
+            "android-safetynet" => Self::AndroidSafetynet,
+            "fido-u2f" => Self::FidoU2f,
+            "apple" => Self::Apple,
+            "compound" => Self::Compound,
+            _ => return None,
+        })
+    }
+
+    /// The format identifier.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Packed => "packed",
+            Self::Tpm => "tpm",
+            Self::AndroidKey => "android-key",
+            Self::AndroidSafetynet => "android-safetynet",
+            Self::FidoU2f => "fido-u2f",
+            Self::Apple => "apple",
+            Self::Compound => "compound",
+        }
+    }
+}
+
+/// The attestation type (§6.5.4) a verified statement establishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AttestationType {
+    /// No attestation.
+    None,
+    /// Self attestation: signed by the credential key itself.
+    SelfAttestation,
+    /// Basic attestation: an attestation key shared by a batch of authenticators.
+    Basic,
+    /// Attestation CA (for example a TPM AIK certificate).
+    AttCa,
+    /// Anonymization CA (for example Apple anonymous attestation).
+    AnonCa,
+}
+
+impl AttestationType {
+    /// A stable lowercase name (`"none"`, `"self"`, `"basic"`, `"attca"`, `"anonca"`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::SelfAttestation => "self",
+            Self::Basic => "basic",
+            Self::AttCa => "attca",
+            Self::AnonCa => "anonca",
+        }
+    }
+}
+
+/// The outcome of attestation verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttestationOutcome {
+    format: AttestationFormat,
+    kind: AttestationType,
+    trusted: bool,
+}
+
+impl AttestationOutcome {
+    /// The statement format.
+    #[must_use]
+    pub const fn format(&self) -> AttestationFormat {
+        self.format
+    }
+
+    /// The attestation type.
+    #[must_use]
+    pub const fn kind(&self) -> AttestationType {
+        self.kind
+    }
+
+    /// Whether trust was established up to a root the host configured. `none` and self
+    /// attestation never establish trust.
+    #[must_use]
+    pub const fn trusted(&self) -> bool {
+        self.trusted
+    }
+}
+
+/// What a statement verifier needs (§8: "attStmt, authenticatorData and clientDataHash").
+pub(crate) struct Inputs<'a, 'k> {
+    pub att_stmt: Seq<'a>,
+    pub auth_data: &'k AuthenticatorData<'a>,
+    pub client_data_hash: &'k [u8; 32],
+    pub credential_key: &'k CoseKey<'a>,
+    pub rp: &'k RelyingParty,
+    #[allow(dead_code)]
+    pub now: UnixTime,
+}
+
+/// §7.1 steps 21-24: determines the format and verifies the statement.
+pub(crate) fn verify(fmt: &str, inputs: &Inputs<'_, '_>) -> Result<AttestationOutcome> {
+    let format = AttestationFormat::from_id(fmt).ok_or_else(|| Error::attestation("unknown attestation format"))?;
+    let kind = match format {
+        AttestationFormat::None => none::verify(inputs)?,
+        AttestationFormat::Packed => packed::verify(inputs)?,
+        _ => return Err(Error::attestation("attestation format not supported yet")),
+    };
+    Ok(AttestationOutcome { format, kind, trusted: false })
+}

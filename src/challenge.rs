@@ -1,0 +1,287 @@
+//! Time, challenges and the server-side state of a ceremony in progress.
+
+use rand_core::CryptoRngCore;
+use serde::{Deserialize, Serialize};
+
+use crate::cose::CoseAlgorithm;
+use crate::crypto;
+use crate::encoding::b64;
+use crate::error::{Error, ErrorKind, Result};
+
+/// A point in time, in whole seconds since the Unix epoch. The crate never reads a clock:
+/// callers pass `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct UnixTime(u64);
+
+impl UnixTime {
+    /// The time `secs` seconds after the epoch.
+    #[must_use]
+    pub const fn from_secs(secs: u64) -> Self {
+        Self(secs)
+    }
+
+    /// Seconds since the epoch.
+    #[must_use]
+    pub const fn as_secs(self) -> u64 {
+        self.0
+    }
+
+    /// This time plus `secs`, saturating.
+    #[must_use]
+    pub const fn plus_secs(self, secs: u64) -> Self {
+        Self(self.0.saturating_add(secs))
+    }
+
+    /// The current system time; for hosts (the crate itself never calls it).
+    #[must_use]
+    pub fn now() -> Self {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self(secs)
+    }
+}
+
+/// The number of random bytes in an issued challenge.
+pub const CHALLENGE_LEN: usize = 32;
+/// The shortest challenge accepted from a host (WebAuthn §13.4.3: at least 16 bytes).
+pub const MIN_CHALLENGE_LEN: usize = 16;
+/// The longest challenge accepted from a host.
+pub const MAX_CHALLENGE_LEN: usize = 1024;
+
+/// A ceremony challenge. Compared in constant time; `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Challenge(Vec<u8>);
+
+impl Challenge {
+    /// Draws a fresh challenge of [`CHALLENGE_LEN`] bytes from `rng`.
+    pub fn random(rng: &mut impl CryptoRngCore) -> Self {
+        let mut bytes = vec![0u8; CHALLENGE_LEN];
+        rng.fill_bytes(&mut bytes);
+        Self(bytes)
+    }
+
+    /// Wraps challenge bytes a host issued itself.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`] unless 16 to 1024 bytes long.
+    pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Result<Self> {
+        let bytes = bytes.into();
+        if (MIN_CHALLENGE_LEN..=MAX_CHALLENGE_LEN).contains(&bytes.len()) {
+            Ok(Self(bytes))
+        } else {
+            Err(Error::new(ErrorKind::Config, "challenge must be 16 to 1024 bytes"))
+        }
+    }
+
+    /// The challenge bytes.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The challenge as unpadded base64url, as options and `clientDataJSON` carry it.
+    #[must_use]
+    pub fn to_base64url(&self) -> String {
+        b64::encode(&self.0)
+    }
+
+    /// Whether `text` (a `clientDataJSON.challenge`) encodes this challenge; constant time in
+    /// the challenge bytes.
+    #[must_use]
+    pub fn matches(&self, text: &str) -> bool {
+        let mut decoded = [0u8; MAX_CHALLENGE_LEN + 3];
+        match b64::decode_slice(text, &mut decoded) {
+            Ok(n) => crypto::ct_eq(decoded.get(..n).unwrap_or_default(), &self.0),
+            Err(_) => false,
+        }
+    }
+}
+
+impl TryFrom<String> for Challenge {
+    type Error = Error;
+
+    fn try_from(text: String) -> Result<Self> {
+        Self::from_bytes(b64::decode(&text).map_err(|_| Error::new(ErrorKind::Config, "challenge is not base64url"))?)
+    }
+}
+
+impl From<Challenge> for String {
+    fn from(c: Challenge) -> Self {
+        c.to_base64url()
+    }
+}
+
+impl core::fmt::Debug for Challenge {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Challenge(<redacted>)")
+    }
+}
+
+/// The relying party's requirement for user verification (`userVerification`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserVerification {
+    /// The UV flag must be set.
+    Required,
+    /// Verification is requested but not enforced.
+    #[default]
+    Preferred,
+    /// Verification is not requested.
+    Discouraged,
+}
+
+/// The server-side state of a registration in progress: what [`crate::verify_registration`]
+/// checks the response against. Single-use and expiring.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationState {
+    pub(crate) challenge: Challenge,
+    pub(crate) user_handle: Vec<u8>,
+    pub(crate) user_verification: UserVerification,
+    pub(crate) algorithms: Vec<CoseAlgorithm>,
+    pub(crate) expires_at: UnixTime,
+}
+
+impl RegistrationState {
+    /// State for a challenge the host issued itself (for example in a multi-server setup).
+    /// `algorithms` are the `pubKeyCredParams` the options offered.
+    #[must_use]
+    pub fn new(
+        challenge: Challenge,
+        user_handle: impl Into<Vec<u8>>,
+        user_verification: UserVerification,
+        algorithms: Vec<CoseAlgorithm>,
+        expires_at: UnixTime,
+    ) -> Self {
+        Self { challenge, user_handle: user_handle.into(), user_verification, algorithms, expires_at }
+    }
+
+    /// The user handle the credential is being created for.
+    #[must_use]
+    pub fn user_handle(&self) -> &[u8] {
+        &self.user_handle
+    }
+
+    /// When the state stops being valid.
+    #[must_use]
+    pub const fn expires_at(&self) -> UnixTime {
+        self.expires_at
+    }
+
+    /// The user verification requirement.
+    #[must_use]
+    pub const fn user_verification(&self) -> UserVerification {
+        self.user_verification
+    }
+
+    /// The challenge.
+    #[must_use]
+    pub const fn challenge(&self) -> &Challenge {
+        &self.challenge
+    }
+}
+
+impl core::fmt::Debug for RegistrationState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RegistrationState")
+            .field("challenge", &self.challenge)
+            .field("user_handle", &"<redacted>")
+            .field("user_verification", &self.user_verification)
+            .field("algorithms", &self.algorithms)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// The server-side state of a sign-in in progress. Single-use and expiring.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthenticationState {
+    pub(crate) challenge: Challenge,
+    pub(crate) user_handle: Option<Vec<u8>>,
+    pub(crate) user_verification: UserVerification,
+    pub(crate) allow_credentials: Vec<Vec<u8>>,
+    pub(crate) expires_at: UnixTime,
+}
+
+impl AuthenticationState {
+    /// State for a challenge the host issued itself. `user_handle` is the user identified
+    /// before the ceremony (`None` for a discoverable, username-less sign-in);
+    /// `allow_credentials` the credential IDs offered (empty: any of the user's).
+    #[must_use]
+    pub fn new(
+        challenge: Challenge,
+        user_handle: Option<Vec<u8>>,
+        user_verification: UserVerification,
+        allow_credentials: Vec<Vec<u8>>,
+        expires_at: UnixTime,
+    ) -> Self {
+        Self { challenge, user_handle, user_verification, allow_credentials, expires_at }
+    }
+
+    /// The user identified before the ceremony, if any.
+    #[must_use]
+    pub fn user_handle(&self) -> Option<&[u8]> {
+        self.user_handle.as_deref()
+    }
+
+    /// When the state stops being valid.
+    #[must_use]
+    pub const fn expires_at(&self) -> UnixTime {
+        self.expires_at
+    }
+
+    /// The user verification requirement.
+    #[must_use]
+    pub const fn user_verification(&self) -> UserVerification {
+        self.user_verification
+    }
+
+    /// The challenge.
+    #[must_use]
+    pub const fn challenge(&self) -> &Challenge {
+        &self.challenge
+    }
+}
+
+impl core::fmt::Debug for AuthenticationState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AuthenticationState")
+            .field("challenge", &self.challenge)
+            .field("discoverable", &self.user_handle.is_none())
+            .field("user_verification", &self.user_verification)
+            .field("allow_credentials", &self.allow_credentials.len())
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenge_debug_is_redacted_and_matching_decodes() {
+        let c = Challenge::from_bytes(vec![0xab; 16]).unwrap();
+        assert_eq!(format!("{c:?}"), "Challenge(<redacted>)");
+        assert!(c.matches(&c.to_base64url()));
+        assert!(c.matches("q6urq6urq6urq6urq6urqw"));
+        assert!(!c.matches("q6urq6urq6urq6urq6urqA"));
+        assert!(!c.matches("not base64!"));
+        assert!(Challenge::from_bytes(vec![1; 15]).is_err());
+    }
+
+    #[test]
+    fn state_round_trips_through_serde() {
+        let s = AuthenticationState::new(
+            Challenge::from_bytes(vec![7; 32]).unwrap(),
+            Some(vec![1, 2]),
+            UserVerification::Required,
+            vec![vec![9]],
+            UnixTime::from_secs(10),
+        );
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(serde_json::from_str::<AuthenticationState>(&json).unwrap(), s);
+    }
+}

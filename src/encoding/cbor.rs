@@ -1,0 +1,372 @@
+//! A bounded, zero-copy CBOR reader (RFC 8949) for the WebAuthn subset.
+//!
+//! It decodes one data item at a time from a borrowed slice. Byte and text strings are returned
+//! as sub-slices (no copy); arrays and maps are returned as lazy [`Seq`] views over their exact
+//! encoding, so nothing is allocated however large a declared length is. Limits:
+//!
+//! * nesting deeper than [`MAX_DEPTH`] is refused;
+//! * a declared length larger than the bytes left is refused before anything else happens;
+//! * indefinite-length items and reserved additional-information values are refused (CTAP2
+//!   canonical CBOR never uses them);
+//! * text strings must be valid UTF-8.
+//!
+//! Key order and minimal-length integer encodings are not enforced: real attestation objects
+//! are not always canonical.
+
+use crate::error::{Error, Input, Result};
+
+/// The deepest nesting of arrays, maps and tags accepted.
+pub const MAX_DEPTH: usize = 16;
+
+/// One decoded CBOR data item.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value<'a> {
+    /// Major type 0.
+    Unsigned(u64),
+    /// Major type 1: the value is `-1 - n`.
+    Negative(u64),
+    /// Major type 2.
+    Bytes(&'a [u8]),
+    /// Major type 3.
+    Text(&'a str),
+    /// Major type 4, `len` items.
+    Array(Seq<'a>),
+    /// Major type 5, `len` key/value pairs.
+    Map(Seq<'a>),
+    /// Major type 6: the tag number and a sequence holding the one tagged item.
+    Tag(u64, Seq<'a>),
+    /// `false` / `true`.
+    Bool(bool),
+    /// `null`.
+    Null,
+    /// `undefined`.
+    Undefined,
+    /// Any other simple value.
+    Simple(u8),
+    /// A floating-point number (its value is not needed by WebAuthn, so only the encoding is kept).
+    Float(&'a [u8]),
+}
+
+impl<'a> Value<'a> {
+    /// The value as an `i64`, when it is an integer in range.
+    #[must_use]
+    pub fn as_i64(&self) -> Option<i64> {
+        match *self {
+            Self::Unsigned(n) => i64::try_from(n).ok(),
+            Self::Negative(n) => i64::try_from(n).ok().map(|n| -1 - n),
+            _ => None,
+        }
+    }
+
+    /// The bytes of a byte string.
+    #[must_use]
+    pub const fn as_bytes(&self) -> Option<&'a [u8]> {
+        match *self {
+            Self::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The text of a text string.
+    #[must_use]
+    pub const fn as_text(&self) -> Option<&'a str> {
+        match *self {
+            Self::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// The encoded items of an array or map, decoded lazily.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seq<'a> {
+    bytes: &'a [u8],
+    len: usize,
+    depth: usize,
+    input: Input,
+}
+
+impl<'a> Seq<'a> {
+    /// The number of items (arrays) or pairs (maps).
+    #[must_use]
+    pub const fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no items.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The exact encoding of the items (without the array or map header).
+    #[must_use]
+    pub const fn raw(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Iterates over the items of an array.
+    #[must_use]
+    pub fn items(&self) -> Items<'a> {
+        Items {
+            decoder: Decoder::with_depth(self.bytes, self.input, self.depth),
+            left: self.len,
+        }
+    }
+
+    /// Iterates over the key/value pairs of a map.
+    #[must_use]
+    pub fn entries(&self) -> Entries<'a> {
+        Entries {
+            decoder: Decoder::with_depth(self.bytes, self.input, self.depth),
+            left: self.len,
+        }
+    }
+}
+
+/// Iterator over array items; yields an error once and then stops.
+#[derive(Debug, Clone)]
+pub struct Items<'a> {
+    decoder: Decoder<'a>,
+    left: usize,
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Result<Value<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let item = self.decoder.value();
+        if item.is_err() {
+            self.left = 0;
+        }
+        Some(item)
+    }
+}
+
+/// Iterator over map entries; yields an error once and then stops.
+#[derive(Debug, Clone)]
+pub struct Entries<'a> {
+    decoder: Decoder<'a>,
+    left: usize,
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = Result<(Value<'a>, Value<'a>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let entry = self
+            .decoder
+            .value()
+            .and_then(|k| self.decoder.value().map(|v| (k, v)));
+        if entry.is_err() {
+            self.left = 0;
+        }
+        Some(entry)
+    }
+}
+
+/// Decodes CBOR items one after another from a slice.
+#[derive(Debug, Clone)]
+pub struct Decoder<'a> {
+    rest: &'a [u8],
+    input: Input,
+    depth: usize,
+}
+
+impl<'a> Decoder<'a> {
+    /// Starts decoding `bytes`; failures are reported as malformed `input`.
+    #[must_use]
+    pub const fn new(bytes: &'a [u8], input: Input) -> Self {
+        Self::with_depth(bytes, input, 0)
+    }
+
+    const fn with_depth(bytes: &'a [u8], input: Input, depth: usize) -> Self {
+        Self {
+            rest: bytes,
+            input,
+            depth,
+        }
+    }
+
+    /// The bytes not decoded yet.
+    #[must_use]
+    pub const fn rest(&self) -> &'a [u8] {
+        self.rest
+    }
+
+    #[cold]
+    fn err(&self, context: &'static str) -> Error {
+        Error::malformed(self.input, context)
+    }
+
+    fn take(&mut self, n: u64) -> Result<&'a [u8]> {
+        let n = usize::try_from(n).map_err(|_| self.err("CBOR length too large"))?;
+        if n > self.rest.len() {
+            return Err(self.err("CBOR item truncated"));
+        }
+        let (head, tail) = self.rest.split_at(n);
+        self.rest = tail;
+        Ok(head)
+    }
+
+    fn header(&mut self) -> Result<(u8, u8, u64)> {
+        let (&initial, tail) = self
+            .rest
+            .split_first()
+            .ok_or_else(|| self.err("CBOR item truncated"))?;
+        self.rest = tail;
+        let major = initial >> 5;
+        let info = initial & 0x1f;
+        let arg = match info {
+            0..=23 => u64::from(info),
+            24 => u64::from(self.take(1)?.first().copied().unwrap_or_default()),
+            25 => be_u64(self.take(2)?),
+            26 => be_u64(self.take(4)?),
+            27 => be_u64(self.take(8)?),
+            31 => return Err(self.err("indefinite-length CBOR item")),
+            _ => return Err(self.err("reserved CBOR additional information")),
+        };
+        Ok((major, info, arg))
+    }
+
+    /// Decodes the next item. Containers are validated (to find their end) but not decoded.
+    ///
+    /// # Errors
+    ///
+    /// Malformed when the item is truncated, too deep, indefinite-length or invalid UTF-8.
+    pub fn value(&mut self) -> Result<Value<'a>> {
+        let (major, info, arg) = self.header()?;
+        Ok(match major {
+            0 => Value::Unsigned(arg),
+            1 => Value::Negative(arg),
+            2 => Value::Bytes(self.take(arg)?),
+            3 => {
+                let bytes = self.take(arg)?;
+                Value::Text(core::str::from_utf8(bytes).map_err(|_| self.err("CBOR text not UTF-8"))?)
+            }
+            4 => Value::Array(self.seq(arg, 1)?),
+            5 => Value::Map(self.seq(arg, 2)?),
+            6 => Value::Tag(arg, self.seq(1, 1)?),
+            _ => match (info, arg) {
+                (20, _) => Value::Bool(false),
+                (21, _) => Value::Bool(true),
+                (22, _) => Value::Null,
+                (23, _) => Value::Undefined,
+                (24, n) if n < 32 => return Err(self.err("non-canonical CBOR simple value")),
+                (24, n) => Value::Simple(u8::try_from(n).map_err(|_| self.err("CBOR simple value"))?),
+                (25..=27, _) => Value::Float(&[]),
+                (_, n) => Value::Simple(u8::try_from(n).map_err(|_| self.err("CBOR simple value"))?),
+            },
+        })
+    }
+
+    /// Validates `count` items of `per_entry` values each and returns them as a lazy view.
+    fn seq(&mut self, count: u64, per_entry: u64) -> Result<Seq<'a>> {
+        let depth = self.depth + 1;
+        if depth > MAX_DEPTH {
+            return Err(self.err("CBOR nested too deeply"));
+        }
+        // Every item takes at least one byte: a count beyond what is left fails before looping.
+        let items = count
+            .checked_mul(per_entry)
+            .filter(|&n| n <= self.rest.len() as u64)
+            .ok_or_else(|| self.err("CBOR container longer than its input"))?;
+        let start = self.rest;
+        let mut inner = Decoder::with_depth(start, self.input, depth);
+        for _ in 0..items {
+            inner.value()?;
+        }
+        let used = start.len() - inner.rest.len();
+        let bytes = self.take(used as u64)?;
+        Ok(Seq {
+            bytes,
+            len: usize::try_from(count).map_err(|_| self.err("CBOR length too large"))?,
+            depth,
+            input: self.input,
+        })
+    }
+
+    /// Decodes exactly one item and requires that nothing follows it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Decoder::value`], plus malformed ("trailing bytes") when input remains.
+    pub fn single(bytes: &'a [u8], input: Input) -> Result<Value<'a>> {
+        let mut decoder = Self::new(bytes, input);
+        let value = decoder.value()?;
+        if decoder.rest.is_empty() {
+            Ok(value)
+        } else {
+            Err(Error::malformed(input, "trailing bytes"))
+        }
+    }
+}
+
+fn be_u64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0, |acc, &b| (acc << 8) | u64::from(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(bytes: &[u8]) -> Result<Value<'_>> {
+        Decoder::single(bytes, Input::AttestationObject)
+    }
+
+    #[test]
+    fn decodes_scalars() {
+        assert_eq!(one(&[0x17]).unwrap().as_i64(), Some(23));
+        assert_eq!(one(&[0x18, 0x18]).unwrap().as_i64(), Some(24));
+        assert_eq!(one(&[0x26]).unwrap().as_i64(), Some(-7));
+        assert_eq!(one(&[0x39, 0x01, 0x00]).unwrap().as_i64(), Some(-257));
+        assert_eq!(one(&[0x43, 1, 2, 3]).unwrap().as_bytes(), Some(&[1u8, 2, 3][..]));
+        assert_eq!(one(&[0x63, b'f', b'm', b't']).unwrap().as_text(), Some("fmt"));
+        assert_eq!(one(&[0xf5]).unwrap(), Value::Bool(true));
+        assert_eq!(one(&[0xf6]).unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn decodes_nested_maps_lazily() {
+        // {1: 2, "a": [3, h'04']}
+        let bytes = [0xa2, 0x01, 0x02, 0x61, b'a', 0x82, 0x03, 0x41, 0x04];
+        let Value::Map(map) = one(&bytes).unwrap() else { panic!("not a map") };
+        let entries: Vec<_> = map.entries().collect::<Result<_>>().unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0], (Value::Unsigned(1), Value::Unsigned(2)));
+        let Value::Array(arr) = entries[1].1 else { panic!("not an array") };
+        let items: Vec<_> = arr.items().collect::<Result<_>>().unwrap();
+        assert_eq!(items, vec![Value::Unsigned(3), Value::Bytes(&[4])]);
+    }
+
+    #[test]
+    fn huge_declared_lengths_fail_fast() {
+        // A byte string claiming 4 GiB, an array claiming 2^64-1 items, a map likewise.
+        for bytes in [
+            &[0x5a, 0xff, 0xff, 0xff, 0xff, 0x00][..],
+            &[0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff][..],
+            &[0xbb, 0x80, 0, 0, 0, 0, 0, 0, 0][..],
+        ] {
+            assert_eq!(one(bytes).unwrap_err().kind(), crate::ErrorKind::Malformed(Input::AttestationObject));
+        }
+    }
+
+    #[test]
+    fn refuses_deep_nesting_indefinite_and_trailing() {
+        let deep = [0x81u8; 40];
+        assert_eq!(one(&deep).unwrap_err().context(), "CBOR nested too deeply");
+        assert_eq!(one(&[0x5f, 0x41, 0x00, 0xff]).unwrap_err().context(), "indefinite-length CBOR item");
+        assert_eq!(one(&[0x1c]).unwrap_err().context(), "reserved CBOR additional information");
+        assert_eq!(one(&[0x01, 0x02]).unwrap_err().context(), "trailing bytes");
+        assert_eq!(one(&[0x62, 0xff, 0xfe]).unwrap_err().context(), "CBOR text not UTF-8");
+        assert_eq!(one(&[0x42, 0x00]).unwrap_err().context(), "CBOR item truncated");
+    }
+}

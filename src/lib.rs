@@ -1,0 +1,34 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+pub mod attestation;
+mod challenge;
+pub mod cose;
+pub mod crypto;
+pub mod encoding;
+mod error;
+mod options;
+mod rp;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+mod verify;
+pub mod wire;
+
+pub use attestation::{AttestationFormat, AttestationOutcome, AttestationType};
+pub use challenge::{
+    AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification, CHALLENGE_LEN,
+};
+pub use cose::CoseAlgorithm;
+pub use error::{Category, Error, ErrorKind, Input, Result};
+pub use options::{
+    start_authentication, start_registration, AttestationConveyance, AuthenticationOptions,
+    AuthenticatorAttachment, CreationOptionsJson, CredentialDescriptor, RegistrationOptions,
+    RequestOptionsJson, ResidentKey, User,
+};
+pub use rp::{CounterPolicy, Dangerous, Origin, Policy, RelyingParty, RelyingPartyBuilder};
+pub use verify::{
+    verify_authentication, verify_registration, CounterOutcome, StoredCredential,
+    VerifiedAuthentication, VerifiedRegistration,
+};
+pub use wire::auth_data::Flags;
+pub use wire::json::{AuthenticationResponse, RegistrationResponse};

@@ -1,0 +1,283 @@
+//! Issuing ceremonies: `PublicKeyCredentialCreationOptionsJSON` and
+//! `PublicKeyCredentialRequestOptionsJSON` (WebAuthn Level 3 §5.1.9, §5.1.10) plus the
+//! server-side state that verification checks responses against.
+//!
+//! The JSON is what `PublicKeyCredential.parseCreationOptionsFromJSON()` and
+//! `parseRequestOptionsFromJSON()` accept. The RNG and the current time are arguments.
+
+use rand_core::CryptoRngCore;
+use serde::Serialize;
+
+use crate::challenge::{AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification};
+use crate::encoding::b64;
+use crate::error::{Error, ErrorKind, Result};
+use crate::rp::RelyingParty;
+
+/// The longest user handle WebAuthn allows (64 bytes).
+pub const MAX_USER_HANDLE_LEN: usize = 64;
+
+/// The account a credential is created for.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    /// The user handle: an opaque, random identifier of 1 to 64 bytes (never an email or a
+    /// phone number: authenticators store and return it).
+    pub id: Vec<u8>,
+    /// A human-palatable account identifier, shown by the authenticator.
+    pub name: String,
+    /// A display name, shown by the authenticator.
+    pub display_name: String,
+}
+
+impl core::fmt::Debug for User {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("User(<redacted>)")
+    }
+}
+
+/// A credential reference in `excludeCredentials` / `allowCredentials`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialDescriptor {
+    /// The credential ID.
+    pub id: Vec<u8>,
+    /// Transports hinted for this credential (as reported at registration).
+    pub transports: Vec<String>,
+}
+
+/// `residentKey` (§5.4.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResidentKey {
+    /// A discoverable credential (passkey) is required.
+    Required,
+    /// Discoverable if possible (the default: passkeys).
+    #[default]
+    Preferred,
+    /// A server-side credential is preferred.
+    Discouraged,
+}
+
+/// `attestation` conveyance (§5.4.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttestationConveyance {
+    /// No attestation wanted (the default; privacy-friendly).
+    #[default]
+    None,
+    /// Attestation wanted, possibly anonymized.
+    Indirect,
+    /// The authenticator's attestation wanted.
+    Direct,
+    /// Enterprise attestation (identifies the device).
+    Enterprise,
+}
+
+/// `authenticatorAttachment` (§5.4.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthenticatorAttachment {
+    /// The device's own authenticator.
+    Platform,
+    /// A roaming authenticator (security key, phone via hybrid).
+    CrossPlatform,
+}
+
+/// Choices for a registration ceremony.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct RegistrationOptions {
+    /// `userVerification` (default: preferred).
+    pub user_verification: UserVerification,
+    /// `residentKey` (default: preferred).
+    pub resident_key: ResidentKey,
+    /// `authenticatorAttachment` (default: none, any authenticator).
+    pub attachment: Option<AuthenticatorAttachment>,
+    /// `attestation` (default: none).
+    pub attestation: AttestationConveyance,
+    /// The user's existing credentials, so that an authenticator does not register twice.
+    pub exclude_credentials: Vec<CredentialDescriptor>,
+}
+
+/// Choices for an authentication ceremony.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct AuthenticationOptions {
+    /// `userVerification` (default: preferred).
+    pub user_verification: UserVerification,
+    /// The user identified before the ceremony (`None`: discoverable, username-less sign-in).
+    pub user_handle: Option<Vec<u8>>,
+    /// The user's credentials (`allowCredentials`); empty for a discoverable sign-in.
+    pub allow_credentials: Vec<CredentialDescriptor>,
+}
+
+/// `PublicKeyCredentialCreationOptionsJSON`; serialize it with `serde_json` (or
+/// [`CreationOptionsJson::to_json`]) and hand it to the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreationOptionsJson {
+    rp: RpJson,
+    user: UserJson,
+    challenge: String,
+    pub_key_cred_params: Vec<ParamJson>,
+    timeout: u64,
+    exclude_credentials: Vec<DescriptorJson>,
+    authenticator_selection: SelectionJson,
+    attestation: AttestationConveyance,
+    extensions: ExtensionsJson,
+}
+
+/// `PublicKeyCredentialRequestOptionsJSON`; serialize it and hand it to the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestOptionsJson {
+    challenge: String,
+    timeout: u64,
+    rp_id: String,
+    allow_credentials: Vec<DescriptorJson>,
+    user_verification: UserVerification,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+struct RpJson {
+    id: String,
+    name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserJson {
+    id: String,
+    name: String,
+    display_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+struct ParamJson {
+    #[serde(rename = "type")]
+    ty: &'static str,
+    alg: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+struct DescriptorJson {
+    #[serde(rename = "type")]
+    ty: &'static str,
+    id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    transports: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SelectionJson {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authenticator_attachment: Option<AuthenticatorAttachment>,
+    resident_key: ResidentKey,
+    require_resident_key: bool,
+    user_verification: UserVerification,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExtensionsJson {
+    cred_props: bool,
+}
+
+impl CreationOptionsJson {
+    /// The options as a JSON string.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl RequestOptionsJson {
+    /// The options as a JSON string.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+fn descriptors(list: &[CredentialDescriptor]) -> Vec<DescriptorJson> {
+    list.iter()
+        .map(|d| DescriptorJson { ty: "public-key", id: b64::encode(&d.id), transports: d.transports.clone() })
+        .collect()
+}
+
+fn check_user_handle(handle: &[u8]) -> Result<()> {
+    if handle.is_empty() || handle.len() > MAX_USER_HANDLE_LEN {
+        return Err(Error::new(ErrorKind::Config, "user handle must be 1 to 64 bytes"));
+    }
+    Ok(())
+}
+
+/// Starts a registration: a fresh 32-byte challenge from `rng`, the options for the browser,
+/// and the state to keep server-side (expiring `policy.ceremony_timeout_secs` after `now`).
+///
+/// # Errors
+///
+/// [`ErrorKind::Config`] when the user handle is not 1 to 64 bytes.
+pub fn start_registration(
+    rp: &RelyingParty,
+    user: &User,
+    options: &RegistrationOptions,
+    rng: &mut impl CryptoRngCore,
+    now: UnixTime,
+) -> Result<(CreationOptionsJson, RegistrationState)> {
+    check_user_handle(&user.id)?;
+    let challenge = Challenge::random(rng);
+    let timeout = rp.policy().ceremony_timeout_secs;
+    let algorithms = rp.policy().algorithms.clone();
+    let json = CreationOptionsJson {
+        rp: RpJson { id: rp.id().to_owned(), name: rp.name().to_owned() },
+        user: UserJson { id: b64::encode(&user.id), name: user.name.clone(), display_name: user.display_name.clone() },
+        challenge: challenge.to_base64url(),
+        pub_key_cred_params: algorithms.iter().map(|a| ParamJson { ty: "public-key", alg: a.id() }).collect(),
+        timeout: timeout.saturating_mul(1000),
+        exclude_credentials: descriptors(&options.exclude_credentials),
+        authenticator_selection: SelectionJson {
+            authenticator_attachment: options.attachment,
+            resident_key: options.resident_key,
+            require_resident_key: options.resident_key == ResidentKey::Required,
+            user_verification: options.user_verification,
+        },
+        attestation: options.attestation,
+        extensions: ExtensionsJson { cred_props: true },
+    };
+    let state = RegistrationState::new(challenge, user.id.clone(), options.user_verification, algorithms, now.plus_secs(timeout));
+    Ok((json, state))
+}
+
+/// Starts a sign-in: a fresh 32-byte challenge, the options for the browser, and the state to
+/// keep server-side.
+///
+/// # Errors
+///
+/// [`ErrorKind::Config`] when a given user handle is not 1 to 64 bytes.
+pub fn start_authentication(
+    rp: &RelyingParty,
+    options: &AuthenticationOptions,
+    rng: &mut impl CryptoRngCore,
+    now: UnixTime,
+) -> Result<(RequestOptionsJson, AuthenticationState)> {
+    if let Some(handle) = &options.user_handle {
+        check_user_handle(handle)?;
+    }
+    let challenge = Challenge::random(rng);
+    let timeout = rp.policy().ceremony_timeout_secs;
+    let json = RequestOptionsJson {
+        challenge: challenge.to_base64url(),
+        timeout: timeout.saturating_mul(1000),
+        rp_id: rp.id().to_owned(),
+        allow_credentials: descriptors(&options.allow_credentials),
+        user_verification: options.user_verification,
+    };
+    let state = AuthenticationState::new(
+        challenge,
+        options.user_handle.clone(),
+        options.user_verification,
+        options.allow_credentials.iter().map(|d| d.id.clone()).collect(),
+        now.plus_secs(timeout),
+    );
+    Ok((json, state))
+}

@@ -1,0 +1,234 @@
+//! Registration: WebAuthn Level 3 §7.1, "Registering a New Credential".
+
+use super::{
+    check_challenge, check_not_expired, check_origin, check_rp_id_hash, check_top_origin, check_type,
+    check_user_present, check_user_verified, uv_required, StoredCredential,
+};
+use crate::attestation::{self, AttestationOutcome};
+use crate::challenge::{RegistrationState, UnixTime};
+use crate::cose::{CoseAlgorithm, CoseKey};
+use crate::crypto;
+use crate::error::{Error, ErrorKind, Result};
+use crate::rp::RelyingParty;
+use crate::wire::attestation_object::AttestationObject;
+use crate::wire::auth_data::Flags;
+use crate::wire::client_data::ClientData;
+use crate::wire::json::RegistrationResponse;
+
+/// A registration that passed every check of §7.1. Only this crate can construct it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VerifiedRegistration {
+    credential_id: Vec<u8>,
+    public_key: Vec<u8>,
+    alg: CoseAlgorithm,
+    sign_count: u32,
+    aaguid: [u8; 16],
+    flags: Flags,
+    attestation: AttestationOutcome,
+    user_handle: Vec<u8>,
+    authenticator_extensions: Option<Vec<u8>>,
+    response: RegistrationResponse,
+}
+
+impl VerifiedRegistration {
+    /// The credential ID.
+    #[must_use]
+    pub fn credential_id(&self) -> &[u8] {
+        &self.credential_id
+    }
+
+    /// The credential public key as COSE_Key bytes (store these).
+    #[must_use]
+    pub fn public_key(&self) -> &[u8] {
+        &self.public_key
+    }
+
+    /// The credential key's algorithm.
+    #[must_use]
+    pub const fn alg(&self) -> CoseAlgorithm {
+        self.alg
+    }
+
+    /// The initial signature counter.
+    #[must_use]
+    pub const fn sign_count(&self) -> u32 {
+        self.sign_count
+    }
+
+    /// The authenticator's AAGUID.
+    #[must_use]
+    pub const fn aaguid(&self) -> [u8; 16] {
+        self.aaguid
+    }
+
+    /// The AAGUID as a lowercase UUID string.
+    #[must_use]
+    pub fn aaguid_string(&self) -> String {
+        format_uuid(&self.aaguid)
+    }
+
+    /// The authenticator data flags (UP, UV, BE, BS, AT, ED).
+    #[must_use]
+    pub const fn flags(&self) -> Flags {
+        self.flags
+    }
+
+    /// The verified attestation: format, type, and whether trust was established.
+    #[must_use]
+    pub const fn attestation(&self) -> &AttestationOutcome {
+        &self.attestation
+    }
+
+    /// The user handle the credential was registered for.
+    #[must_use]
+    pub fn user_handle(&self) -> &[u8] {
+        &self.user_handle
+    }
+
+    /// The transports the client reported.
+    #[must_use]
+    pub fn transports(&self) -> &[String] {
+        self.response.transports()
+    }
+
+    /// `clientExtensionResults` as raw JSON, when present.
+    #[must_use]
+    pub fn client_extension_results(&self) -> Option<&str> {
+        self.response.client_extension_results()
+    }
+
+    /// The authenticator extension outputs as a raw CBOR map, when present.
+    #[must_use]
+    pub fn authenticator_extensions(&self) -> Option<&[u8]> {
+        self.authenticator_extensions.as_deref()
+    }
+
+    /// `authenticatorAttachment`, when present.
+    #[must_use]
+    pub fn authenticator_attachment(&self) -> Option<&str> {
+        self.response.authenticator_attachment()
+    }
+
+    /// The record to persist for later sign-ins.
+    #[must_use]
+    pub fn to_stored_credential(&self) -> StoredCredential {
+        StoredCredential {
+            id: self.credential_id.clone(),
+            public_key: self.public_key.clone(),
+            sign_count: self.sign_count,
+            user_handle: self.user_handle.clone(),
+            backup_eligible: Some(self.flags.backup_eligible()),
+            user_verified: self.flags.user_verified(),
+        }
+    }
+}
+
+impl core::fmt::Debug for VerifiedRegistration {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("VerifiedRegistration")
+            .field("credential_id_len", &self.credential_id.len())
+            .field("alg", &self.alg)
+            .field("sign_count", &self.sign_count)
+            .field("aaguid", &self.aaguid_string())
+            .field("flags", &self.flags)
+            .field("attestation", &self.attestation)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn format_uuid(b: &[u8; 16]) -> String {
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        hex.get(0..8).unwrap_or_default(),
+        hex.get(8..12).unwrap_or_default(),
+        hex.get(12..16).unwrap_or_default(),
+        hex.get(16..20).unwrap_or_default(),
+        hex.get(20..32).unwrap_or_default()
+    )
+}
+
+/// Verifies a registration response (WebAuthn L3 §7.1), in the specification's order:
+///
+/// 1. the ceremony state has not expired;
+/// 2. `clientDataJSON` parses (step 6); `type` is `webauthn.create` (7); the challenge (8),
+///    origin (9) and top origin (10) match;
+/// 3. the attestation object parses (12); rpIdHash (13), UP (14), UV when required (15);
+///    BS without BE is malformed (16);
+/// 4. the credential key parses and its algorithm is one the ceremony offered (19), and it is
+///    mathematically valid;
+/// 5. the attestation statement verifies (21-24);
+/// 6. the credential ID is at most 1023 bytes (25) and equals `rawId`.
+///
+/// Checking that the credential ID is not registered yet (step 26) is the host's job (the
+/// ceremony layer's store does it atomically).
+///
+/// # Errors
+///
+/// The first failing check, as an [`Error`] whose [`category`](Error::category) names it.
+pub fn verify_registration(
+    rp: &RelyingParty,
+    state: &RegistrationState,
+    response: RegistrationResponse,
+    now: UnixTime,
+) -> Result<VerifiedRegistration> {
+    check_not_expired(state.expires_at, now)?;
+    let client_data = ClientData::parse(response.client_data_json())?;
+    check_type(&client_data, "webauthn.create")?;
+    check_challenge(&client_data, &state.challenge)?;
+    check_origin(rp, &client_data)?;
+    check_top_origin(rp, &client_data)?;
+    let client_data_hash = crypto::sha256(client_data.raw());
+
+    let object = AttestationObject::parse(response.attestation_object())?;
+    let auth_data = object.auth_data();
+    check_rp_id_hash(rp, auth_data)?;
+    check_user_present(auth_data)?;
+    check_user_verified(auth_data, uv_required(state.user_verification))?;
+    let attested = auth_data
+        .attested_credential_data()
+        .ok_or_else(|| Error::malformed(crate::Input::AuthenticatorData, "no attested credential data"))?;
+
+    let key = CoseKey::parse(attested.public_key())?;
+    check_algorithm_allowed(rp, state, key.alg())?;
+    crypto::validate_key(&key)?;
+
+    let attestation = attestation::verify(
+        object.fmt(),
+        &attestation::Inputs {
+            att_stmt: object.att_stmt(),
+            auth_data,
+            client_data_hash: &client_data_hash,
+            credential_key: &key,
+            rp,
+            now,
+        },
+    )?;
+
+    if attested.credential_id() != response.raw_id() {
+        return Err(Error::new(ErrorKind::CredentialId, "rawId is not the attested credential ID"));
+    }
+
+    Ok(VerifiedRegistration {
+        credential_id: attested.credential_id().to_vec(),
+        public_key: attested.public_key().to_vec(),
+        alg: key.alg(),
+        sign_count: auth_data.sign_count(),
+        aaguid: attested.aaguid(),
+        flags: auth_data.flags(),
+        attestation,
+        user_handle: state.user_handle.clone(),
+        authenticator_extensions: auth_data.extensions().map(<[u8]>::to_vec),
+        response,
+    })
+}
+
+/// §7.1 step 19: the key's algorithm is among the ceremony's `pubKeyCredParams` (and the
+/// relying party's policy, which refuses SHA-1 unless allowed).
+fn check_algorithm_allowed(rp: &RelyingParty, state: &RegistrationState, alg: CoseAlgorithm) -> Result<()> {
+    if state.algorithms.contains(&alg) && rp.allows_algorithm(alg) {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::AlgorithmNotAllowed, ""))
+    }
+}

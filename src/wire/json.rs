@@ -1,0 +1,368 @@
+//! The `PublicKeyCredential` in its WebAuthn Level 3 JSON form (`toJSON()`), for both ceremonies.
+//!
+//! Parsing borrows from the input where it can and decodes every base64url field once, under
+//! the policy of [`crate::encoding::b64`], into one buffer per response.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::encoding::b64;
+use crate::error::{Error, ErrorKind, Input, Result};
+
+/// The largest credential JSON accepted, in bytes (attestation objects with certificate
+/// chains are a few kilobytes; anything near this is not a real ceremony).
+pub const MAX_RESPONSE_LEN: usize = 256 * 1024;
+/// The most transports accepted in a registration response.
+pub const MAX_TRANSPORTS: usize = 16;
+
+fn err(context: &'static str) -> Error {
+    Error::malformed(Input::CredentialJson, context)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope<'a, R> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    raw_id: Cow<'a, str>,
+    #[serde(rename = "type", borrow)]
+    ty: Cow<'a, str>,
+    response: R,
+    #[serde(borrow, default)]
+    client_extension_results: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    authenticator_attachment: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct AttestationWire<'a> {
+    #[serde(rename = "clientDataJSON", borrow)]
+    client_data_json: Cow<'a, str>,
+    #[serde(rename = "attestationObject", borrow)]
+    attestation_object: Cow<'a, str>,
+    #[serde(borrow, default)]
+    transports: Option<Vec<Cow<'a, str>>>,
+}
+
+#[derive(Deserialize)]
+struct AssertionWire<'a> {
+    #[serde(rename = "clientDataJSON", borrow)]
+    client_data_json: Cow<'a, str>,
+    #[serde(rename = "authenticatorData", borrow)]
+    authenticator_data: Cow<'a, str>,
+    #[serde(borrow)]
+    signature: Cow<'a, str>,
+    #[serde(rename = "userHandle", borrow, default)]
+    user_handle: Option<Cow<'a, str>>,
+}
+
+fn parse_envelope<'a, R: Deserialize<'a>>(json: &'a [u8]) -> Result<Envelope<'a, R>> {
+    if json.len() > MAX_RESPONSE_LEN {
+        return Err(err("response larger than the limit"));
+    }
+    let envelope: Envelope<'a, R> =
+        serde_json::from_slice(json).map_err(|_| err("not a PublicKeyCredential JSON object"))?;
+    if envelope.ty != "public-key" {
+        return Err(err("type is not public-key"));
+    }
+    Ok(envelope)
+}
+
+/// Decodes several base64url fields into one buffer (one allocation) and returns their ranges.
+fn decode_fields<const N: usize>(fields: [&str; N]) -> Result<(Vec<u8>, [Range<usize>; N])> {
+    let capacity = fields.iter().map(|f| b64::decoded_len_bound(f)).sum();
+    let mut buf = Vec::with_capacity(capacity);
+    let mut ranges: [Range<usize>; N] = core::array::from_fn(|_| 0..0);
+    for (field, range) in fields.iter().zip(ranges.iter_mut()) {
+        let start = buf.len();
+        b64::decode_into(field, &mut buf)?;
+        *range = start..buf.len();
+    }
+    Ok((buf, ranges))
+}
+
+fn slice<'b>(buf: &'b [u8], range: &Range<usize>) -> &'b [u8] {
+    buf.get(range.clone()).unwrap_or_default()
+}
+
+/// `id` must be the base64url encoding of `rawId`: compares the decoded bytes.
+fn check_id(buf: &[u8], id: &Range<usize>, raw_id: &Range<usize>) -> Result<()> {
+    let raw = slice(buf, raw_id);
+    if raw.is_empty() {
+        return Err(err("empty rawId"));
+    }
+    if slice(buf, id) != raw {
+        return Err(Error::new(ErrorKind::CredentialId, "id is not the encoding of rawId"));
+    }
+    Ok(())
+}
+
+/// Optional members shared by both responses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Extras {
+    client_extension_results: Option<Box<str>>,
+    authenticator_attachment: Option<Box<str>>,
+}
+
+impl Extras {
+    fn from_envelope<R>(envelope: &Envelope<'_, R>) -> Self {
+        Self {
+            client_extension_results: envelope
+                .client_extension_results
+                .map(|raw| raw.get().into()),
+            authenticator_attachment: envelope.authenticator_attachment.as_deref().map(Into::into),
+        }
+    }
+}
+
+/// A registration response (`PublicKeyCredential` with an `AuthenticatorAttestationResponse`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct RegistrationResponse {
+    buf: Vec<u8>,
+    raw_id: Range<usize>,
+    client_data_json: Range<usize>,
+    attestation_object: Range<usize>,
+    transports: Vec<String>,
+    extras: Extras,
+}
+
+impl RegistrationResponse {
+    /// Parses the JSON produced by `PublicKeyCredential.toJSON()` after `create()`.
+    ///
+    /// Unknown members (including the Level 3 convenience members `publicKey`,
+    /// `publicKeyAlgorithm` and `authenticatorData`) are ignored: verification reads the
+    /// attestation object itself.
+    ///
+    /// # Errors
+    ///
+    /// Malformed [`Input::CredentialJson`] or [`Input::Base64`]; [`ErrorKind::CredentialId`]
+    /// when `id` is not the encoding of `rawId`.
+    pub fn from_json(json: &[u8]) -> Result<Self> {
+        let envelope: Envelope<'_, AttestationWire<'_>> = parse_envelope(json)?;
+        let r = &envelope.response;
+        let (buf, [id, raw_id, client_data_json, attestation_object]) = decode_fields([
+            &envelope.id,
+            &envelope.raw_id,
+            &r.client_data_json,
+            &r.attestation_object,
+        ])?;
+        check_id(&buf, &id, &raw_id)?;
+        let transports = r.transports.as_deref().unwrap_or_default();
+        if transports.len() > MAX_TRANSPORTS || transports.iter().any(|t| t.len() > 64) {
+            return Err(err("too many or too long transports"));
+        }
+        Ok(Self {
+            transports: transports.iter().map(|t| t.to_string()).collect(),
+            extras: Extras::from_envelope(&envelope),
+            buf,
+            raw_id,
+            client_data_json,
+            attestation_object,
+        })
+    }
+
+    /// Parses a JSON string; see [`RegistrationResponse::from_json`].
+    ///
+    /// # Errors
+    ///
+    /// As [`RegistrationResponse::from_json`].
+    pub fn from_json_str(json: &str) -> Result<Self> {
+        Self::from_json(json.as_bytes())
+    }
+
+    /// The credential ID (`rawId`).
+    #[must_use]
+    pub fn raw_id(&self) -> &[u8] {
+        slice(&self.buf, &self.raw_id)
+    }
+
+    /// The raw `clientDataJSON` bytes.
+    #[must_use]
+    pub fn client_data_json(&self) -> &[u8] {
+        slice(&self.buf, &self.client_data_json)
+    }
+
+    /// The raw attestation object bytes.
+    #[must_use]
+    pub fn attestation_object(&self) -> &[u8] {
+        slice(&self.buf, &self.attestation_object)
+    }
+
+    /// The transports the client reported (unknown values kept as sent).
+    #[must_use]
+    pub fn transports(&self) -> &[String] {
+        &self.transports
+    }
+
+    /// `clientExtensionResults` as raw JSON, when present.
+    #[must_use]
+    pub fn client_extension_results(&self) -> Option<&str> {
+        self.extras.client_extension_results.as_deref()
+    }
+
+    /// `authenticatorAttachment` (`"platform"` or `"cross-platform"`), when present.
+    #[must_use]
+    pub fn authenticator_attachment(&self) -> Option<&str> {
+        self.extras.authenticator_attachment.as_deref()
+    }
+}
+
+impl core::fmt::Debug for RegistrationResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RegistrationResponse")
+            .field("raw_id_len", &self.raw_id().len())
+            .field("client_data_json_len", &self.client_data_json().len())
+            .field("attestation_object_len", &self.attestation_object().len())
+            .field("transports", &self.transports)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An authentication response (`PublicKeyCredential` with an `AuthenticatorAssertionResponse`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthenticationResponse {
+    buf: Vec<u8>,
+    raw_id: Range<usize>,
+    client_data_json: Range<usize>,
+    authenticator_data: Range<usize>,
+    signature: Range<usize>,
+    user_handle: Option<Range<usize>>,
+    extras: Extras,
+}
+
+impl AuthenticationResponse {
+    /// Parses the JSON produced by `PublicKeyCredential.toJSON()` after `get()`.
+    ///
+    /// A `userHandle` that is `null`, absent or empty means "no user handle".
+    ///
+    /// # Errors
+    ///
+    /// Malformed [`Input::CredentialJson`] or [`Input::Base64`]; [`ErrorKind::CredentialId`]
+    /// when `id` is not the encoding of `rawId`.
+    pub fn from_json(json: &[u8]) -> Result<Self> {
+        let envelope: Envelope<'_, AssertionWire<'_>> = parse_envelope(json)?;
+        let r = &envelope.response;
+        let user_handle = r.user_handle.as_deref().unwrap_or_default();
+        let (buf, [id, raw_id, client_data_json, authenticator_data, signature, user_handle]) =
+            decode_fields([
+                &envelope.id,
+                &envelope.raw_id,
+                &r.client_data_json,
+                &r.authenticator_data,
+                &r.signature,
+                user_handle,
+            ])?;
+        check_id(&buf, &id, &raw_id)?;
+        Ok(Self {
+            extras: Extras::from_envelope(&envelope),
+            buf,
+            raw_id,
+            client_data_json,
+            authenticator_data,
+            signature,
+            user_handle: (!user_handle.is_empty()).then_some(user_handle),
+        })
+    }
+
+    /// Parses a JSON string; see [`AuthenticationResponse::from_json`].
+    ///
+    /// # Errors
+    ///
+    /// As [`AuthenticationResponse::from_json`].
+    pub fn from_json_str(json: &str) -> Result<Self> {
+        Self::from_json(json.as_bytes())
+    }
+
+    /// The credential ID (`rawId`).
+    #[must_use]
+    pub fn raw_id(&self) -> &[u8] {
+        slice(&self.buf, &self.raw_id)
+    }
+
+    /// The raw `clientDataJSON` bytes.
+    #[must_use]
+    pub fn client_data_json(&self) -> &[u8] {
+        slice(&self.buf, &self.client_data_json)
+    }
+
+    /// The raw authenticator data bytes.
+    #[must_use]
+    pub fn authenticator_data(&self) -> &[u8] {
+        slice(&self.buf, &self.authenticator_data)
+    }
+
+    /// The signature bytes.
+    #[must_use]
+    pub fn signature(&self) -> &[u8] {
+        slice(&self.buf, &self.signature)
+    }
+
+    /// The user handle, when the authenticator returned one (discoverable credentials).
+    #[must_use]
+    pub fn user_handle(&self) -> Option<&[u8]> {
+        self.user_handle.as_ref().map(|r| slice(&self.buf, r))
+    }
+
+    /// `clientExtensionResults` as raw JSON, when present.
+    #[must_use]
+    pub fn client_extension_results(&self) -> Option<&str> {
+        self.extras.client_extension_results.as_deref()
+    }
+
+    /// `authenticatorAttachment`, when present.
+    #[must_use]
+    pub fn authenticator_attachment(&self) -> Option<&str> {
+        self.extras.authenticator_attachment.as_deref()
+    }
+}
+
+impl core::fmt::Debug for AuthenticationResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AuthenticationResponse")
+            .field("raw_id_len", &self.raw_id().len())
+            .field("client_data_json_len", &self.client_data_json().len())
+            .field("authenticator_data_len", &self.authenticator_data().len())
+            .field("has_user_handle", &self.user_handle.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ASSERTION: &str = r#"{"id":"AQID","rawId":"AQID","type":"public-key",
+        "response":{"clientDataJSON":"e30","authenticatorData":"AAAA","signature":"BAU=","userHandle":null},
+        "clientExtensionResults":{},"authenticatorAttachment":"platform"}"#;
+
+    #[test]
+    fn parses_an_assertion_with_padding_and_null_user_handle() {
+        let r = AuthenticationResponse::from_json_str(ASSERTION).unwrap();
+        assert_eq!(r.raw_id(), &[1, 2, 3]);
+        assert_eq!(r.client_data_json(), b"{}");
+        assert_eq!(r.authenticator_data(), &[0, 0, 0]);
+        assert_eq!(r.signature(), &[4, 5]);
+        assert_eq!(r.user_handle(), None);
+        assert_eq!(r.client_extension_results(), Some("{}"));
+        assert_eq!(r.authenticator_attachment(), Some("platform"));
+    }
+
+    #[test]
+    fn refuses_id_mismatch_wrong_type_and_bad_base64() {
+        let id = ASSERTION.replacen(r#""id":"AQID""#, r#""id":"AQIE""#, 1);
+        assert_eq!(AuthenticationResponse::from_json_str(&id).unwrap_err().kind(), ErrorKind::CredentialId);
+        let ty = ASSERTION.replace("public-key", "password");
+        assert_eq!(AuthenticationResponse::from_json_str(&ty).unwrap_err().context(), "type is not public-key");
+        let b64 = ASSERTION.replace("BAU=", "BA*U");
+        assert_eq!(
+            AuthenticationResponse::from_json_str(&b64).unwrap_err().kind(),
+            ErrorKind::Malformed(Input::Base64)
+        );
+        let too_big = vec![b' '; MAX_RESPONSE_LEN + 1];
+        assert_eq!(AuthenticationResponse::from_json(&too_big).unwrap_err().context(), "response larger than the limit");
+    }
+}
