@@ -44,8 +44,9 @@ impl UnixTime {
 
 /// The number of random bytes in an issued challenge.
 pub const CHALLENGE_LEN: usize = 32;
-/// The shortest challenge accepted from a host (WebAuthn §13.4.3: at least 16 bytes).
-pub const MIN_CHALLENGE_LEN: usize = 16;
+/// The shortest challenge accepted from a host. WebAuthn §13.4.3 recommends at least 16
+/// random bytes; the crate issues [`CHALLENGE_LEN`].
+pub const MIN_CHALLENGE_LEN: usize = 1;
 /// The longest challenge accepted from a host.
 pub const MAX_CHALLENGE_LEN: usize = 1024;
 
@@ -62,17 +63,17 @@ impl Challenge {
         Self(bytes)
     }
 
-    /// Wraps challenge bytes a host issued itself.
+    /// Wraps challenge bytes a host issued itself (they should be at least 16 random bytes).
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Config`] unless 16 to 1024 bytes long.
+    /// [`ErrorKind::Config`] unless 1 to 1024 bytes long.
     pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Result<Self> {
         let bytes = bytes.into();
         if (MIN_CHALLENGE_LEN..=MAX_CHALLENGE_LEN).contains(&bytes.len()) {
             Ok(Self(bytes))
         } else {
-            Err(Error::new(ErrorKind::Config, "challenge must be 16 to 1024 bytes"))
+            Err(Error::new(ErrorKind::Config, "challenge must be 1 to 1024 bytes"))
         }
     }
 
@@ -269,7 +270,8 @@ mod tests {
         assert!(c.matches("q6urq6urq6urq6urq6urqw"));
         assert!(!c.matches("q6urq6urq6urq6urq6urqA"));
         assert!(!c.matches("not base64!"));
-        assert!(Challenge::from_bytes(vec![1; 15]).is_err());
+        assert!(Challenge::from_bytes(vec![]).is_err());
+        assert!(Challenge::from_bytes(vec![1; 1025]).is_err());
     }
 
     #[test]

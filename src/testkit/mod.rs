@@ -1,1 +1,196 @@
-//! x
+//! A software authenticator for tests, examples and benchmarks (feature `testkit`).
+//!
+//! It creates ES256, ES384, RS256, PS256 and EdDSA credentials and produces registration and
+//! assertion responses in WebAuthn Level 3 JSON, with knobs for flags, counter, origin, client
+//! data and attestation, so that no browser is needed. The lower-level builders
+//! ([`client_data_json`], [`authenticator_data`], [`attestation_object`],
+//! [`registration_json`], [`authentication_json`]) let negative tests craft any defect.
+//!
+//! Never enable this feature in production builds: it exists to forge ceremonies.
+
+mod builders;
+mod signer;
+pub mod vectors;
+
+pub use builders::{
+    attestation_object, authentication_json, authenticator_data, client_data_json, der_ecdsa_signature,
+    high_s, registration_json, AttestedData, ClientDataFields,
+};
+pub use signer::KeyKind;
+
+use rand_core::CryptoRngCore;
+
+use crate::cose::CoseAlgorithm;
+use crate::wire::auth_data::Flags;
+use signer::Signer;
+
+/// The attestation statement a [`SoftCredential`] produces at registration.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SoftAttestation {
+    /// `fmt: "none"`, empty statement.
+    #[default]
+    None,
+    /// `fmt: "packed"` self attestation signed by the credential key.
+    PackedSelf,
+    /// Packed self attestation that claims another `alg` than the credential key's.
+    PackedSelfWithAlg(i64),
+    /// An arbitrary format name with an empty statement (for refusal tests).
+    Format(String),
+}
+
+/// Knobs for one ceremony. [`Knobs::new`] gives an honest ceremony: UP and UV set, the
+/// counter incremented, `none` attestation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Knobs {
+    /// The RP ID whose hash goes into authenticator data.
+    pub rp_id: String,
+    /// `clientDataJSON.origin`.
+    pub origin: String,
+    /// The flags byte (AT and ED are added where the data is present).
+    pub flags: u8,
+    /// The signature counter to report; `None` increments the credential's counter.
+    pub sign_count: Option<u32>,
+    /// The attestation statement at registration.
+    pub attestation: SoftAttestation,
+    /// Overrides `clientDataJSON.type`.
+    pub client_data_type: Option<String>,
+    /// `clientDataJSON.crossOrigin`.
+    pub cross_origin: Option<bool>,
+    /// `clientDataJSON.topOrigin`.
+    pub top_origin: Option<String>,
+    /// Whether the assertion returns `userHandle` (discoverable credentials do).
+    pub return_user_handle: bool,
+    /// The AAGUID reported at registration.
+    pub aaguid: [u8; 16],
+}
+
+impl Knobs {
+    /// An honest ceremony for `rp_id` from `origin`.
+    #[must_use]
+    pub fn new(rp_id: &str, origin: &str) -> Self {
+        Self {
+            rp_id: rp_id.to_owned(),
+            origin: origin.to_owned(),
+            flags: Flags::UP | Flags::UV,
+            sign_count: None,
+            attestation: SoftAttestation::None,
+            client_data_type: None,
+            cross_origin: None,
+            top_origin: None,
+            return_user_handle: true,
+            aaguid: *b"passkey-verifier",
+        }
+    }
+}
+
+/// A credential held by the software authenticator.
+pub struct SoftCredential {
+    id: Vec<u8>,
+    signer: Signer,
+    sign_count: u32,
+    user_handle: Vec<u8>,
+}
+
+impl core::fmt::Debug for SoftCredential {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SoftCredential")
+            .field("alg", &self.alg())
+            .field("sign_count", &self.sign_count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SoftCredential {
+    /// Creates a credential of `kind` for `user_handle`, with a random 16-byte ID.
+    pub fn new(kind: KeyKind, user_handle: &[u8], rng: &mut impl CryptoRngCore) -> Self {
+        let mut id = vec![0u8; 16];
+        rng.fill_bytes(&mut id);
+        Self { id, signer: Signer::generate(kind, rng), sign_count: 0, user_handle: user_handle.to_vec() }
+    }
+
+    /// The credential ID.
+    #[must_use]
+    pub fn id(&self) -> &[u8] {
+        &self.id
+    }
+
+    /// The credential's algorithm.
+    #[must_use]
+    pub fn alg(&self) -> CoseAlgorithm {
+        self.signer.alg()
+    }
+
+    /// The public key as COSE_Key bytes.
+    #[must_use]
+    pub fn cose_public_key(&self) -> Vec<u8> {
+        self.signer.cose_public_key()
+    }
+
+    /// The counter the credential last reported.
+    #[must_use]
+    pub const fn sign_count(&self) -> u32 {
+        self.sign_count
+    }
+
+    /// Signs `message` with the credential key (DER ECDSA, PKCS#1 v1.5 / PSS, or Ed25519).
+    #[must_use]
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        self.signer.sign(message)
+    }
+
+    fn next_count(&mut self, knobs: &Knobs) -> u32 {
+        self.sign_count = knobs.sign_count.unwrap_or(self.sign_count.saturating_add(1));
+        self.sign_count
+    }
+
+    fn client_data(&self, challenge: &[u8], knobs: &Knobs, default_type: &str) -> Vec<u8> {
+        client_data_json(&ClientDataFields {
+            ty: knobs.client_data_type.as_deref().unwrap_or(default_type),
+            challenge,
+            origin: &knobs.origin,
+            cross_origin: knobs.cross_origin,
+            top_origin: knobs.top_origin.as_deref(),
+        })
+    }
+
+    /// A registration response (`PublicKeyCredential.toJSON()` after `create()`) answering
+    /// `challenge`.
+    pub fn register(&mut self, challenge: &[u8], knobs: &Knobs) -> String {
+        let count = self.next_count(knobs);
+        let cose_key = self.cose_public_key();
+        let auth_data = authenticator_data(
+            &knobs.rp_id,
+            knobs.flags,
+            count,
+            Some(&AttestedData { aaguid: knobs.aaguid, credential_id: &self.id, public_key: &cose_key }),
+            None,
+        );
+        let client_data = self.client_data(challenge, knobs, "webauthn.create");
+        let client_data_hash = crate::crypto::sha256(&client_data);
+        let self_signed = |alg: i64| {
+            let sig = self.sign(&[auth_data.as_slice(), &client_data_hash].concat());
+            vec![("alg", ciborium::Value::Integer(alg.into())), ("sig", ciborium::Value::Bytes(sig))]
+        };
+        let (fmt, statement) = match &knobs.attestation {
+            SoftAttestation::None => ("none".to_owned(), vec![]),
+            SoftAttestation::PackedSelf => ("packed".to_owned(), self_signed(self.alg().id())),
+            SoftAttestation::PackedSelfWithAlg(alg) => ("packed".to_owned(), self_signed(*alg)),
+            SoftAttestation::Format(fmt) => (fmt.clone(), vec![]),
+        };
+        let object = attestation_object(&fmt, &statement, &auth_data);
+        registration_json(&self.id, &client_data, &object)
+    }
+
+    /// An assertion response (`PublicKeyCredential.toJSON()` after `get()`) answering
+    /// `challenge`.
+    pub fn assert(&mut self, challenge: &[u8], knobs: &Knobs) -> String {
+        let count = self.next_count(knobs);
+        let auth_data = authenticator_data(&knobs.rp_id, knobs.flags, count, None, None);
+        let client_data = self.client_data(challenge, knobs, "webauthn.get");
+        let signature = self.sign(&[auth_data.as_slice(), &crate::crypto::sha256(&client_data)].concat());
+        let user_handle = knobs.return_user_handle.then_some(self.user_handle.as_slice());
+        authentication_json(&self.id, &client_data, &auth_data, &signature, user_handle)
+    }
+}
