@@ -73,7 +73,10 @@ impl Challenge {
         if (MIN_CHALLENGE_LEN..=MAX_CHALLENGE_LEN).contains(&bytes.len()) {
             Ok(Self(bytes))
         } else {
-            Err(Error::new(ErrorKind::Config, "challenge must be 1 to 1024 bytes"))
+            Err(Error::new(
+                ErrorKind::Config,
+                "challenge must be 1 to 1024 bytes",
+            ))
         }
     }
 
@@ -105,7 +108,10 @@ impl TryFrom<String> for Challenge {
     type Error = Error;
 
     fn try_from(text: String) -> Result<Self> {
-        Self::from_bytes(b64::decode(&text).map_err(|_| Error::new(ErrorKind::Config, "challenge is not base64url"))?)
+        Self::from_bytes(
+            b64::decode(&text)
+                .map_err(|_| Error::new(ErrorKind::Config, "challenge is not base64url"))?,
+        )
     }
 }
 
@@ -156,7 +162,13 @@ impl RegistrationState {
         algorithms: Vec<CoseAlgorithm>,
         expires_at: UnixTime,
     ) -> Self {
-        Self { challenge, user_handle: user_handle.into(), user_verification, algorithms, expires_at }
+        Self {
+            challenge,
+            user_handle: user_handle.into(),
+            user_verification,
+            algorithms,
+            expires_at,
+        }
     }
 
     /// The user handle the credential is being created for.
@@ -218,7 +230,13 @@ impl AuthenticationState {
         allow_credentials: Vec<Vec<u8>>,
         expires_at: UnixTime,
     ) -> Self {
-        Self { challenge, user_handle, user_verification, allow_credentials, expires_at }
+        Self {
+            challenge,
+            user_handle,
+            user_verification,
+            allow_credentials,
+            expires_at,
+        }
     }
 
     /// The user identified before the ceremony, if any.
@@ -284,6 +302,9 @@ mod tests {
             UnixTime::from_secs(10),
         );
         let json = serde_json::to_string(&s).unwrap();
-        assert_eq!(serde_json::from_str::<AuthenticationState>(&json).unwrap(), s);
+        assert_eq!(
+            serde_json::from_str::<AuthenticationState>(&json).unwrap(),
+            s
+        );
     }
 }

@@ -8,7 +8,9 @@ use crate::encoding::cbor::{Decoder, Value};
 use crate::error::{Error, ErrorKind, Input, Result};
 
 /// A COSE algorithm identifier this crate verifies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "i64", into = "i64")]
 #[non_exhaustive]
 pub enum CoseAlgorithm {
@@ -233,8 +235,22 @@ impl<'a> CoseKey<'a> {
         for entry in map.entries() {
             let (label, value) = entry?;
             let taken = match label.as_i64() {
-                Some(1) => m.kty.replace(value.as_i64().ok_or_else(|| malformed("kty is not an integer"))?).is_some(),
-                Some(3) => m.alg.replace(value.as_i64().ok_or_else(|| malformed("alg is not an integer"))?).is_some(),
+                Some(1) => m
+                    .kty
+                    .replace(
+                        value
+                            .as_i64()
+                            .ok_or_else(|| malformed("kty is not an integer"))?,
+                    )
+                    .is_some(),
+                Some(3) => m
+                    .alg
+                    .replace(
+                        value
+                            .as_i64()
+                            .ok_or_else(|| malformed("alg is not an integer"))?,
+                    )
+                    .is_some(),
                 Some(-1) => m.m1.replace(value).is_some(),
                 Some(-2) => m.m2.replace(value).is_some(),
                 Some(-3) => m.m3.replace(value).is_some(),
@@ -246,16 +262,21 @@ impl<'a> CoseKey<'a> {
         }
         let kty = m.kty.ok_or_else(|| malformed("missing kty"))?;
         let alg_id = m.alg.ok_or_else(|| malformed("missing alg"))?;
-        let alg = CoseAlgorithm::from_id(alg_id).ok_or_else(|| unsupported("unsupported algorithm"))?;
+        let alg =
+            CoseAlgorithm::from_id(alg_id).ok_or_else(|| unsupported("unsupported algorithm"))?;
         if alg.kty() != kty {
             return Err(unsupported("kty does not match alg"));
         }
         let bytes = |v: Option<Value<'a>>, what: &'static str| {
-            v.ok_or_else(|| malformed(what))?.as_bytes().ok_or_else(|| malformed(what))
+            v.ok_or_else(|| malformed(what))?
+                .as_bytes()
+                .ok_or_else(|| malformed(what))
         };
         let params = match kty {
             KTY_EC2 => {
-                let crv = m.m1.and_then(|v| v.as_i64()).ok_or_else(|| malformed("missing or non-integer crv"))?;
+                let crv =
+                    m.m1.and_then(|v| v.as_i64())
+                        .ok_or_else(|| malformed("missing or non-integer crv"))?;
                 let curve = match (alg, crv) {
                     (CoseAlgorithm::Es256 | CoseAlgorithm::Esp256, 1) => Curve::P256,
                     (CoseAlgorithm::Es384, 2) => Curve::P384,
@@ -270,12 +291,16 @@ impl<'a> CoseKey<'a> {
                 KeyParams::Ec2 { curve, x, y }
             }
             KTY_OKP => {
-                let crv = m.m1.and_then(|v| v.as_i64()).ok_or_else(|| malformed("missing or non-integer crv"))?;
+                let crv =
+                    m.m1.and_then(|v| v.as_i64())
+                        .ok_or_else(|| malformed("missing or non-integer crv"))?;
                 if crv != 6 {
                     return Err(unsupported("OKP curve is not Ed25519"));
                 }
                 let x = bytes(m.m2, "missing or non-bytes x")?;
-                let x = x.try_into().map_err(|_| unsupported("Ed25519 key is not 32 bytes"))?;
+                let x = x
+                    .try_into()
+                    .map_err(|_| unsupported("Ed25519 key is not 32 bytes"))?;
                 KeyParams::Ed25519 { x }
             }
             _ => {
@@ -324,7 +349,18 @@ mod tests {
 
     /// `{1: 2, 3: -7, -1: 1, -2: x, -3: y}` with 32-byte coordinates.
     fn es256_key(crv: u8, coordinate_len: u8) -> Vec<u8> {
-        let mut v = vec![0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, crv, 0x21, 0x58, coordinate_len];
+        let mut v = vec![
+            0xa5,
+            0x01,
+            0x02,
+            0x03,
+            0x26,
+            0x20,
+            crv,
+            0x21,
+            0x58,
+            coordinate_len,
+        ];
         v.extend(std::iter::repeat(1).take(coordinate_len.into()));
         v.extend_from_slice(&[0x22, 0x58, coordinate_len]);
         v.extend(std::iter::repeat(2).take(coordinate_len.into()));
@@ -336,13 +372,21 @@ mod tests {
         let raw = es256_key(1, 32);
         let key = CoseKey::parse(&raw).unwrap();
         assert_eq!(key.alg(), CoseAlgorithm::Es256);
-        assert!(matches!(key.params(), KeyParams::Ec2 { curve: Curve::P256, x, y } if x.len() == 32 && y.len() == 32));
+        assert!(
+            matches!(key.params(), KeyParams::Ec2 { curve: Curve::P256, x, y } if x.len() == 32 && y.len() == 32)
+        );
     }
 
     #[test]
     fn refuses_curve_and_size_mismatches() {
-        assert_eq!(CoseKey::parse(&es256_key(2, 32)).unwrap_err().context(), "crv does not match alg");
-        assert_eq!(CoseKey::parse(&es256_key(1, 31)).unwrap_err().context(), "EC2 coordinate of the wrong size");
+        assert_eq!(
+            CoseKey::parse(&es256_key(2, 32)).unwrap_err().context(),
+            "crv does not match alg"
+        );
+        assert_eq!(
+            CoseKey::parse(&es256_key(1, 31)).unwrap_err().context(),
+            "EC2 coordinate of the wrong size"
+        );
         assert_eq!(CoseKey::parse(&es256_key(1, 32)).unwrap().raw().len(), 77);
     }
 
@@ -350,17 +394,28 @@ mod tests {
     fn refuses_text_kty_and_missing_alg() {
         // {1: "OKP", 3: -8}
         let text_kty = [0xa2, 0x01, 0x63, b'O', b'K', b'P', 0x03, 0x27];
-        assert_eq!(CoseKey::parse(&text_kty).unwrap_err().kind(), ErrorKind::Malformed(Input::CoseKey));
+        assert_eq!(
+            CoseKey::parse(&text_kty).unwrap_err().kind(),
+            ErrorKind::Malformed(Input::CoseKey)
+        );
         let no_alg = [0xa1, 0x01, 0x02];
-        assert_eq!(CoseKey::parse(&no_alg).unwrap_err().context(), "missing alg");
+        assert_eq!(
+            CoseKey::parse(&no_alg).unwrap_err().context(),
+            "missing alg"
+        );
         let unknown_alg = [0xa2, 0x01, 0x02, 0x03, 0x38, 0x63]; // alg -100
-        assert_eq!(CoseKey::parse(&unknown_alg).unwrap_err().kind(), ErrorKind::UnsupportedKey);
+        assert_eq!(
+            CoseKey::parse(&unknown_alg).unwrap_err().kind(),
+            ErrorKind::UnsupportedKey
+        );
     }
 
     #[test]
     fn refuses_oversized_rsa_modulus_before_arithmetic() {
         // {1: 3, 3: -257, -1: n (8193 bits), -2: 65537}
-        let mut v = vec![0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x00, 0x20, 0x59, 0x04, 0x01, 0x01];
+        let mut v = vec![
+            0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x00, 0x20, 0x59, 0x04, 0x01, 0x01,
+        ];
         v.extend(std::iter::repeat(0xff).take(1024));
         v.extend_from_slice(&[0x21, 0x43, 0x01, 0x00, 0x01]);
         assert_eq!(

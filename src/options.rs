@@ -8,7 +8,9 @@
 use rand_core::CryptoRngCore;
 use serde::Serialize;
 
-use crate::challenge::{AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification};
+use crate::challenge::{
+    AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification,
+};
 use crate::encoding::b64;
 use crate::error::{Error, ErrorKind, Result};
 use crate::rp::RelyingParty;
@@ -200,13 +202,20 @@ impl RequestOptionsJson {
 
 fn descriptors(list: &[CredentialDescriptor]) -> Vec<DescriptorJson> {
     list.iter()
-        .map(|d| DescriptorJson { ty: "public-key", id: b64::encode(&d.id), transports: d.transports.clone() })
+        .map(|d| DescriptorJson {
+            ty: "public-key",
+            id: b64::encode(&d.id),
+            transports: d.transports.clone(),
+        })
         .collect()
 }
 
 fn check_user_handle(handle: &[u8]) -> Result<()> {
     if handle.is_empty() || handle.len() > MAX_USER_HANDLE_LEN {
-        return Err(Error::new(ErrorKind::Config, "user handle must be 1 to 64 bytes"));
+        return Err(Error::new(
+            ErrorKind::Config,
+            "user handle must be 1 to 64 bytes",
+        ));
     }
     Ok(())
 }
@@ -229,10 +238,23 @@ pub fn start_registration(
     let timeout = rp.policy().ceremony_timeout_secs;
     let algorithms = rp.policy().algorithms.clone();
     let json = CreationOptionsJson {
-        rp: RpJson { id: rp.id().to_owned(), name: rp.name().to_owned() },
-        user: UserJson { id: b64::encode(&user.id), name: user.name.clone(), display_name: user.display_name.clone() },
+        rp: RpJson {
+            id: rp.id().to_owned(),
+            name: rp.name().to_owned(),
+        },
+        user: UserJson {
+            id: b64::encode(&user.id),
+            name: user.name.clone(),
+            display_name: user.display_name.clone(),
+        },
         challenge: challenge.to_base64url(),
-        pub_key_cred_params: algorithms.iter().map(|a| ParamJson { ty: "public-key", alg: a.id() }).collect(),
+        pub_key_cred_params: algorithms
+            .iter()
+            .map(|a| ParamJson {
+                ty: "public-key",
+                alg: a.id(),
+            })
+            .collect(),
         timeout: timeout.saturating_mul(1000),
         exclude_credentials: descriptors(&options.exclude_credentials),
         authenticator_selection: SelectionJson {
@@ -244,7 +266,13 @@ pub fn start_registration(
         attestation: options.attestation,
         extensions: ExtensionsJson { cred_props: true },
     };
-    let state = RegistrationState::new(challenge, user.id.clone(), options.user_verification, algorithms, now.plus_secs(timeout));
+    let state = RegistrationState::new(
+        challenge,
+        user.id.clone(),
+        options.user_verification,
+        algorithms,
+        now.plus_secs(timeout),
+    );
     Ok((json, state))
 }
 
@@ -276,7 +304,11 @@ pub fn start_authentication(
         challenge,
         options.user_handle.clone(),
         options.user_verification,
-        options.allow_credentials.iter().map(|d| d.id.clone()).collect(),
+        options
+            .allow_credentials
+            .iter()
+            .map(|d| d.id.clone())
+            .collect(),
         now.plus_secs(timeout),
     );
     Ok((json, state))

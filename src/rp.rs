@@ -46,16 +46,31 @@ impl Origin {
     pub fn parse(text: &str) -> Result<Self> {
         if let Some(hash) = text.strip_prefix(ANDROID_PREFIX) {
             let bytes = b64::decode(hash).map_err(|_| config("apk-key-hash is not base64url"))?;
-            let key_hash = bytes.try_into().map_err(|_| config("apk-key-hash is not 32 bytes"))?;
+            let key_hash = bytes
+                .try_into()
+                .map_err(|_| config("apk-key-hash is not 32 bytes"))?;
             return Ok(Self::AndroidApk { key_hash });
         }
-        let (scheme, rest) = text.split_once("://").ok_or_else(|| config("origin without scheme"))?;
-        let scheme_ok = scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
-            && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+        let (scheme, rest) = text
+            .split_once("://")
+            .ok_or_else(|| config("origin without scheme"))?;
+        let scheme_ok = scheme
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic())
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
         if !scheme_ok {
             return Err(config("invalid origin scheme"));
         }
-        if rest.is_empty() || rest.bytes().any(|b| matches!(b, b'/' | b'?' | b'#' | b'@' | b'\\') || b.is_ascii_whitespace() || b.is_ascii_control()) {
+        if rest.is_empty()
+            || rest.bytes().any(|b| {
+                matches!(b, b'/' | b'?' | b'#' | b'@' | b'\\')
+                    || b.is_ascii_whitespace()
+                    || b.is_ascii_control()
+            })
+        {
             return Err(config("origin must be scheme://host[:port]"));
         }
         let (host, port) = split_port(rest)?;
@@ -69,7 +84,11 @@ impl Origin {
             _ => None,
         };
         let port = port.or(default_port);
-        Ok(Self::Web { scheme, host: host.to_ascii_lowercase(), port })
+        Ok(Self::Web {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            port,
+        })
     }
 
     /// Whether `text` (an origin as a client reported it) is this origin.
@@ -81,7 +100,9 @@ impl Origin {
 
 fn split_port(rest: &str) -> Result<(&str, Option<u16>)> {
     let (host, port) = if rest.starts_with('[') {
-        let end = rest.find(']').ok_or_else(|| config("unterminated IPv6 host"))?;
+        let end = rest
+            .find(']')
+            .ok_or_else(|| config("unterminated IPv6 host"))?;
         let (host, after) = rest.split_at(end + 1);
         match after.strip_prefix(':') {
             Some(port) => (host, Some(port)),
@@ -95,9 +116,10 @@ fn split_port(rest: &str) -> Result<(&str, Option<u16>)> {
         }
     };
     let port = match port {
-        Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(p.parse::<u16>().map_err(|_| config("origin port out of range"))?)
-        }
+        Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => Some(
+            p.parse::<u16>()
+                .map_err(|_| config("origin port out of range"))?,
+        ),
         Some(_) => return Err(config("invalid origin port")),
         None => None,
     };
@@ -239,7 +261,8 @@ impl RelyingParty {
     /// Whether `alg` is accepted (SHA-1 needs [`Dangerous::allow_sha1`] as well).
     #[must_use]
     pub fn allows_algorithm(&self, alg: CoseAlgorithm) -> bool {
-        self.policy.algorithms.contains(&alg) && (!alg.uses_sha1() || self.policy.dangerous.allow_sha1)
+        self.policy.algorithms.contains(&alg)
+            && (!alg.uses_sha1() || self.policy.dangerous.allow_sha1)
     }
 }
 
@@ -286,7 +309,9 @@ impl RelyingPartyBuilder {
         let id = self.id.to_ascii_lowercase();
         let id_ok = !id.is_empty()
             && id.len() <= 253
-            && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']'))
+            && id.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']')
+            })
             && !id.starts_with('.')
             && !id.ends_with('.');
         if !id_ok {
@@ -295,7 +320,11 @@ impl RelyingPartyBuilder {
         if self.origins.is_empty() {
             return Err(config("at least one origin is required"));
         }
-        let parse_all = |list: &[String]| list.iter().map(|o| Origin::parse(o)).collect::<Result<Vec<_>>>();
+        let parse_all = |list: &[String]| {
+            list.iter()
+                .map(|o| Origin::parse(o))
+                .collect::<Result<Vec<_>>>()
+        };
         let origins = parse_all(&self.origins)?;
         let top_origins = parse_all(&self.top_origins)?;
         let mut policy = self.policy;
@@ -307,7 +336,11 @@ impl RelyingPartyBuilder {
         }
         Ok(RelyingParty {
             id_hash: crypto::sha256(id.as_bytes()),
-            name: if self.name.is_empty() { id.clone() } else { self.name },
+            name: if self.name.is_empty() {
+                id.clone()
+            } else {
+                self.name
+            },
             id,
             origins,
             top_origins,
@@ -355,10 +388,19 @@ mod tests {
 
     #[test]
     fn builder_requires_rp_id_and_origins() {
-        assert!(RelyingParty::builder("").origin("https://a.com").build().is_err());
+        assert!(RelyingParty::builder("")
+            .origin("https://a.com")
+            .build()
+            .is_err());
         assert!(RelyingParty::builder("a.com").build().is_err());
-        assert!(RelyingParty::builder("a.com").origin("https://a.com/path").build().is_err());
-        let rp = RelyingParty::builder("a.com").origin("https://a.com").build().unwrap();
+        assert!(RelyingParty::builder("a.com")
+            .origin("https://a.com/path")
+            .build()
+            .is_err());
+        let rp = RelyingParty::builder("a.com")
+            .origin("https://a.com")
+            .build()
+            .unwrap();
         assert_eq!(rp.name(), "a.com");
         assert!(!rp.allows_algorithm(CoseAlgorithm::Rs1));
         assert!(rp.allows_algorithm(CoseAlgorithm::Es256));

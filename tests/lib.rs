@@ -1,4 +1,4 @@
 //! The crate's integration tests: one binary, a module per concern.
 
-mod support;
+mod ceremony;
 mod vectors;

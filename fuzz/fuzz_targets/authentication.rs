@@ -76,13 +76,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(cd) = ClientData::parse(response.client_data_json()) else { return };
     let Some(challenge) = common::challenge(&cd) else { return };
     let hash = AuthenticatorData::parse(response.authenticator_data()).ok().map(|ad| *ad.rp_id_hash());
+    // Variations keyed on the length, each taking a small share of inputs.
     let relaxed = data.len() % 2 == 1;
     let Some(rp) = common::rp(&cd, hash.as_ref(), relaxed) else { return };
     let owner = response.user_handle().map_or_else(|| OWNER.to_vec(), <[u8]>::to_vec);
     let key = f.keys.iter().find(|(id, _)| id.as_slice() == response.raw_id()).map_or(&f.keys[0].1, |(_, k)| k);
     let mut stored = StoredCredential::new(response.raw_id().to_vec(), key.clone(), 0, owner.clone());
-    stored.user_verified = relaxed;
-    stored.backup_eligible = if data.len() % 4 >= 2 { Some(false) } else { None };
+    stored.user_verified = data.len() % 8 == 5;
+    stored.backup_eligible = if data.len() % 8 == 6 { Some(false) } else { None };
     let state = AuthenticationState::new(
         challenge,
         Some(owner),

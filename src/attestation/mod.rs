@@ -143,11 +143,16 @@ pub(crate) struct Inputs<'a, 'k> {
 
 /// §7.1 steps 21-24: determines the format and verifies the statement.
 pub(crate) fn verify(fmt: &str, inputs: &Inputs<'_, '_>) -> Result<AttestationOutcome> {
-    let format = AttestationFormat::from_id(fmt).ok_or_else(|| Error::attestation("unknown attestation format"))?;
+    let format = AttestationFormat::from_id(fmt)
+        .ok_or_else(|| Error::attestation("unknown attestation format"))?;
     let kind = match format {
         AttestationFormat::None => none::verify(inputs)?,
         AttestationFormat::Packed => packed::verify(inputs)?,
         _ => return Err(Error::attestation("attestation format not supported yet")),
     };
-    Ok(AttestationOutcome { format, kind, trusted: false })
+    Ok(AttestationOutcome {
+        format,
+        kind,
+        trusted: false,
+    })
 }

@@ -8,6 +8,8 @@ pub(super) fn verify(inputs: &Inputs<'_, '_>) -> Result<AttestationType> {
     if inputs.att_stmt.is_empty() {
         Ok(AttestationType::None)
     } else {
-        Err(Error::attestation("none attestation with a non-empty statement"))
+        Err(Error::attestation(
+            "none attestation with a non-empty statement",
+        ))
     }
 }

@@ -48,13 +48,16 @@ impl Key {
                 let sec1 = point.get(..len).unwrap_or_default();
                 match curve {
                     Curve::P256 => Self::P256(
-                        p256::ecdsa::VerifyingKey::from_sec1_bytes(sec1).map_err(|_| invalid(NOT_ON_CURVE))?,
+                        p256::ecdsa::VerifyingKey::from_sec1_bytes(sec1)
+                            .map_err(|_| invalid(NOT_ON_CURVE))?,
                     ),
                     Curve::P384 => Self::P384(
-                        p384::ecdsa::VerifyingKey::from_sec1_bytes(sec1).map_err(|_| invalid(NOT_ON_CURVE))?,
+                        p384::ecdsa::VerifyingKey::from_sec1_bytes(sec1)
+                            .map_err(|_| invalid(NOT_ON_CURVE))?,
                     ),
                     Curve::P521 => Self::P521(
-                        p521::ecdsa::VerifyingKey::from_sec1_bytes(sec1).map_err(|_| invalid(NOT_ON_CURVE))?,
+                        p521::ecdsa::VerifyingKey::from_sec1_bytes(sec1)
+                            .map_err(|_| invalid(NOT_ON_CURVE))?,
                     ),
                 }
             }
@@ -104,13 +107,41 @@ fn verify_rsa(alg: CoseAlgorithm, key: &RsaPublicKey, message: &[u8], signature:
         return false;
     }
     let result = match alg {
-        CoseAlgorithm::Rs256 => key.verify(Pkcs1v15Sign::new::<sha2::Sha256>(), &sha2::Sha256::digest(message), signature),
-        CoseAlgorithm::Rs384 => key.verify(Pkcs1v15Sign::new::<sha2::Sha384>(), &sha2::Sha384::digest(message), signature),
-        CoseAlgorithm::Rs512 => key.verify(Pkcs1v15Sign::new::<sha2::Sha512>(), &sha2::Sha512::digest(message), signature),
-        CoseAlgorithm::Rs1 => key.verify(Pkcs1v15Sign::new::<sha1::Sha1>(), &sha1::Sha1::digest(message), signature),
-        CoseAlgorithm::Ps256 => key.verify(Pss::new::<sha2::Sha256>(), &sha2::Sha256::digest(message), signature),
-        CoseAlgorithm::Ps384 => key.verify(Pss::new::<sha2::Sha384>(), &sha2::Sha384::digest(message), signature),
-        CoseAlgorithm::Ps512 => key.verify(Pss::new::<sha2::Sha512>(), &sha2::Sha512::digest(message), signature),
+        CoseAlgorithm::Rs256 => key.verify(
+            Pkcs1v15Sign::new::<sha2::Sha256>(),
+            &sha2::Sha256::digest(message),
+            signature,
+        ),
+        CoseAlgorithm::Rs384 => key.verify(
+            Pkcs1v15Sign::new::<sha2::Sha384>(),
+            &sha2::Sha384::digest(message),
+            signature,
+        ),
+        CoseAlgorithm::Rs512 => key.verify(
+            Pkcs1v15Sign::new::<sha2::Sha512>(),
+            &sha2::Sha512::digest(message),
+            signature,
+        ),
+        CoseAlgorithm::Rs1 => key.verify(
+            Pkcs1v15Sign::new::<sha1::Sha1>(),
+            &sha1::Sha1::digest(message),
+            signature,
+        ),
+        CoseAlgorithm::Ps256 => key.verify(
+            Pss::new::<sha2::Sha256>(),
+            &sha2::Sha256::digest(message),
+            signature,
+        ),
+        CoseAlgorithm::Ps384 => key.verify(
+            Pss::new::<sha2::Sha384>(),
+            &sha2::Sha384::digest(message),
+            signature,
+        ),
+        CoseAlgorithm::Ps512 => key.verify(
+            Pss::new::<sha2::Sha512>(),
+            &sha2::Sha512::digest(message),
+            signature,
+        ),
         _ => return false,
     };
     result.is_ok()

@@ -250,7 +250,9 @@ impl<'a> Decoder<'a> {
             2 => Value::Bytes(self.take(arg)?),
             3 => {
                 let bytes = self.take(arg)?;
-                Value::Text(core::str::from_utf8(bytes).map_err(|_| self.err("CBOR text not UTF-8"))?)
+                Value::Text(
+                    core::str::from_utf8(bytes).map_err(|_| self.err("CBOR text not UTF-8"))?,
+                )
             }
             4 => Value::Array(self.seq(arg, 1)?),
             5 => Value::Map(self.seq(arg, 2)?),
@@ -261,9 +263,13 @@ impl<'a> Decoder<'a> {
                 (22, _) => Value::Null,
                 (23, _) => Value::Undefined,
                 (24, n) if n < 32 => return Err(self.err("non-canonical CBOR simple value")),
-                (24, n) => Value::Simple(u8::try_from(n).map_err(|_| self.err("CBOR simple value"))?),
+                (24, n) => {
+                    Value::Simple(u8::try_from(n).map_err(|_| self.err("CBOR simple value"))?)
+                }
                 (25..=27, _) => Value::Float(&[]),
-                (_, n) => Value::Simple(u8::try_from(n).map_err(|_| self.err("CBOR simple value"))?),
+                (_, n) => {
+                    Value::Simple(u8::try_from(n).map_err(|_| self.err("CBOR simple value"))?)
+                }
             },
         })
     }
@@ -328,8 +334,14 @@ mod tests {
         assert_eq!(one(&[0x18, 0x18]).unwrap().as_i64(), Some(24));
         assert_eq!(one(&[0x26]).unwrap().as_i64(), Some(-7));
         assert_eq!(one(&[0x39, 0x01, 0x00]).unwrap().as_i64(), Some(-257));
-        assert_eq!(one(&[0x43, 1, 2, 3]).unwrap().as_bytes(), Some(&[1u8, 2, 3][..]));
-        assert_eq!(one(&[0x63, b'f', b'm', b't']).unwrap().as_text(), Some("fmt"));
+        assert_eq!(
+            one(&[0x43, 1, 2, 3]).unwrap().as_bytes(),
+            Some(&[1u8, 2, 3][..])
+        );
+        assert_eq!(
+            one(&[0x63, b'f', b'm', b't']).unwrap().as_text(),
+            Some("fmt")
+        );
         assert_eq!(one(&[0xf5]).unwrap(), Value::Bool(true));
         assert_eq!(one(&[0xf6]).unwrap(), Value::Null);
     }
@@ -338,11 +350,15 @@ mod tests {
     fn decodes_nested_maps_lazily() {
         // {1: 2, "a": [3, h'04']}
         let bytes = [0xa2, 0x01, 0x02, 0x61, b'a', 0x82, 0x03, 0x41, 0x04];
-        let Value::Map(map) = one(&bytes).unwrap() else { panic!("not a map") };
+        let Value::Map(map) = one(&bytes).unwrap() else {
+            panic!("not a map")
+        };
         let entries: Vec<_> = map.entries().collect::<Result<_>>().unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0], (Value::Unsigned(1), Value::Unsigned(2)));
-        let Value::Array(arr) = entries[1].1 else { panic!("not an array") };
+        let Value::Array(arr) = entries[1].1 else {
+            panic!("not an array")
+        };
         let items: Vec<_> = arr.items().collect::<Result<_>>().unwrap();
         assert_eq!(items, vec![Value::Unsigned(3), Value::Bytes(&[4])]);
     }
@@ -355,7 +371,10 @@ mod tests {
             &[0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff][..],
             &[0xbb, 0x80, 0, 0, 0, 0, 0, 0, 0][..],
         ] {
-            assert_eq!(one(bytes).unwrap_err().kind(), crate::ErrorKind::Malformed(Input::AttestationObject));
+            assert_eq!(
+                one(bytes).unwrap_err().kind(),
+                crate::ErrorKind::Malformed(Input::AttestationObject)
+            );
         }
     }
 
@@ -363,10 +382,22 @@ mod tests {
     fn refuses_deep_nesting_indefinite_and_trailing() {
         let deep = [0x81u8; 40];
         assert_eq!(one(&deep).unwrap_err().context(), "CBOR nested too deeply");
-        assert_eq!(one(&[0x5f, 0x41, 0x00, 0xff]).unwrap_err().context(), "indefinite-length CBOR item");
-        assert_eq!(one(&[0x1c]).unwrap_err().context(), "reserved CBOR additional information");
+        assert_eq!(
+            one(&[0x5f, 0x41, 0x00, 0xff]).unwrap_err().context(),
+            "indefinite-length CBOR item"
+        );
+        assert_eq!(
+            one(&[0x1c]).unwrap_err().context(),
+            "reserved CBOR additional information"
+        );
         assert_eq!(one(&[0x01, 0x02]).unwrap_err().context(), "trailing bytes");
-        assert_eq!(one(&[0x62, 0xff, 0xfe]).unwrap_err().context(), "CBOR text not UTF-8");
-        assert_eq!(one(&[0x42, 0x00]).unwrap_err().context(), "CBOR item truncated");
+        assert_eq!(
+            one(&[0x62, 0xff, 0xfe]).unwrap_err().context(),
+            "CBOR text not UTF-8"
+        );
+        assert_eq!(
+            one(&[0x42, 0x00]).unwrap_err().context(),
+            "CBOR item truncated"
+        );
     }
 }

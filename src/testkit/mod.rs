@@ -8,13 +8,16 @@
 //!
 //! Never enable this feature in production builds: it exists to forge ceremonies.
 
+// Test-support code: slicing known-length encodings is clearer than `get` here.
+#![allow(clippy::indexing_slicing)]
+
 mod builders;
 mod signer;
 pub mod vectors;
 
 pub use builders::{
-    attestation_object, authentication_json, authenticator_data, client_data_json, der_ecdsa_signature,
-    high_s, registration_json, AttestedData, ClientDataFields,
+    attestation_object, authentication_json, authenticator_data, client_data_json,
+    der_ecdsa_signature, high_s, registration_json, AttestedData, ClientDataFields,
 };
 pub use signer::KeyKind;
 
@@ -107,7 +110,12 @@ impl SoftCredential {
     pub fn new(kind: KeyKind, user_handle: &[u8], rng: &mut impl CryptoRngCore) -> Self {
         let mut id = vec![0u8; 16];
         rng.fill_bytes(&mut id);
-        Self { id, signer: Signer::generate(kind, rng), sign_count: 0, user_handle: user_handle.to_vec() }
+        Self {
+            id,
+            signer: Signer::generate(kind, rng),
+            sign_count: 0,
+            user_handle: user_handle.to_vec(),
+        }
     }
 
     /// The credential ID.
@@ -141,7 +149,9 @@ impl SoftCredential {
     }
 
     fn next_count(&mut self, knobs: &Knobs) -> u32 {
-        self.sign_count = knobs.sign_count.unwrap_or(self.sign_count.saturating_add(1));
+        self.sign_count = knobs
+            .sign_count
+            .unwrap_or(self.sign_count.saturating_add(1));
         self.sign_count
     }
 
@@ -164,14 +174,21 @@ impl SoftCredential {
             &knobs.rp_id,
             knobs.flags,
             count,
-            Some(&AttestedData { aaguid: knobs.aaguid, credential_id: &self.id, public_key: &cose_key }),
+            Some(&AttestedData {
+                aaguid: knobs.aaguid,
+                credential_id: &self.id,
+                public_key: &cose_key,
+            }),
             None,
         );
         let client_data = self.client_data(challenge, knobs, "webauthn.create");
         let client_data_hash = crate::crypto::sha256(&client_data);
         let self_signed = |alg: i64| {
             let sig = self.sign(&[auth_data.as_slice(), &client_data_hash].concat());
-            vec![("alg", ciborium::Value::Integer(alg.into())), ("sig", ciborium::Value::Bytes(sig))]
+            vec![
+                ("alg", ciborium::Value::Integer(alg.into())),
+                ("sig", ciborium::Value::Bytes(sig)),
+            ]
         };
         let (fmt, statement) = match &knobs.attestation {
             SoftAttestation::None => ("none".to_owned(), vec![]),
@@ -189,8 +206,11 @@ impl SoftCredential {
         let count = self.next_count(knobs);
         let auth_data = authenticator_data(&knobs.rp_id, knobs.flags, count, None, None);
         let client_data = self.client_data(challenge, knobs, "webauthn.get");
-        let signature = self.sign(&[auth_data.as_slice(), &crate::crypto::sha256(&client_data)].concat());
-        let user_handle = knobs.return_user_handle.then_some(self.user_handle.as_slice());
+        let signature =
+            self.sign(&[auth_data.as_slice(), &crate::crypto::sha256(&client_data)].concat());
+        let user_handle = knobs
+            .return_user_handle
+            .then_some(self.user_handle.as_slice());
         authentication_json(&self.id, &client_data, &auth_data, &signature, user_handle)
     }
 }

@@ -3,7 +3,9 @@
 
 use serde::Deserialize;
 
-use crate::challenge::{AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification};
+use crate::challenge::{
+    AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification,
+};
 use crate::cose::CoseAlgorithm;
 use crate::encoding::b64;
 use crate::rp::{Policy, RelyingParty};
@@ -136,11 +138,16 @@ fn config_error(context: &'static str) -> Error {
 pub fn relying_party(case: &Case) -> Result<RelyingParty, Error> {
     let mut policy = Policy::default();
     if let Some(algs) = &case.policy.algorithms {
-        policy.algorithms = algs.iter().filter_map(|&id| CoseAlgorithm::from_id(id)).collect();
+        policy.algorithms = algs
+            .iter()
+            .filter_map(|&id| CoseAlgorithm::from_id(id))
+            .collect();
     }
     policy.dangerous.allow_sha1 = case.policy.allow_sha1;
     policy.dangerous.allow_test_tpm_vendors = case.policy.allow_test_tpm_vendors;
-    let mut builder = RelyingParty::builder(&case.rp_id).origins(case.origins.iter().cloned()).policy(policy);
+    let mut builder = RelyingParty::builder(&case.rp_id)
+        .origins(case.origins.iter().cloned())
+        .policy(policy);
     for top in &case.policy.top_origins {
         builder = builder.top_origin(top.clone());
     }
@@ -188,10 +195,17 @@ fn run_into(case: &Case, out: &mut Outcome) -> Result<(), Error> {
     let expires = now.plus_secs(300);
     let challenge = Challenge::from_bytes(b64::decode(&case.challenge)?)?;
     let uv = user_verification(&case.user_verification);
-    let json = serde_json::to_vec(&case.response).map_err(|_| config_error("response is not JSON"))?;
+    let json =
+        serde_json::to_vec(&case.response).map_err(|_| config_error("response is not JSON"))?;
     match case.ceremony.as_str() {
         "registration" => {
-            let state = RegistrationState::new(challenge, DEFAULT_OWNER.to_vec(), uv, rp.policy().algorithms.clone(), expires);
+            let state = RegistrationState::new(
+                challenge,
+                DEFAULT_OWNER.to_vec(),
+                uv,
+                rp.policy().algorithms.clone(),
+                expires,
+            );
             let response = RegistrationResponse::from_json(&json)?;
             let v = crate::verify_registration(&rp, &state, response, now)?;
             out.ok = true;
@@ -207,7 +221,10 @@ fn run_into(case: &Case, out: &mut Outcome) -> Result<(), Error> {
             out.trusted = Some(v.attestation().trusted());
         }
         "authentication" => {
-            let stored = case.credential.as_ref().ok_or_else(|| config_error("authentication case without credential"))?;
+            let stored = case
+                .credential
+                .as_ref()
+                .ok_or_else(|| config_error("authentication case without credential"))?;
             let owner = match &stored.user_handle {
                 Some(h) => b64::decode(h)?,
                 None => DEFAULT_OWNER.to_vec(),
@@ -251,7 +268,10 @@ pub enum Agreement {
 #[must_use]
 pub fn compare(case: &Case, outcome: &Outcome) -> Agreement {
     let expect = &case.expect;
-    let expected_ok = expect.get("ok").and_then(serde_json::Value::as_bool).unwrap_or(false);
+    let expected_ok = expect
+        .get("ok")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
     if expected_ok != outcome.ok {
         return Agreement::Disagrees(format!(
             "expected ok={expected_ok}, got ok={} ({})",
@@ -260,9 +280,14 @@ pub fn compare(case: &Case, outcome: &Outcome) -> Agreement {
         ));
     }
     if !expected_ok {
-        let expected = expect.get("error").and_then(serde_json::Value::as_str).unwrap_or_default();
+        let expected = expect
+            .get("error")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
         if !expected.is_empty() && Some(expected) != outcome.error {
-            return Agreement::CategoryDiffers { expected: expected.to_owned() };
+            return Agreement::CategoryDiffers {
+                expected: expected.to_owned(),
+            };
         }
         return Agreement::Agrees;
     }
@@ -277,7 +302,9 @@ pub fn compare(case: &Case, outcome: &Outcome) -> Agreement {
                 ("credential_id", serde_json::Value::String(w), serde_json::Value::String(g)) => {
                     b64::decode(w).ok() == b64::decode(g).ok()
                 }
-                ("aaguid", serde_json::Value::String(w), serde_json::Value::String(g)) => w.eq_ignore_ascii_case(g),
+                ("aaguid", serde_json::Value::String(w), serde_json::Value::String(g)) => {
+                    w.eq_ignore_ascii_case(g)
+                }
                 _ => &got == want,
             };
             if !equal {

@@ -1,8 +1,8 @@
 //! Authentication: WebAuthn Level 3 §7.2, "Verifying an Authentication Assertion".
 
 use super::{
-    check_challenge, check_not_expired, check_origin, check_rp_id_hash, check_top_origin, check_type,
-    check_user_present, check_user_verified, uv_required, StoredCredential,
+    check_challenge, check_not_expired, check_origin, check_rp_id_hash, check_top_origin,
+    check_type, check_user_present, check_user_verified, uv_required, StoredCredential,
 };
 use crate::challenge::{AuthenticationState, UnixTime};
 use crate::cose::CoseKey;
@@ -89,7 +89,9 @@ impl VerifiedAuthentication {
     /// The authenticator extension outputs as a raw CBOR map, when present.
     #[must_use]
     pub fn authenticator_extensions(&self) -> Option<&[u8]> {
-        AuthenticatorData::parse(self.response.authenticator_data()).ok().and_then(|ad| ad.extensions())
+        AuthenticatorData::parse(self.response.authenticator_data())
+            .ok()
+            .and_then(|ad| ad.extensions())
     }
 }
 
@@ -132,7 +134,10 @@ pub fn verify_authentication(
     check_allowed_credential(state, &response)?;
     check_owner(state, &response, credential)?;
     if !crypto::ct_eq(&credential.id, response.raw_id()) {
-        return Err(Error::new(ErrorKind::CredentialId, "stored credential is not the one presented"));
+        return Err(Error::new(
+            ErrorKind::CredentialId,
+            "stored credential is not the one presented",
+        ));
     }
 
     let client_data = ClientData::parse(response.client_data_json())?;
@@ -150,11 +155,23 @@ pub fn verify_authentication(
     let client_data_hash = crypto::sha256(client_data.raw());
     let key = CoseKey::parse(&credential.public_key)?;
     if !rp.allows_algorithm(key.alg()) {
-        return Err(Error::new(ErrorKind::AlgorithmNotAllowed, "stored key's algorithm"));
+        return Err(Error::new(
+            ErrorKind::AlgorithmNotAllowed,
+            "stored key's algorithm",
+        ));
     }
-    crypto::verify(&key, &[auth_data.raw(), &client_data_hash], response.signature(), rp.policy().dangerous.allow_sha1)?;
+    crypto::verify(
+        &key,
+        &[auth_data.raw(), &client_data_hash],
+        response.signature(),
+        rp.policy().dangerous.allow_sha1,
+    )?;
 
-    let (counter, sign_count) = check_counter(rp.policy().counter, credential.sign_count, auth_data.sign_count())?;
+    let (counter, sign_count) = check_counter(
+        rp.policy().counter,
+        credential.sign_count,
+        auth_data.sign_count(),
+    )?;
     Ok(VerifiedAuthentication {
         sign_count,
         counter,
@@ -165,9 +182,15 @@ pub fn verify_authentication(
 }
 
 /// §7.2 step 5.
-fn check_allowed_credential(state: &AuthenticationState, response: &AuthenticationResponse) -> Result<()> {
+fn check_allowed_credential(
+    state: &AuthenticationState,
+    response: &AuthenticationResponse,
+) -> Result<()> {
     let allowed = state.allow_credentials.is_empty()
-        || state.allow_credentials.iter().any(|id| id.as_slice() == response.raw_id());
+        || state
+            .allow_credentials
+            .iter()
+            .any(|id| id.as_slice() == response.raw_id());
     if allowed {
         Ok(())
     } else {
@@ -176,11 +199,17 @@ fn check_allowed_credential(state: &AuthenticationState, response: &Authenticati
 }
 
 /// §7.2 step 6: the credential belongs to the user the ceremony is for.
-fn check_owner(state: &AuthenticationState, response: &AuthenticationResponse, credential: &StoredCredential) -> Result<()> {
+fn check_owner(
+    state: &AuthenticationState,
+    response: &AuthenticationResponse,
+    credential: &StoredCredential,
+) -> Result<()> {
     let owner = credential.user_handle.as_slice();
     let ok = match (state.user_handle.as_deref(), response.user_handle()) {
         // The user was identified before the ceremony.
-        (Some(user), returned) => crypto::ct_eq(user, owner) && returned.map_or(true, |h| crypto::ct_eq(h, owner)),
+        (Some(user), returned) => {
+            crypto::ct_eq(user, owner) && returned.map_or(true, |h| crypto::ct_eq(h, owner))
+        }
         // Discoverable: the authenticator must name the owner.
         (None, Some(returned)) => crypto::ct_eq(returned, owner),
         (None, None) => false,
@@ -193,9 +222,14 @@ fn check_owner(state: &AuthenticationState, response: &AuthenticationResponse, c
 }
 
 /// §7.2 step 18: BE must not change from what was recorded at registration.
-fn check_backup_eligibility(auth_data: &AuthenticatorData<'_>, credential: &StoredCredential) -> Result<()> {
+fn check_backup_eligibility(
+    auth_data: &AuthenticatorData<'_>,
+    credential: &StoredCredential,
+) -> Result<()> {
     match credential.backup_eligible {
-        Some(be) if be != auth_data.flags().backup_eligible() => Err(Error::new(ErrorKind::BackupEligibility, "")),
+        Some(be) if be != auth_data.flags().backup_eligible() => {
+            Err(Error::new(ErrorKind::BackupEligibility, ""))
+        }
         _ => Ok(()),
     }
 }
@@ -222,11 +256,23 @@ mod tests {
     #[test]
     fn counter_rule() {
         let reject = CounterPolicy::Reject;
-        assert_eq!(check_counter(reject, 0, 0).unwrap(), (CounterOutcome::BothZero, 0));
-        assert_eq!(check_counter(reject, 5, 6).unwrap(), (CounterOutcome::Increased, 6));
-        assert_eq!(check_counter(reject, 0, 1).unwrap(), (CounterOutcome::Increased, 1));
+        assert_eq!(
+            check_counter(reject, 0, 0).unwrap(),
+            (CounterOutcome::BothZero, 0)
+        );
+        assert_eq!(
+            check_counter(reject, 5, 6).unwrap(),
+            (CounterOutcome::Increased, 6)
+        );
+        assert_eq!(
+            check_counter(reject, 0, 1).unwrap(),
+            (CounterOutcome::Increased, 1)
+        );
         for (stored, new) in [(5, 5), (5, 0), (6, 5)] {
-            assert_eq!(check_counter(reject, stored, new).unwrap_err().kind(), ErrorKind::Counter);
+            assert_eq!(
+                check_counter(reject, stored, new).unwrap_err().kind(),
+                ErrorKind::Counter
+            );
             assert_eq!(
                 check_counter(CounterPolicy::Report, stored, new).unwrap(),
                 (CounterOutcome::Regressed, stored)

@@ -37,8 +37,9 @@ impl<'a> ClientData<'a> {
     ///
     /// Malformed [`Input::ClientData`] when the bytes are not such an object.
     pub fn parse(raw: &'a [u8]) -> Result<Self> {
-        let wire: Wire<'a> = serde_json::from_slice(raw)
-            .map_err(|_| Error::malformed(Input::ClientData, "not a CollectedClientData JSON object"))?;
+        let wire: Wire<'a> = serde_json::from_slice(raw).map_err(|_| {
+            Error::malformed(Input::ClientData, "not a CollectedClientData JSON object")
+        })?;
         Ok(Self { raw, wire })
     }
 
@@ -126,7 +127,10 @@ mod tests {
 
     #[test]
     fn debug_redacts_the_challenge() {
-        let cd = ClientData::parse(br#"{"type":"webauthn.get","challenge":"SECRETCHALLENGE","origin":"o"}"#).unwrap();
+        let cd = ClientData::parse(
+            br#"{"type":"webauthn.get","challenge":"SECRETCHALLENGE","origin":"o"}"#,
+        )
+        .unwrap();
         assert!(!format!("{cd:?}").contains("SECRETCHALLENGE"));
     }
 }

@@ -96,7 +96,10 @@ fn check_id(buf: &[u8], id: &Range<usize>, raw_id: &Range<usize>) -> Result<()> 
         return Err(err("empty rawId"));
     }
     if slice(buf, id) != raw {
-        return Err(Error::new(ErrorKind::CredentialId, "id is not the encoding of rawId"));
+        return Err(Error::new(
+            ErrorKind::CredentialId,
+            "id is not the encoding of rawId",
+        ));
     }
     Ok(())
 }
@@ -354,15 +357,32 @@ mod tests {
     #[test]
     fn refuses_id_mismatch_wrong_type_and_bad_base64() {
         let id = ASSERTION.replacen(r#""id":"AQID""#, r#""id":"AQIE""#, 1);
-        assert_eq!(AuthenticationResponse::from_json_str(&id).unwrap_err().kind(), ErrorKind::CredentialId);
+        assert_eq!(
+            AuthenticationResponse::from_json_str(&id)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::CredentialId
+        );
         let ty = ASSERTION.replace("public-key", "password");
-        assert_eq!(AuthenticationResponse::from_json_str(&ty).unwrap_err().context(), "type is not public-key");
+        assert_eq!(
+            AuthenticationResponse::from_json_str(&ty)
+                .unwrap_err()
+                .context(),
+            "type is not public-key"
+        );
         let b64 = ASSERTION.replace("BAU=", "BA*U");
         assert_eq!(
-            AuthenticationResponse::from_json_str(&b64).unwrap_err().kind(),
+            AuthenticationResponse::from_json_str(&b64)
+                .unwrap_err()
+                .kind(),
             ErrorKind::Malformed(Input::Base64)
         );
         let too_big = vec![b' '; MAX_RESPONSE_LEN + 1];
-        assert_eq!(AuthenticationResponse::from_json(&too_big).unwrap_err().context(), "response larger than the limit");
+        assert_eq!(
+            AuthenticationResponse::from_json(&too_big)
+                .unwrap_err()
+                .context(),
+            "response larger than the limit"
+        );
     }
 }

@@ -1,0 +1,304 @@
+//! Honest ceremonies with the software authenticator: every key kind and attestation the
+//! engine supports verifies, and the outcome reports what was verified.
+
+use passkey_verifier::testkit::{KeyKind, Knobs, SoftAttestation, SoftCredential};
+use passkey_verifier::{
+    start_authentication, start_registration, verify_authentication, verify_registration,
+    AttestationFormat, AttestationType, AuthenticationOptions, AuthenticationResponse,
+    CoseAlgorithm, CounterOutcome, Flags, RegistrationOptions, RegistrationResponse, RelyingParty,
+    StoredCredential, UnixTime, User, UserVerification,
+};
+use rand_core::OsRng;
+
+const NOW: UnixTime = UnixTime::from_secs(1_750_000_000);
+
+fn rp() -> RelyingParty {
+    RelyingParty::builder("example.com")
+        .name("Example")
+        .origin("https://example.com")
+        .build()
+        .unwrap()
+}
+
+fn user() -> User {
+    User {
+        id: b"user-0001".to_vec(),
+        name: "alice".into(),
+        display_name: "Alice".into(),
+    }
+}
+
+fn register(
+    kind: KeyKind,
+    attestation: SoftAttestation,
+) -> (
+    SoftCredential,
+    StoredCredential,
+    passkey_verifier::VerifiedRegistration,
+) {
+    let rp = rp();
+    let (_, state) = start_registration(
+        &rp,
+        &user(),
+        &RegistrationOptions::default(),
+        &mut OsRng,
+        NOW,
+    )
+    .unwrap();
+    let mut cred = SoftCredential::new(kind, &user().id, &mut OsRng);
+    let mut knobs = Knobs::new("example.com", "https://example.com");
+    knobs.attestation = attestation;
+    let json = cred.register(state.challenge().as_bytes(), &knobs);
+    let verified = verify_registration(
+        &rp,
+        &state,
+        RegistrationResponse::from_json_str(&json).unwrap(),
+        NOW,
+    )
+    .unwrap();
+    let stored = verified.to_stored_credential();
+    (cred, stored, verified)
+}
+
+fn sign_in(
+    cred: &mut SoftCredential,
+    stored: &StoredCredential,
+    knobs: &Knobs,
+) -> passkey_verifier::Result<passkey_verifier::VerifiedAuthentication> {
+    let rp = rp();
+    let mut options = AuthenticationOptions::default();
+    options.user_handle = Some(user().id);
+    let (_, state) = start_authentication(&rp, &options, &mut OsRng, NOW).unwrap();
+    let json = cred.assert(state.challenge().as_bytes(), knobs);
+    verify_authentication(
+        &rp,
+        &state,
+        AuthenticationResponse::from_json_str(&json).unwrap(),
+        stored,
+        NOW.plus_secs(1),
+    )
+}
+
+#[test]
+fn every_key_kind_registers_and_signs_in() {
+    let kinds = [
+        (KeyKind::Es256, CoseAlgorithm::Es256),
+        (KeyKind::Es384, CoseAlgorithm::Es384),
+        (KeyKind::EdDsa, CoseAlgorithm::EdDsa),
+        (KeyKind::Rs256, CoseAlgorithm::Rs256),
+        (KeyKind::Ps256, CoseAlgorithm::Ps256),
+    ];
+    for (kind, alg) in kinds {
+        let (mut cred, stored, reg) = register(kind, SoftAttestation::PackedSelf);
+        assert_eq!(reg.alg(), alg);
+        assert_eq!(reg.attestation().format(), AttestationFormat::Packed);
+        assert_eq!(reg.attestation().kind(), AttestationType::SelfAttestation);
+        assert!(
+            !reg.attestation().trusted(),
+            "self attestation never establishes trust"
+        );
+        assert_eq!(reg.credential_id(), cred.id());
+        assert_eq!(reg.public_key(), cred.cose_public_key());
+        let knobs = Knobs::new("example.com", "https://example.com");
+        let auth = sign_in(&mut cred, &stored, &knobs).unwrap_or_else(|e| panic!("{alg:?}: {e}"));
+        assert_eq!(auth.counter(), CounterOutcome::Increased);
+        assert_eq!(auth.sign_count(), 2);
+        assert_eq!(auth.credential_id(), cred.id());
+    }
+}
+
+#[test]
+fn registration_reports_what_was_verified() {
+    let (_, stored, reg) = register(KeyKind::Es256, SoftAttestation::None);
+    assert_eq!(reg.attestation().format(), AttestationFormat::None);
+    assert_eq!(reg.attestation().kind(), AttestationType::None);
+    assert_eq!(reg.aaguid(), *b"passkey-verifier");
+    assert_eq!(reg.aaguid_string(), "70617373-6b65-792d-7665-726966696572");
+    assert_eq!(reg.sign_count(), 1);
+    assert!(reg.flags().user_present() && reg.flags().user_verified());
+    assert_eq!(reg.transports(), ["internal", "hybrid"]);
+    assert_eq!(reg.client_extension_results(), Some("{}"));
+    assert_eq!(reg.authenticator_attachment(), Some("platform"));
+    assert_eq!(reg.user_handle(), b"user-0001");
+    assert_eq!(stored.backup_eligible, Some(false));
+    assert!(stored.user_verified);
+}
+
+#[test]
+fn synced_passkey_flags_are_reported_and_both_zero_counters_pass() {
+    let (mut cred, stored, reg) = {
+        let rp = rp();
+        let (_, state) = start_registration(
+            &rp,
+            &user(),
+            &RegistrationOptions::default(),
+            &mut OsRng,
+            NOW,
+        )
+        .unwrap();
+        let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut OsRng);
+        let mut knobs = Knobs::new("example.com", "https://example.com");
+        knobs.flags |= Flags::BE | Flags::BS;
+        knobs.sign_count = Some(0);
+        let json = cred.register(state.challenge().as_bytes(), &knobs);
+        let reg = verify_registration(
+            &rp,
+            &state,
+            RegistrationResponse::from_json_str(&json).unwrap(),
+            NOW,
+        )
+        .unwrap();
+        let stored = reg.to_stored_credential();
+        (cred, stored, reg)
+    };
+    assert!(reg.flags().backup_eligible() && reg.flags().backup_state());
+    let mut knobs = Knobs::new("example.com", "https://example.com");
+    knobs.flags |= Flags::BE;
+    knobs.sign_count = Some(0);
+    let auth = sign_in(&mut cred, &stored, &knobs).unwrap();
+    assert_eq!(auth.counter(), CounterOutcome::BothZero);
+    assert_eq!(auth.sign_count(), 0);
+    assert!(auth.flags().backup_eligible() && !auth.flags().backup_state());
+}
+
+#[test]
+fn discoverable_sign_in_identifies_the_owner_from_the_user_handle() {
+    let (mut cred, stored, _) = register(KeyKind::EdDsa, SoftAttestation::None);
+    let rp = rp();
+    let (options, state) =
+        start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
+    let options = serde_json::to_value(&options).unwrap();
+    assert_eq!(options["allowCredentials"], serde_json::json!([]));
+    let json = cred.assert(
+        state.challenge().as_bytes(),
+        &Knobs::new("example.com", "https://example.com"),
+    );
+    let auth = verify_authentication(
+        &rp,
+        &state,
+        AuthenticationResponse::from_json_str(&json).unwrap(),
+        &stored,
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(auth.user_handle(), b"user-0001");
+}
+
+#[test]
+fn cross_origin_iframe_passes_only_for_configured_top_origins() {
+    let rp = RelyingParty::builder("example.com")
+        .origin("https://example.com")
+        .top_origin("https://shop.example.net")
+        .build()
+        .unwrap();
+    let (_, state) = start_registration(
+        &rp,
+        &user(),
+        &RegistrationOptions::default(),
+        &mut OsRng,
+        NOW,
+    )
+    .unwrap();
+    let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut OsRng);
+    let mut knobs = Knobs::new("example.com", "https://example.com");
+    knobs.cross_origin = Some(true);
+    knobs.top_origin = Some("https://shop.example.net".into());
+    let json = cred.register(state.challenge().as_bytes(), &knobs);
+    verify_registration(
+        &rp,
+        &state,
+        RegistrationResponse::from_json_str(&json).unwrap(),
+        NOW,
+    )
+    .unwrap();
+}
+
+#[test]
+fn android_app_origins_are_accepted_when_configured() {
+    let apk = "android:apk-key-hash:lZWtQzj6OyPKhzGFQKb1WvODt48gqqTZp0_pUuHLxTk";
+    let rp = RelyingParty::builder("example.com")
+        .origin("https://example.com")
+        .origin(apk)
+        .build()
+        .unwrap();
+    let (_, state) = start_registration(
+        &rp,
+        &user(),
+        &RegistrationOptions::default(),
+        &mut OsRng,
+        NOW,
+    )
+    .unwrap();
+    let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut OsRng);
+    let json = cred.register(
+        state.challenge().as_bytes(),
+        &Knobs::new("example.com", apk),
+    );
+    verify_registration(
+        &rp,
+        &state,
+        RegistrationResponse::from_json_str(&json).unwrap(),
+        NOW,
+    )
+    .unwrap();
+}
+
+#[test]
+fn creation_options_are_level3_json() {
+    let rp = rp();
+    let mut options = RegistrationOptions::default();
+    options.user_verification = UserVerification::Required;
+    options.exclude_credentials = vec![passkey_verifier::CredentialDescriptor {
+        id: vec![1, 2, 3],
+        transports: vec!["usb".into()],
+    }];
+    let (json, state) = start_registration(&rp, &user(), &options, &mut OsRng, NOW).unwrap();
+    let v = serde_json::to_value(&json).unwrap();
+    assert_eq!(
+        v["rp"],
+        serde_json::json!({"id": "example.com", "name": "Example"})
+    );
+    assert_eq!(v["user"]["id"], "dXNlci0wMDAx");
+    assert_eq!(v["user"]["displayName"], "Alice");
+    assert_eq!(v["challenge"], state.challenge().to_base64url());
+    assert_eq!(state.challenge().as_bytes().len(), 32);
+    assert_eq!(
+        v["pubKeyCredParams"][0],
+        serde_json::json!({"type": "public-key", "alg": -7})
+    );
+    assert!(
+        v["pubKeyCredParams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["alg"] != -65535),
+        "RS1 offered by default"
+    );
+    assert_eq!(v["timeout"], 300_000);
+    assert_eq!(
+        v["excludeCredentials"],
+        serde_json::json!([{"type": "public-key", "id": "AQID", "transports": ["usb"]}])
+    );
+    assert_eq!(v["authenticatorSelection"]["userVerification"], "required");
+    assert_eq!(v["authenticatorSelection"]["residentKey"], "preferred");
+    assert_eq!(v["attestation"], "none");
+    assert_eq!(state.expires_at(), NOW.plus_secs(300));
+
+    let (req, _) =
+        start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
+    let v = serde_json::to_value(&req).unwrap();
+    assert_eq!(v["rpId"], "example.com");
+    assert_eq!(v["userVerification"], "preferred");
+    assert_eq!(v["timeout"], 300_000);
+}
+
+#[test]
+fn issued_challenges_are_fresh() {
+    let rp = rp();
+    let (_, a) =
+        start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
+    let (_, b) =
+        start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
+    assert_ne!(a.challenge(), b.challenge());
+    assert!(!format!("{a:?}").contains(&a.challenge().to_base64url()));
+}
