@@ -111,3 +111,49 @@ pub fn verify(
 fn bad_signature() -> Error {
     Error::new(ErrorKind::Signature, "")
 }
+
+#[cfg(all(test, feature = "testkit"))]
+mod tests {
+    use super::*;
+    use crate::testkit::{KeyKind, SoftCredential};
+
+    /// Both backends must agree on every algorithm: valid signatures pass, tampered ones fail.
+    #[test]
+    fn backends_agree() {
+        for kind in [KeyKind::Es256, KeyKind::Es384, KeyKind::EdDsa, KeyKind::Rs256, KeyKind::Ps256] {
+            let cred = SoftCredential::new(kind, b"u", &mut rand_core::OsRng);
+            let cose = cred.cose_public_key();
+            let key = CoseKey::parse(&cose).unwrap();
+            let message = b"authenticator data and client data hash";
+            let good = cred.sign(message);
+            let mut bad = good.clone();
+            let last = bad.len() - 1;
+            bad[last] ^= 1;
+            assert!(verify(&key, &[&message[..10], &message[10..]], &good, false).is_ok(), "{kind:?}");
+            assert_eq!(verify(&key, &[message], &bad, false).unwrap_err().kind(), ErrorKind::Signature);
+            let rc = rustcrypto::Key::from_cose(&key).unwrap();
+            assert!(rc.verify(message, &good).is_ok());
+            assert!(rc.verify(message, &bad).is_err());
+            #[cfg(feature = "ring")]
+            {
+                let expect_ring = !matches!(kind, KeyKind::EdDsa);
+                let ring_good = ring_backend::verify(&key, message, &good);
+                assert_eq!(ring_good.is_some(), expect_ring, "{kind:?} handled by ring");
+                if let Some(result) = ring_good {
+                    assert!(result.is_ok());
+                    assert!(ring_backend::verify(&key, message, &bad).is_some_and(|r| r.is_err()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_messages_are_assembled_on_the_heap() {
+        let cred = SoftCredential::new(KeyKind::Es256, b"u", &mut rand_core::OsRng);
+        let cose = cred.cose_public_key();
+        let key = CoseKey::parse(&cose).unwrap();
+        let message = vec![7u8; STACK_MESSAGE + 100];
+        let sig = cred.sign(&message);
+        assert!(verify(&key, &[&message[..600], &message[600..]], &sig, false).is_ok());
+    }
+}
