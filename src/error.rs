@@ -39,6 +39,8 @@ pub enum Category {
     Credential,
     /// Caller misuse: a configuration or argument the crate cannot work with.
     Config,
+    /// A host store failed; the ceremony failed closed.
+    Storage,
 }
 
 impl Category {
@@ -59,6 +61,7 @@ impl Category {
             Self::Algorithm => "algorithm",
             Self::Credential => "credential",
             Self::Config => "config",
+            Self::Storage => "storage",
         }
     }
 }
@@ -148,6 +151,14 @@ pub enum ErrorKind {
     Counter,
     /// A configuration value the crate cannot use (for example an empty origin list).
     Config,
+    /// No pending ceremony state under this ID (unknown, already finished, or another kind).
+    StateNotFound,
+    /// No stored credential with this ID (unknown or revoked).
+    CredentialNotFound,
+    /// The credential ID is registered already.
+    CredentialExists,
+    /// A concurrent sign-in updated the counter first.
+    CounterConflict,
 }
 
 impl ErrorKind {
@@ -156,7 +167,7 @@ impl ErrorKind {
     pub const fn category(self) -> Category {
         match self {
             Self::Malformed(_) => Category::Malformed,
-            Self::CeremonyExpired | Self::Challenge => Category::Challenge,
+            Self::CeremonyExpired | Self::Challenge | Self::StateNotFound => Category::Challenge,
             Self::ClientDataType => Category::Type,
             Self::Origin | Self::TopOrigin => Category::Origin,
             Self::RpIdHash => Category::RpId,
@@ -165,11 +176,13 @@ impl ErrorKind {
             Self::BackupEligibility
             | Self::CredentialNotAllowed
             | Self::CredentialId
-            | Self::UserHandle => Category::Credential,
+            | Self::UserHandle
+            | Self::CredentialNotFound
+            | Self::CredentialExists => Category::Credential,
             Self::AlgorithmNotAllowed | Self::UnsupportedKey => Category::Algorithm,
             Self::Attestation => Category::Attestation,
             Self::Signature => Category::Signature,
-            Self::Counter => Category::Counter,
+            Self::Counter | Self::CounterConflict => Category::Counter,
             Self::Config => Category::Config,
         }
     }
@@ -195,6 +208,10 @@ impl ErrorKind {
             Self::Signature => "signature verification failed",
             Self::Counter => "signature counter did not increase",
             Self::Config => "invalid configuration",
+            Self::StateNotFound => "no such pending ceremony",
+            Self::CredentialNotFound => "unknown credential",
+            Self::CredentialExists => "credential already registered",
+            Self::CounterConflict => "concurrent sign-in updated the counter first",
         }
     }
 }

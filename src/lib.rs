@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod attestation;
+mod ceremony;
 mod challenge;
 pub mod cose;
 pub mod crypto;
@@ -9,12 +10,14 @@ pub mod encoding;
 mod error;
 mod options;
 mod rp;
+pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 mod verify;
 pub mod wire;
 
 pub use attestation::{AttestationFormat, AttestationOutcome, AttestationType};
+pub use ceremony::{Ceremonies, CeremonyError, SignIn};
 pub use challenge::{
     AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification, CHALLENGE_LEN,
 };
@@ -26,6 +29,9 @@ pub use options::{
     RequestOptionsJson, ResidentKey, User,
 };
 pub use rp::{CounterPolicy, Dangerous, Origin, Policy, RelyingParty, RelyingPartyBuilder};
+pub use store::{
+    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, MemoryStore, StateId,
+};
 pub use verify::{
     verify_authentication, verify_registration, CounterOutcome, StoredCredential,
     VerifiedAuthentication, VerifiedRegistration,

@@ -1,4 +1,6 @@
 //! The crate's integration tests: one binary, a module per concern.
 
 mod ceremony;
+mod negative;
+mod store;
 mod vectors;

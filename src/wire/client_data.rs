@@ -31,13 +31,15 @@ struct Wire<'a> {
 }
 
 impl<'a> ClientData<'a> {
-    /// Parses `clientDataJSON` (UTF-8 JSON object; duplicate known members are refused).
+    /// Parses `clientDataJSON` (UTF-8 JSON object; duplicate known members are refused). A
+    /// leading byte order mark is skipped, as §7.1 step 5 requires; the raw bytes keep it.
     ///
     /// # Errors
     ///
     /// Malformed [`Input::ClientData`] when the bytes are not such an object.
     pub fn parse(raw: &'a [u8]) -> Result<Self> {
-        let wire: Wire<'a> = serde_json::from_slice(raw).map_err(|_| {
+        let json = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw);
+        let wire: Wire<'a> = serde_json::from_slice(json).map_err(|_| {
             Error::malformed(Input::ClientData, "not a CollectedClientData JSON object")
         })?;
         Ok(Self { raw, wire })
@@ -123,6 +125,15 @@ mod tests {
                 crate::ErrorKind::Malformed(Input::ClientData)
             );
         }
+    }
+
+    #[test]
+    fn skips_a_leading_byte_order_mark() {
+        let raw =
+            b"\xef\xbb\xbf{\"type\":\"webauthn.get\",\"challenge\":\"AQID\",\"origin\":\"o\"}";
+        let cd = ClientData::parse(raw).unwrap();
+        assert_eq!(cd.ty(), "webauthn.get");
+        assert_eq!(cd.raw(), raw, "the hashed bytes keep the BOM");
     }
 
     #[test]

@@ -1,0 +1,288 @@
+//! The ceremony layer: issues ceremonies, keeps their state server-side (single-use, bound to
+//! the user, expiring), verifies responses with the pure functions, and applies the outcome
+//! to the stores.
+
+use rand_core::CryptoRngCore;
+
+use crate::challenge::UnixTime;
+use crate::error::{Category, Error, ErrorKind};
+use crate::options::{
+    start_authentication, start_registration, AuthenticationOptions, CreationOptionsJson,
+    CredentialDescriptor, RegistrationOptions, RequestOptionsJson, User,
+};
+use crate::rp::RelyingParty;
+use crate::store::{
+    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, SignInUpdate,
+    StateId, UpdateOutcome,
+};
+use crate::verify::{verify_authentication, verify_registration, CounterOutcome};
+use crate::wire::json::{AuthenticationResponse, RegistrationResponse};
+
+/// A ceremony failure: either verification refused the response, or a store failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CeremonyError {
+    /// A check failed (verification, state lookup, uniqueness, concurrent update).
+    #[error(transparent)]
+    Verification(#[from] Error),
+    /// A store returned an error; the ceremony failed closed.
+    #[error("storage error")]
+    Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl CeremonyError {
+    /// The failure's category; storage failures are [`Category::Storage`].
+    #[must_use]
+    pub fn category(&self) -> Category {
+        match self {
+            Self::Verification(e) => e.category(),
+            Self::Storage(_) => Category::Storage,
+        }
+    }
+
+    /// The failed check, for verification failures.
+    #[must_use]
+    pub fn kind(&self) -> Option<ErrorKind> {
+        match self {
+            Self::Verification(e) => Some(e.kind()),
+            Self::Storage(_) => None,
+        }
+    }
+
+    fn storage(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Storage(Box::new(e))
+    }
+}
+
+/// A finished sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SignIn {
+    /// The signed-in user.
+    pub user_handle: Vec<u8>,
+    /// The credential used.
+    pub credential_id: Vec<u8>,
+    /// Whether the user was verified.
+    pub user_verified: bool,
+    /// What happened to the counter.
+    pub counter: CounterOutcome,
+    /// The count now stored.
+    pub sign_count: u32,
+}
+
+/// Drives registration and sign-in ceremonies over a [`ChallengeStore`] and a
+/// [`CredentialStore`] (one type may implement both, like [`MemoryStore`](crate::store::MemoryStore)).
+#[derive(Debug)]
+pub struct Ceremonies<C, K> {
+    rp: RelyingParty,
+    challenges: C,
+    credentials: K,
+}
+
+impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
+    /// Ceremonies for `rp` over the given stores.
+    pub const fn new(rp: RelyingParty, challenges: C, credentials: K) -> Self {
+        Self {
+            rp,
+            challenges,
+            credentials,
+        }
+    }
+
+    /// The relying party.
+    pub const fn relying_party(&self) -> &RelyingParty {
+        &self.rp
+    }
+
+    /// The challenge store.
+    pub const fn challenges(&self) -> &C {
+        &self.challenges
+    }
+
+    /// The credential store.
+    pub const fn credentials(&self) -> &K {
+        &self.credentials
+    }
+
+    async fn descriptors(
+        &self,
+        user_handle: &[u8],
+    ) -> Result<Vec<CredentialDescriptor>, CeremonyError> {
+        let records = self
+            .credentials
+            .list_for_user(user_handle)
+            .await
+            .map_err(CeremonyError::storage)?;
+        Ok(records
+            .into_iter()
+            .map(|r| CredentialDescriptor {
+                id: r.credential.id,
+                transports: r.transports,
+            })
+            .collect())
+    }
+
+    /// Starts a registration for `user`: `excludeCredentials` is filled from the user's
+    /// existing credentials, and the state is stored under the returned [`StateId`] (hand
+    /// it to the client with the options).
+    ///
+    /// # Errors
+    ///
+    /// [`CeremonyError::Storage`] when a store fails; [`ErrorKind::Config`] for an invalid user
+    /// handle.
+    pub async fn start_registration(
+        &self,
+        user: &User,
+        options: &RegistrationOptions,
+        rng: &mut (impl CryptoRngCore + Send),
+        now: UnixTime,
+    ) -> Result<(StateId, CreationOptionsJson), CeremonyError> {
+        let mut options = options.clone();
+        options.exclude_credentials = self.descriptors(&user.id).await?;
+        let (json, state) = start_registration(&self.rp, user, &options, rng, now)?;
+        let id = StateId::random(rng);
+        self.challenges
+            .insert(&id, CeremonyState::Registration(state))
+            .await
+            .map_err(CeremonyError::storage)?;
+        Ok((id, json))
+    }
+
+    /// Finishes a registration: takes the state (once), verifies the response, and stores
+    /// the credential if its ID is new.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::StateNotFound`] for an unknown, finished or wrong-kind state;
+    /// [`ErrorKind::CeremonyExpired`]; any verification failure;
+    /// [`ErrorKind::CredentialExists`] when the credential ID is registered already (to
+    /// anyone); [`CeremonyError::Storage`].
+    pub async fn finish_registration(
+        &self,
+        state_id: &StateId,
+        response_json: &[u8],
+        nickname: Option<String>,
+        now: UnixTime,
+    ) -> Result<CredentialRecord, CeremonyError> {
+        let Some(CeremonyState::Registration(state)) = self
+            .challenges
+            .take(state_id)
+            .await
+            .map_err(CeremonyError::storage)?
+        else {
+            return Err(Error::new(ErrorKind::StateNotFound, "no pending registration").into());
+        };
+        let response = RegistrationResponse::from_json(response_json)?;
+        let verified = verify_registration(&self.rp, &state, response, now)?;
+        let record = CredentialRecord {
+            credential: verified.to_stored_credential(),
+            alg: verified.alg(),
+            transports: verified.transports().to_vec(),
+            aaguid: verified.aaguid(),
+            backup_state: verified.flags().backup_state(),
+            attestation_format: verified.attestation().format().as_str().to_owned(),
+            created_at: now,
+            last_used_at: None,
+            nickname,
+        };
+        match self
+            .credentials
+            .insert_new(record.clone())
+            .await
+            .map_err(CeremonyError::storage)?
+        {
+            InsertOutcome::Inserted => Ok(record),
+            InsertOutcome::AlreadyExists => Err(Error::new(ErrorKind::CredentialExists, "").into()),
+        }
+    }
+
+    /// Starts a sign-in. With `user_handle`, for that user, `allowCredentials` listing their
+    /// credentials; without, a discoverable (username-less) sign-in.
+    ///
+    /// # Errors
+    ///
+    /// [`CeremonyError::Storage`] when a store fails.
+    pub async fn start_authentication(
+        &self,
+        user_handle: Option<&[u8]>,
+        options: &AuthenticationOptions,
+        rng: &mut (impl CryptoRngCore + Send),
+        now: UnixTime,
+    ) -> Result<(StateId, RequestOptionsJson), CeremonyError> {
+        let mut options = options.clone();
+        options.user_handle = user_handle.map(<[u8]>::to_vec);
+        options.allow_credentials = match user_handle {
+            Some(handle) => self.descriptors(handle).await?,
+            None => Vec::new(),
+        };
+        let (json, state) = start_authentication(&self.rp, &options, rng, now)?;
+        let id = StateId::random(rng);
+        self.challenges
+            .insert(&id, CeremonyState::Authentication(state))
+            .await
+            .map_err(CeremonyError::storage)?;
+        Ok((id, json))
+    }
+
+    /// Finishes a sign-in: takes the state (once), looks the credential up, verifies the
+    /// assertion, and updates the counter by compare-and-swap.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::StateNotFound`]; [`ErrorKind::CeremonyExpired`];
+    /// [`ErrorKind::CredentialNotFound`] for an unknown (or revoked) credential; any
+    /// verification failure (a credential of another user fails with
+    /// [`ErrorKind::UserHandle`]); [`ErrorKind::CounterConflict`] when a concurrent sign-in
+    /// updated the counter first; [`CeremonyError::Storage`].
+    pub async fn finish_authentication(
+        &self,
+        state_id: &StateId,
+        response_json: &[u8],
+        now: UnixTime,
+    ) -> Result<SignIn, CeremonyError> {
+        let Some(CeremonyState::Authentication(state)) = self
+            .challenges
+            .take(state_id)
+            .await
+            .map_err(CeremonyError::storage)?
+        else {
+            return Err(Error::new(ErrorKind::StateNotFound, "no pending sign-in").into());
+        };
+        // Refuse an expired state before looking anything up.
+        if now >= state.expires_at() {
+            return Err(Error::new(ErrorKind::CeremonyExpired, "").into());
+        }
+        let response = AuthenticationResponse::from_json(response_json)?;
+        let record = self
+            .credentials
+            .get(response.raw_id())
+            .await
+            .map_err(CeremonyError::storage)?
+            .ok_or_else(|| Error::new(ErrorKind::CredentialNotFound, ""))?;
+        let verified = verify_authentication(&self.rp, &state, response, &record.credential, now)?;
+        let update = SignInUpdate {
+            expected_sign_count: record.credential.sign_count,
+            new_sign_count: verified.sign_count(),
+            backup_state: verified.flags().backup_state(),
+            used_at: now,
+        };
+        match self
+            .credentials
+            .update_after_sign_in(&record.credential.id, update)
+            .await
+            .map_err(CeremonyError::storage)?
+        {
+            UpdateOutcome::Updated => Ok(SignIn {
+                user_handle: verified.user_handle().to_vec(),
+                credential_id: verified.credential_id().to_vec(),
+                user_verified: verified.user_verified(),
+                counter: verified.counter(),
+                sign_count: verified.sign_count(),
+            }),
+            UpdateOutcome::Conflict => Err(Error::new(ErrorKind::CounterConflict, "").into()),
+            UpdateOutcome::NotFound => {
+                Err(Error::new(ErrorKind::CredentialNotFound, "revoked during sign-in").into())
+            }
+        }
+    }
+}

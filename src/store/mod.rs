@@ -1,0 +1,286 @@
+//! Storage traits the host implements, and the embedded in-memory default.
+//!
+//! The ceremony layer ([`crate::Ceremonies`]) drives verification over two stores:
+//!
+//! * a [`ChallengeStore`] keeps issued ceremony state and hands it out **once**
+//!   ([`ChallengeStore::take`] must be atomic: get-and-delete in one step);
+//! * a [`CredentialStore`] keeps credential records, inserts a credential ID only if it is new
+//!   (atomically), and updates the sign count by **compare-and-swap**, so that two concurrent
+//!   sign-ins presenting the same counter cannot both succeed and a count never goes down.
+//!
+//! Methods are `async` and return `Send` futures; the crate depends on no runtime. Every
+//! implementation picks its own error type; any storage error fails the ceremony.
+//!
+//! # Implementing the traits on a shared database
+//!
+//! Hosts that outgrow one machine keep state in their shared database. What must be atomic,
+//! and why:
+//!
+//! * **take**: two requests carrying the same state ID must not both get the state, or one
+//!   challenge could be answered twice (a replay). PostgreSQL:
+//!   `DELETE FROM ceremony_state WHERE id = $1 RETURNING state, expires_at`. Redis: `GETDEL key`
+//!   (Redis 6.2+), or `MULTI GET DEL EXEC`; store with `SET key value EXAT expires_at` so
+//!   abandoned ceremonies vanish on their own.
+//! * **insert if new**: two registrations of the same credential ID (the same authenticator
+//!   replayed, or an attacker re-registering a victim's credential under their own account)
+//!   must not both succeed. PostgreSQL: a primary key on `credential_id` and
+//!   `INSERT ... ON CONFLICT DO NOTHING` (zero rows means it existed). Redis:
+//!   `SET cred:{id} value NX` plus `SADD user:{handle} id` in a `MULTI`.
+//! * **compare-and-swap the counter**: `UPDATE credentials SET sign_count = $new, last_used = $now
+//!   WHERE credential_id = $id AND sign_count = $expected` and report zero rows as a
+//!   conflict. Never `SET sign_count = $new` unconditionally: two racing sign-ins from a
+//!   cloned authenticator would both pass. Redis: a Lua script (or `WATCH`/`MULTI`) that
+//!   compares before it sets.
+//! * **list** and **delete** need no special care beyond ordinary consistency.
+//!
+//! The store conformance kit (`testkit::store_conformance`, feature `testkit`) checks all of
+//! this, including a concurrent stress part, against any implementation.
+
+mod memory;
+
+use core::future::Future;
+
+use serde::{Deserialize, Serialize};
+
+pub use memory::{MemoryError, MemoryStore};
+
+use crate::challenge::{AuthenticationState, RegistrationState, UnixTime};
+use crate::cose::CoseAlgorithm;
+use crate::verify::StoredCredential;
+
+/// An opaque identifier of an issued ceremony state (base64url of 16 random bytes).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StateId(String);
+
+impl StateId {
+    /// Draws a fresh identifier from `rng`.
+    pub fn random(rng: &mut impl rand_core::CryptoRngCore) -> Self {
+        let mut bytes = [0u8; 16];
+        rng.fill_bytes(&mut bytes);
+        Self(crate::encoding::b64::encode(&bytes))
+    }
+
+    /// Wraps an identifier received from a client (for example from a cookie or a JSON field).
+    #[must_use]
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// The identifier's text, to hand to the client.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl core::fmt::Debug for StateId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("StateId(<redacted>)")
+    }
+}
+
+/// Server-side state of a ceremony in progress, as a [`ChallengeStore`] keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum CeremonyState {
+    /// A registration.
+    Registration(RegistrationState),
+    /// A sign-in (for a known user, or discoverable).
+    Authentication(AuthenticationState),
+}
+
+impl CeremonyState {
+    /// When the state stops being valid.
+    #[must_use]
+    pub const fn expires_at(&self) -> UnixTime {
+        match self {
+            Self::Registration(s) => s.expires_at(),
+            Self::Authentication(s) => s.expires_at(),
+        }
+    }
+}
+
+/// Keeps issued ceremony state until it is taken, once.
+pub trait ChallengeStore: Send + Sync {
+    /// The store's error type.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Stores `state` under `id` (a fresh random identifier).
+    fn insert(
+        &self,
+        id: &StateId,
+        state: CeremonyState,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Removes and returns the state stored under `id`, atomically: of two concurrent takes of
+    /// the same ID at most one gets `Some`. Expired states may be returned (the ceremony
+    /// layer refuses them with a clear error) or dropped.
+    fn take(
+        &self,
+        id: &StateId,
+    ) -> impl Future<Output = Result<Option<CeremonyState>, Self::Error>> + Send;
+}
+
+/// A credential as the relying party keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CredentialRecord {
+    /// What verification needs: ID, COSE key, sign count, owner, BE and UV at registration.
+    pub credential: StoredCredential,
+    /// The key's algorithm.
+    pub alg: CoseAlgorithm,
+    /// Transports reported at registration (hints for `allowCredentials`).
+    pub transports: Vec<String>,
+    /// The authenticator's AAGUID.
+    pub aaguid: [u8; 16],
+    /// The BS flag last seen.
+    pub backup_state: bool,
+    /// The attestation format at registration.
+    pub attestation_format: String,
+    /// When the credential was registered.
+    pub created_at: UnixTime,
+    /// When it was last used to sign in.
+    pub last_used_at: Option<UnixTime>,
+    /// A name the user gave it ("Work laptop").
+    pub nickname: Option<String>,
+}
+
+impl CredentialRecord {
+    /// The credential ID.
+    #[must_use]
+    pub fn id(&self) -> &[u8] {
+        &self.credential.id
+    }
+
+    /// The owner's user handle.
+    #[must_use]
+    pub fn user_handle(&self) -> &[u8] {
+        &self.credential.user_handle
+    }
+}
+
+/// The result of [`CredentialStore::insert_new`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertOutcome {
+    /// The record was stored.
+    Inserted,
+    /// A credential with this ID already exists (for any user); nothing was stored.
+    AlreadyExists,
+}
+
+/// The update a successful sign-in applies, by compare-and-swap on the sign count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInUpdate {
+    /// The count the verification was made against; the update applies only if the stored
+    /// count still equals it.
+    pub expected_sign_count: u32,
+    /// The count to store (never lower than `expected_sign_count`).
+    pub new_sign_count: u32,
+    /// The BS flag of this assertion.
+    pub backup_state: bool,
+    /// The time of the sign-in.
+    pub used_at: UnixTime,
+}
+
+/// The result of [`CredentialStore::update_after_sign_in`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateOutcome {
+    /// The stored count equalled the expected one and was updated.
+    Updated,
+    /// The stored count changed meanwhile (a concurrent sign-in); nothing was written.
+    Conflict,
+    /// No such credential (revoked meanwhile).
+    NotFound,
+}
+
+/// Keeps credential records.
+pub trait CredentialStore: Send + Sync {
+    /// The store's error type.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Stores `record` only if no credential with its ID exists, atomically.
+    fn insert_new(
+        &self,
+        record: CredentialRecord,
+    ) -> impl Future<Output = Result<InsertOutcome, Self::Error>> + Send;
+
+    /// The record of credential `id`.
+    fn get(
+        &self,
+        id: &[u8],
+    ) -> impl Future<Output = Result<Option<CredentialRecord>, Self::Error>> + Send;
+
+    /// All credentials of the user `user_handle`, oldest first.
+    fn list_for_user(
+        &self,
+        user_handle: &[u8],
+    ) -> impl Future<Output = Result<Vec<CredentialRecord>, Self::Error>> + Send;
+
+    /// Deletes credential `id`; `true` if it existed.
+    fn delete(&self, id: &[u8]) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+
+    /// Applies `update` to credential `id` if its stored count still equals
+    /// `update.expected_sign_count` (compare-and-swap), atomically.
+    fn update_after_sign_in(
+        &self,
+        id: &[u8],
+        update: SignInUpdate,
+    ) -> impl Future<Output = Result<UpdateOutcome, Self::Error>> + Send;
+}
+
+impl<T: ChallengeStore + ?Sized> ChallengeStore for std::sync::Arc<T> {
+    type Error = T::Error;
+
+    fn insert(
+        &self,
+        id: &StateId,
+        state: CeremonyState,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        (**self).insert(id, state)
+    }
+
+    fn take(
+        &self,
+        id: &StateId,
+    ) -> impl Future<Output = Result<Option<CeremonyState>, Self::Error>> + Send {
+        (**self).take(id)
+    }
+}
+
+impl<T: CredentialStore + ?Sized> CredentialStore for std::sync::Arc<T> {
+    type Error = T::Error;
+
+    fn insert_new(
+        &self,
+        record: CredentialRecord,
+    ) -> impl Future<Output = Result<InsertOutcome, Self::Error>> + Send {
+        (**self).insert_new(record)
+    }
+
+    fn get(
+        &self,
+        id: &[u8],
+    ) -> impl Future<Output = Result<Option<CredentialRecord>, Self::Error>> + Send {
+        (**self).get(id)
+    }
+
+    fn list_for_user(
+        &self,
+        user_handle: &[u8],
+    ) -> impl Future<Output = Result<Vec<CredentialRecord>, Self::Error>> + Send {
+        (**self).list_for_user(user_handle)
+    }
+
+    fn delete(&self, id: &[u8]) -> impl Future<Output = Result<bool, Self::Error>> + Send {
+        (**self).delete(id)
+    }
+
+    fn update_after_sign_in(
+        &self,
+        id: &[u8],
+        update: SignInUpdate,
+    ) -> impl Future<Output = Result<UpdateOutcome, Self::Error>> + Send {
+        (**self).update_after_sign_in(id, update)
+    }
+}

@@ -1,0 +1,220 @@
+//! The ceremony layer over the stores: conformance of the in-memory store, replays, and
+//! cross-user attempts.
+
+use passkey_verifier::testkit::store_conformance::{self, block_on};
+use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
+use passkey_verifier::{
+    AuthenticationOptions, Ceremonies, ChallengeStore, CredentialStore, ErrorKind, MemoryStore,
+    RegistrationOptions, RelyingParty, StateId, UnixTime, User,
+};
+use rand_core::OsRng;
+
+const NOW: UnixTime = UnixTime::from_secs(1_750_000_000);
+
+#[test]
+fn memory_store_passes_the_conformance_kit() {
+    store_conformance::run(MemoryStore::new);
+}
+
+fn ceremonies() -> Ceremonies<MemoryStore, MemoryStore> {
+    let rp = RelyingParty::builder("example.com")
+        .origin("https://example.com")
+        .build()
+        .unwrap();
+    Ceremonies::new(rp, MemoryStore::new(), MemoryStore::new())
+}
+
+fn user(handle: &[u8]) -> User {
+    User {
+        id: handle.to_vec(),
+        name: "user".into(),
+        display_name: "User".into(),
+    }
+}
+
+fn challenge_of(options: &impl serde::Serialize) -> Vec<u8> {
+    let v = serde_json::to_value(options).unwrap();
+    passkey_verifier::encoding::b64::decode(v["challenge"].as_str().unwrap()).unwrap()
+}
+
+fn knobs() -> Knobs {
+    Knobs::new("example.com", "https://example.com")
+}
+
+/// Registers a credential for `handle`; returns it with the registration response JSON.
+fn register<C: ChallengeStore, K: CredentialStore>(
+    c: &Ceremonies<C, K>,
+    handle: &[u8],
+) -> (SoftCredential, String) {
+    let (id, options) = block_on(c.start_registration(
+        &user(handle),
+        &RegistrationOptions::default(),
+        &mut OsRng,
+        NOW,
+    ))
+    .unwrap();
+    let mut cred = SoftCredential::new(KeyKind::Es256, handle, &mut OsRng);
+    let json = cred.register(&challenge_of(&options), &knobs());
+    block_on(c.finish_registration(&id, json.as_bytes(), Some("phone".into()), NOW)).unwrap();
+    (cred, json)
+}
+
+#[test]
+fn a_finished_registration_state_cannot_be_replayed() {
+    let c = ceremonies();
+    let (id, options) = block_on(c.start_registration(
+        &user(b"alice"),
+        &RegistrationOptions::default(),
+        &mut OsRng,
+        NOW,
+    ))
+    .unwrap();
+    let mut cred = SoftCredential::new(KeyKind::Es256, b"alice", &mut OsRng);
+    let json = cred.register(&challenge_of(&options), &knobs());
+    let record = block_on(c.finish_registration(&id, json.as_bytes(), None, NOW)).unwrap();
+    assert_eq!(record.id(), cred.id());
+    assert_eq!(record.user_handle(), b"alice");
+    let err = block_on(c.finish_registration(&id, json.as_bytes(), None, NOW)).unwrap_err();
+    assert_eq!(err.kind(), Some(ErrorKind::StateNotFound));
+}
+
+#[test]
+fn registering_an_existing_credential_id_fails_for_anyone() {
+    let c = ceremonies();
+    let (mut cred, _) = register(&c, b"alice");
+    // The same authenticator credential presented again, for alice and then for mallory.
+    for handle in [&b"alice"[..], b"mallory"] {
+        let (id, options) = block_on(c.start_registration(
+            &user(handle),
+            &RegistrationOptions::default(),
+            &mut OsRng,
+            NOW,
+        ))
+        .unwrap();
+        let json = cred.register(&challenge_of(&options), &knobs());
+        let err = block_on(c.finish_registration(&id, json.as_bytes(), None, NOW)).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            Some(ErrorKind::CredentialExists),
+            "{:?}",
+            String::from_utf8_lossy(handle)
+        );
+    }
+    let owners: Vec<_> = block_on(c.credentials().list_for_user(b"mallory")).unwrap();
+    assert!(owners.is_empty());
+}
+
+#[test]
+fn exclude_credentials_lists_the_users_existing_credentials() {
+    let c = ceremonies();
+    let (cred, _) = register(&c, b"alice");
+    let (_, options) = block_on(c.start_registration(
+        &user(b"alice"),
+        &RegistrationOptions::default(),
+        &mut OsRng,
+        NOW,
+    ))
+    .unwrap();
+    let v = serde_json::to_value(&options).unwrap();
+    let excluded = v["excludeCredentials"].as_array().unwrap();
+    assert_eq!(excluded.len(), 1);
+    assert_eq!(
+        excluded[0]["id"],
+        passkey_verifier::encoding::b64::encode(cred.id())
+    );
+}
+
+#[test]
+fn sign_in_replays_and_expiry_fail() {
+    let c = ceremonies();
+    let (mut cred, _) = register(&c, b"alice");
+    let (id, options) = block_on(c.start_authentication(
+        Some(b"alice"),
+        &AuthenticationOptions::default(),
+        &mut OsRng,
+        NOW,
+    ))
+    .unwrap();
+    let json = cred.assert(&challenge_of(&options), &knobs());
+    let sign_in = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap();
+    assert_eq!(sign_in.user_handle, b"alice");
+    assert_eq!(sign_in.sign_count, 2);
+    // The same response replayed on the finished state.
+    let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
+    assert_eq!(err.kind(), Some(ErrorKind::StateNotFound));
+    // An unknown state ID.
+    let err =
+        block_on(c.finish_authentication(&StateId::new("nope"), json.as_bytes(), NOW)).unwrap_err();
+    assert_eq!(err.kind(), Some(ErrorKind::StateNotFound));
+    // An expired state.
+    let (id, options) =
+        block_on(c.start_authentication(None, &AuthenticationOptions::default(), &mut OsRng, NOW))
+            .unwrap();
+    let json = cred.assert(&challenge_of(&options), &knobs());
+    let err =
+        block_on(c.finish_authentication(&id, json.as_bytes(), NOW.plus_secs(301))).unwrap_err();
+    assert_eq!(err.kind(), Some(ErrorKind::CeremonyExpired));
+    // A registration state used for a sign-in is not found as a sign-in.
+    let (id, _) = block_on(c.start_registration(
+        &user(b"alice"),
+        &RegistrationOptions::default(),
+        &mut OsRng,
+        NOW,
+    ))
+    .unwrap();
+    let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
+    assert_eq!(err.kind(), Some(ErrorKind::StateNotFound));
+}
+
+#[test]
+fn sign_in_for_alice_answered_with_bobs_credential_fails() {
+    let c = ceremonies();
+    let (_alice, _) = register(&c, b"alice");
+    let (mut bob, _) = register(&c, b"bob");
+    let (id, options) = block_on(c.start_authentication(
+        Some(b"alice"),
+        &AuthenticationOptions::default(),
+        &mut OsRng,
+        NOW,
+    ))
+    .unwrap();
+    let json = bob.assert(&challenge_of(&options), &knobs());
+    let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
+    // Bob's credential is not in alice's allowCredentials.
+    assert_eq!(err.kind(), Some(ErrorKind::CredentialNotAllowed));
+    let stored = block_on(c.credentials().get(bob.id())).unwrap().unwrap();
+    assert_eq!(
+        stored.credential.sign_count, 1,
+        "a refused sign-in changes nothing"
+    );
+}
+
+#[test]
+fn revoked_credentials_cannot_sign_in() {
+    let c = ceremonies();
+    let (mut cred, _) = register(&c, b"alice");
+    assert!(block_on(c.credentials().delete(cred.id())).unwrap());
+    let (id, options) =
+        block_on(c.start_authentication(None, &AuthenticationOptions::default(), &mut OsRng, NOW))
+            .unwrap();
+    let json = cred.assert(&challenge_of(&options), &knobs());
+    let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
+    assert_eq!(err.kind(), Some(ErrorKind::CredentialNotFound));
+}
+
+#[test]
+fn ceremony_futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let c = ceremonies();
+    let (options, mut rng) = (AuthenticationOptions::default(), OsRng);
+    let f = c.start_authentication(None, &options, &mut rng, NOW);
+    assert_send(&f);
+    let id = StateId::new("x");
+    let g = c.finish_authentication(&id, b"{}", NOW);
+    assert_send(&g);
+    assert_eq!(
+        block_on(g).unwrap_err().kind(),
+        Some(ErrorKind::StateNotFound)
+    );
+    block_on(f).unwrap();
+}
