@@ -174,17 +174,16 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         };
         let response = RegistrationResponse::from_json(response_json)?;
         let verified = verify_registration(&self.rp, &state, response, now)?;
-        let record = CredentialRecord {
-            credential: verified.to_stored_credential(),
-            alg: verified.alg(),
-            transports: verified.transports().to_vec(),
-            aaguid: verified.aaguid(),
-            backup_state: verified.flags().backup_state(),
-            attestation_format: verified.attestation().format().as_str().to_owned(),
-            created_at: now,
-            last_used_at: None,
-            nickname,
-        };
+        let mut record = CredentialRecord::new(
+            verified.to_stored_credential(),
+            verified.alg(),
+            verified.aaguid(),
+            verified.attestation().format().as_str(),
+            now,
+        );
+        record.transports = verified.transports().to_vec();
+        record.backup_state = verified.flags().backup_state();
+        record.nickname = nickname;
         match self
             .credentials
             .insert_new(record.clone())

@@ -147,6 +147,29 @@ pub struct CredentialRecord {
 }
 
 impl CredentialRecord {
+    /// A record with no transports, BS unset, never used and no nickname; set the public
+    /// fields for the rest (the struct is `non_exhaustive`, so that fields can be added).
+    #[must_use]
+    pub fn new(
+        credential: StoredCredential,
+        alg: CoseAlgorithm,
+        aaguid: [u8; 16],
+        attestation_format: impl Into<String>,
+        created_at: UnixTime,
+    ) -> Self {
+        Self {
+            credential,
+            alg,
+            transports: Vec::new(),
+            aaguid,
+            backup_state: false,
+            attestation_format: attestation_format.into(),
+            created_at,
+            last_used_at: None,
+            nickname: None,
+        }
+    }
+
     /// The credential ID.
     #[must_use]
     pub fn id(&self) -> &[u8] {

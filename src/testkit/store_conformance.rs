@@ -84,17 +84,16 @@ fn auth_state(seed: u8) -> CeremonyState {
 }
 
 fn record(id: &[u8], user: &[u8], sign_count: u32) -> CredentialRecord {
-    CredentialRecord {
-        credential: StoredCredential::new(id.to_vec(), vec![0xa0], sign_count, user.to_vec()),
-        alg: CoseAlgorithm::Es256,
-        transports: vec!["internal".into()],
-        aaguid: [7; 16],
-        backup_state: false,
-        attestation_format: "none".into(),
-        created_at: NOW,
-        last_used_at: None,
-        nickname: Some("laptop".into()),
-    }
+    let mut record = CredentialRecord::new(
+        StoredCredential::new(id.to_vec(), vec![0xa0], sign_count, user.to_vec()),
+        CoseAlgorithm::Es256,
+        [7; 16],
+        "none",
+        NOW,
+    );
+    record.transports = vec!["internal".into()];
+    record.nickname = Some("laptop".into());
+    record
 }
 
 fn update(expected: u32, new: u32) -> SignInUpdate {

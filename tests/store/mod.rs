@@ -218,3 +218,55 @@ fn ceremony_futures_are_send() {
     );
     block_on(f).unwrap();
 }
+
+#[path = "../../examples/support/sqlite_store.rs"]
+mod sqlite_store;
+
+#[test]
+fn sqlite_store_passes_the_conformance_kit() {
+    store_conformance::run(|| sqlite_store::SqliteStore::open_in_memory().unwrap());
+}
+
+#[test]
+fn sqlite_store_persists_across_connections() {
+    let dir = std::env::temp_dir().join(format!("passkey-verifier-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("store.db");
+    let _ = std::fs::remove_file(&path);
+    let rp = RelyingParty::builder("example.com")
+        .origin("https://example.com")
+        .build()
+        .unwrap();
+    let (mut cred, state_id, challenge) = {
+        let store = std::sync::Arc::new(sqlite_store::SqliteStore::open(&path).unwrap());
+        let c = Ceremonies::new(
+            rp.clone(),
+            std::sync::Arc::clone(&store),
+            std::sync::Arc::clone(&store),
+        );
+        let (cred, _) = register(&c, b"alice");
+        let (id, options) = block_on(c.start_authentication(
+            Some(b"alice"),
+            &AuthenticationOptions::default(),
+            &mut OsRng,
+            NOW,
+        ))
+        .unwrap();
+        (cred, id, challenge_of(&options))
+    };
+    // A new process (connection) finishes the sign-in started by the first.
+    let store = std::sync::Arc::new(sqlite_store::SqliteStore::open(&path).unwrap());
+    let c = Ceremonies::new(
+        rp,
+        std::sync::Arc::clone(&store),
+        std::sync::Arc::clone(&store),
+    );
+    let json = cred.assert(&challenge, &knobs());
+    let sign_in = block_on(c.finish_authentication(&state_id, json.as_bytes(), NOW)).unwrap();
+    assert_eq!(sign_in.user_handle, b"alice");
+    let record = block_on(c.credentials().get(cred.id())).unwrap().unwrap();
+    assert_eq!(record.credential.sign_count, 2);
+    assert_eq!(record.nickname.as_deref(), Some("phone"));
+    assert_eq!(record.last_used_at, Some(NOW));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
