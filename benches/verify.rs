@@ -24,9 +24,8 @@ use passkey_verifier::wire::auth_data::AuthenticatorData;
 use passkey_verifier::wire::client_data::ClientData;
 use passkey_verifier::{
     crypto, start_authentication, start_registration, verify_authentication, verify_registration,
-    AuthenticationOptions, AuthenticationResponse, AuthenticationState, CredentialDescriptor,
-    RegistrationOptions, RegistrationResponse, RegistrationState, RelyingParty, StoredCredential,
-    UnixTime, User,
+    AuthenticationOptions, AuthenticationResponse, AuthenticationState, CredentialDescriptor, RegistrationOptions,
+    RegistrationResponse, RegistrationState, RelyingParty, StoredCredential, UnixTime, User,
 };
 use sha2::Digest as _;
 
@@ -46,9 +45,7 @@ use sha2::Digest as _;
 #[allow(unexpected_cfgs)] // `count_allocations`, see the comment above
 mod allocations {
     #[cfg(count_allocations)]
-    use super::{
-        registration, AssertionFixture, KeyKind, SoftAttestation, SoftCredential, USER_HANDLE,
-    };
+    use super::{registration, AssertionFixture, KeyKind, SoftAttestation, SoftCredential, USER_HANDLE};
 
     #[cfg(count_allocations)]
     mod counting {
@@ -180,9 +177,7 @@ fn registration(soft: &mut SoftCredential, attestation: SoftAttestation) -> Regi
     .expect("start registration");
     let mut knobs = Knobs::new(RP_ID, ORIGIN);
     knobs.attestation = attestation;
-    let json = soft
-        .register(state.challenge().as_bytes(), &knobs)
-        .into_bytes();
+    let json = soft.register(state.challenge().as_bytes(), &knobs).into_bytes();
     RegistrationFixture { rp, state, json }
 }
 
@@ -214,8 +209,7 @@ impl AssertionFixture {
             id: credential.id.clone(),
             transports: vec!["internal".into()],
         }];
-        let (_, state) = start_authentication(&rp, &options, &mut rand_core::OsRng, NOW)
-            .expect("start authentication");
+        let (_, state) = start_authentication(&rp, &options, &mut rand_core::OsRng, NOW).expect("start authentication");
         let json = soft
             .assert(state.challenge().as_bytes(), &Knobs::new(RP_ID, ORIGIN))
             .into_bytes();
@@ -240,8 +234,7 @@ impl AssertionFixture {
     /// What `assertion_from_json` times: parse the JSON bytes, verify the assertion.
     fn run(&self) -> passkey_verifier::VerifiedAuthentication {
         let response = AuthenticationResponse::from_json(&self.json).expect("assertion JSON");
-        verify_authentication(&self.rp, &self.state, response, &self.credential, NOW)
-            .expect("assertion verifies")
+        verify_authentication(&self.rp, &self.state, response, &self.credential, NOW).expect("assertion verifies")
     }
 
     fn cose_key(&self) -> CoseKey<'_> {
@@ -276,11 +269,7 @@ fn es256(c: &mut Criterion) {
             .verify(&f.message, &f.signature)
             .expect("bare ring ES256 verifies");
         g.bench_function("bare_signature_ring", |b| {
-            b.iter(|| {
-                ring_key
-                    .verify(black_box(&f.message), black_box(&f.signature))
-                    .is_ok()
-            });
+            b.iter(|| ring_key.verify(black_box(&f.message), black_box(&f.signature)).is_ok());
         });
     }
     g.finish();
@@ -293,16 +282,12 @@ fn eddsa(c: &mut Criterion) {
     };
     let key = ed25519_dalek::VerifyingKey::from_bytes(x).expect("Ed25519 key");
     let sig = ed25519_dalek::Signature::from_slice(&f.signature).expect("Ed25519 signature");
-    key.verify_strict(&f.message, &sig)
-        .expect("bare EdDSA verifies");
+    key.verify_strict(&f.message, &sig).expect("bare EdDSA verifies");
 
     let mut g = c.benchmark_group("eddsa");
     g.bench_function("assertion_from_json", |b| b.iter(|| f.run()));
     g.bench_function("bare_signature", |b| {
-        b.iter(|| {
-            key.verify_strict(black_box(&f.message), black_box(&sig))
-                .is_ok()
-        });
+        b.iter(|| key.verify_strict(black_box(&f.message), black_box(&sig)).is_ok());
     });
     g.finish();
 }
@@ -312,11 +297,7 @@ fn rs256(c: &mut Criterion) {
     let KeyParams::Rsa { n, e } = *f.cose_key().params() else {
         panic!("RS256 key is not RSA")
     };
-    let key = rsa::RsaPublicKey::new(
-        rsa::BigUint::from_bytes_be(n),
-        rsa::BigUint::from_bytes_be(e),
-    )
-    .expect("RSA key");
+    let key = rsa::RsaPublicKey::new(rsa::BigUint::from_bytes_be(n), rsa::BigUint::from_bytes_be(e)).expect("RSA key");
     let bare = |message: &[u8], signature: &[u8]| {
         key.verify(
             rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),

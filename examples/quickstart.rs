@@ -7,9 +7,9 @@
 
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
 use passkey_verifier::{
-    start_authentication, start_registration, verify_authentication, verify_registration,
-    AuthenticationOptions, AuthenticationResponse, CredentialDescriptor, RegistrationOptions,
-    RegistrationResponse, RelyingParty, UnixTime, User, UserVerification,
+    start_authentication, start_registration, verify_authentication, verify_registration, AuthenticationOptions,
+    AuthenticationResponse, CredentialDescriptor, RegistrationOptions, RegistrationResponse, RelyingParty, UnixTime,
+    User, UserVerification,
 };
 use rand_core::OsRng;
 
@@ -88,8 +88,7 @@ fn main() -> Result<(), passkey_verifier::Error> {
 
     // 3. A cloned authenticator replaying an old counter is refused.
     now = now.plus_secs(60);
-    let (_, auth_state) =
-        start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, now)?;
+    let (_, auth_state) = start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, now)?;
     let mut clone = knobs.clone();
     clone.sign_count = Some(stored.sign_count);
     let replay = phone.assert(auth_state.challenge().as_bytes(), &clone);
@@ -101,10 +100,7 @@ fn main() -> Result<(), passkey_verifier::Error> {
         now,
     ) {
         Ok(_) => println!("unexpected: a cloned counter was accepted"),
-        Err(e) => println!(
-            "cloned authenticator refused: {e} (category {})",
-            e.category()
-        ),
+        Err(e) => println!("cloned authenticator refused: {e} (category {})", e.category()),
     }
     Ok(())
 }

@@ -7,13 +7,13 @@ use rand_core::CryptoRngCore;
 use crate::challenge::UnixTime;
 use crate::error::{Category, Error, ErrorKind};
 use crate::options::{
-    start_authentication, start_registration, AuthenticationOptions, CreationOptionsJson,
-    CredentialDescriptor, RegistrationOptions, RequestOptionsJson, User,
+    start_authentication, start_registration, AuthenticationOptions, CreationOptionsJson, CredentialDescriptor,
+    RegistrationOptions, RequestOptionsJson, User,
 };
 use crate::rp::RelyingParty;
 use crate::store::{
-    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, SignInUpdate,
-    StateId, UpdateOutcome,
+    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, SignInUpdate, StateId,
+    UpdateOutcome,
 };
 use crate::verify::{verify_authentication, verify_registration, CounterOutcome};
 use crate::wire::json::{AuthenticationResponse, RegistrationResponse};
@@ -104,10 +104,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         &self.credentials
     }
 
-    async fn descriptors(
-        &self,
-        user_handle: &[u8],
-    ) -> Result<Vec<CredentialDescriptor>, CeremonyError> {
+    async fn descriptors(&self, user_handle: &[u8]) -> Result<Vec<CredentialDescriptor>, CeremonyError> {
         let records = self
             .credentials
             .list_for_user(user_handle)
@@ -164,11 +161,8 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         nickname: Option<String>,
         now: UnixTime,
     ) -> Result<CredentialRecord, CeremonyError> {
-        let Some(CeremonyState::Registration(state)) = self
-            .challenges
-            .take(state_id)
-            .await
-            .map_err(CeremonyError::storage)?
+        let Some(CeremonyState::Registration(state)) =
+            self.challenges.take(state_id).await.map_err(CeremonyError::storage)?
         else {
             return Err(Error::new(ErrorKind::StateNotFound, "no pending registration").into());
         };
@@ -239,11 +233,8 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         response_json: &[u8],
         now: UnixTime,
     ) -> Result<SignIn, CeremonyError> {
-        let Some(CeremonyState::Authentication(state)) = self
-            .challenges
-            .take(state_id)
-            .await
-            .map_err(CeremonyError::storage)?
+        let Some(CeremonyState::Authentication(state)) =
+            self.challenges.take(state_id).await.map_err(CeremonyError::storage)?
         else {
             return Err(Error::new(ErrorKind::StateNotFound, "no pending sign-in").into());
         };
@@ -279,9 +270,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
                 sign_count: verified.sign_count(),
             }),
             UpdateOutcome::Conflict => Err(Error::new(ErrorKind::CounterConflict, "").into()),
-            UpdateOutcome::NotFound => {
-                Err(Error::new(ErrorKind::CredentialNotFound, "revoked during sign-in").into())
-            }
+            UpdateOutcome::NotFound => Err(Error::new(ErrorKind::CredentialNotFound, "revoked during sign-in").into()),
         }
     }
 }

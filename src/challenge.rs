@@ -73,10 +73,7 @@ impl Challenge {
         if (MIN_CHALLENGE_LEN..=MAX_CHALLENGE_LEN).contains(&bytes.len()) {
             Ok(Self(bytes))
         } else {
-            Err(Error::new(
-                ErrorKind::Config,
-                "challenge must be 1 to 1024 bytes",
-            ))
+            Err(Error::new(ErrorKind::Config, "challenge must be 1 to 1024 bytes"))
         }
     }
 
@@ -108,10 +105,7 @@ impl TryFrom<String> for Challenge {
     type Error = Error;
 
     fn try_from(text: String) -> Result<Self> {
-        Self::from_bytes(
-            b64::decode(&text)
-                .map_err(|_| Error::new(ErrorKind::Config, "challenge is not base64url"))?,
-        )
+        Self::from_bytes(b64::decode(&text).map_err(|_| Error::new(ErrorKind::Config, "challenge is not base64url"))?)
     }
 }
 
@@ -302,9 +296,6 @@ mod tests {
             UnixTime::from_secs(10),
         );
         let json = serde_json::to_string(&s).unwrap();
-        assert_eq!(
-            serde_json::from_str::<AuthenticationState>(&json).unwrap(),
-            s
-        );
+        assert_eq!(serde_json::from_str::<AuthenticationState>(&json).unwrap(), s);
     }
 }

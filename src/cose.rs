@@ -8,9 +8,7 @@ use crate::encoding::cbor::{Decoder, Value};
 use crate::error::{Error, ErrorKind, Input, Result};
 
 /// A COSE algorithm identifier this crate verifies.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "i64", into = "i64")]
 #[non_exhaustive]
 pub enum CoseAlgorithm {
@@ -237,19 +235,11 @@ impl<'a> CoseKey<'a> {
             let taken = match label.as_i64() {
                 Some(1) => m
                     .kty
-                    .replace(
-                        value
-                            .as_i64()
-                            .ok_or_else(|| malformed("kty is not an integer"))?,
-                    )
+                    .replace(value.as_i64().ok_or_else(|| malformed("kty is not an integer"))?)
                     .is_some(),
                 Some(3) => m
                     .alg
-                    .replace(
-                        value
-                            .as_i64()
-                            .ok_or_else(|| malformed("alg is not an integer"))?,
-                    )
+                    .replace(value.as_i64().ok_or_else(|| malformed("alg is not an integer"))?)
                     .is_some(),
                 Some(-1) => m.m1.replace(value).is_some(),
                 Some(-2) => m.m2.replace(value).is_some(),
@@ -262,8 +252,7 @@ impl<'a> CoseKey<'a> {
         }
         let kty = m.kty.ok_or_else(|| malformed("missing kty"))?;
         let alg_id = m.alg.ok_or_else(|| malformed("missing alg"))?;
-        let alg =
-            CoseAlgorithm::from_id(alg_id).ok_or_else(|| unsupported("unsupported algorithm"))?;
+        let alg = CoseAlgorithm::from_id(alg_id).ok_or_else(|| unsupported("unsupported algorithm"))?;
         if alg.kty() != kty {
             return Err(unsupported("kty does not match alg"));
         }
@@ -298,9 +287,7 @@ impl<'a> CoseKey<'a> {
                     return Err(unsupported("OKP curve is not Ed25519"));
                 }
                 let x = bytes(m.m2, "missing or non-bytes x")?;
-                let x = x
-                    .try_into()
-                    .map_err(|_| unsupported("Ed25519 key is not 32 bytes"))?;
+                let x = x.try_into().map_err(|_| unsupported("Ed25519 key is not 32 bytes"))?;
                 KeyParams::Ed25519 { x }
             }
             _ => {
@@ -349,18 +336,7 @@ mod tests {
 
     /// `{1: 2, 3: -7, -1: 1, -2: x, -3: y}` with 32-byte coordinates.
     fn es256_key(crv: u8, coordinate_len: u8) -> Vec<u8> {
-        let mut v = vec![
-            0xa5,
-            0x01,
-            0x02,
-            0x03,
-            0x26,
-            0x20,
-            crv,
-            0x21,
-            0x58,
-            coordinate_len,
-        ];
+        let mut v = vec![0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, crv, 0x21, 0x58, coordinate_len];
         v.extend(std::iter::repeat(1).take(coordinate_len.into()));
         v.extend_from_slice(&[0x22, 0x58, coordinate_len]);
         v.extend(std::iter::repeat(2).take(coordinate_len.into()));
@@ -372,9 +348,7 @@ mod tests {
         let raw = es256_key(1, 32);
         let key = CoseKey::parse(&raw).unwrap();
         assert_eq!(key.alg(), CoseAlgorithm::Es256);
-        assert!(
-            matches!(key.params(), KeyParams::Ec2 { curve: Curve::P256, x, y } if x.len() == 32 && y.len() == 32)
-        );
+        assert!(matches!(key.params(), KeyParams::Ec2 { curve: Curve::P256, x, y } if x.len() == 32 && y.len() == 32));
     }
 
     #[test]
@@ -399,10 +373,7 @@ mod tests {
             ErrorKind::Malformed(Input::CoseKey)
         );
         let no_alg = [0xa1, 0x01, 0x02];
-        assert_eq!(
-            CoseKey::parse(&no_alg).unwrap_err().context(),
-            "missing alg"
-        );
+        assert_eq!(CoseKey::parse(&no_alg).unwrap_err().context(), "missing alg");
         let unknown_alg = [0xa2, 0x01, 0x02, 0x03, 0x38, 0x63]; // alg -100
         assert_eq!(
             CoseKey::parse(&unknown_alg).unwrap_err().kind(),
@@ -413,9 +384,7 @@ mod tests {
     #[test]
     fn refuses_oversized_rsa_modulus_before_arithmetic() {
         // {1: 3, 3: -257, -1: n (8193 bits), -2: 65537}
-        let mut v = vec![
-            0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x00, 0x20, 0x59, 0x04, 0x01, 0x01,
-        ];
+        let mut v = vec![0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x00, 0x20, 0x59, 0x04, 0x01, 0x01];
         v.extend(std::iter::repeat(0xff).take(1024));
         v.extend_from_slice(&[0x21, 0x43, 0x01, 0x00, 0x01]);
         assert_eq!(

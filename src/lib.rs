@@ -18,23 +18,18 @@ pub mod wire;
 
 pub use attestation::{AttestationFormat, AttestationOutcome, AttestationType};
 pub use ceremony::{Ceremonies, CeremonyError, SignIn};
-pub use challenge::{
-    AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification, CHALLENGE_LEN,
-};
+pub use challenge::{AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification, CHALLENGE_LEN};
 pub use cose::CoseAlgorithm;
 pub use error::{Category, Error, ErrorKind, Input, Result};
 pub use options::{
-    start_authentication, start_registration, AttestationConveyance, AuthenticationOptions,
-    AuthenticatorAttachment, CreationOptionsJson, CredentialDescriptor, RegistrationOptions,
-    RequestOptionsJson, ResidentKey, User,
+    start_authentication, start_registration, AttestationConveyance, AuthenticationOptions, AuthenticatorAttachment,
+    CreationOptionsJson, CredentialDescriptor, RegistrationOptions, RequestOptionsJson, ResidentKey, User,
 };
 pub use rp::{CounterPolicy, Dangerous, Origin, Policy, RelyingParty, RelyingPartyBuilder};
-pub use store::{
-    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, MemoryStore, StateId,
-};
+pub use store::{CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, MemoryStore, StateId};
 pub use verify::{
-    verify_authentication, verify_registration, CounterOutcome, StoredCredential,
-    VerifiedAuthentication, VerifiedRegistration,
+    verify_authentication, verify_registration, CounterOutcome, StoredCredential, VerifiedAuthentication,
+    VerifiedRegistration,
 };
 pub use wire::auth_data::Flags;
 pub use wire::json::{AuthenticationResponse, RegistrationResponse};

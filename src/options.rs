@@ -8,9 +8,7 @@
 use rand_core::CryptoRngCore;
 use serde::Serialize;
 
-use crate::challenge::{
-    AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification,
-};
+use crate::challenge::{AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification};
 use crate::encoding::b64;
 use crate::error::{Error, ErrorKind, Result};
 use crate::rp::RelyingParty;
@@ -212,10 +210,7 @@ fn descriptors(list: &[CredentialDescriptor]) -> Vec<DescriptorJson> {
 
 fn check_user_handle(handle: &[u8]) -> Result<()> {
     if handle.is_empty() || handle.len() > MAX_USER_HANDLE_LEN {
-        return Err(Error::new(
-            ErrorKind::Config,
-            "user handle must be 1 to 64 bytes",
-        ));
+        return Err(Error::new(ErrorKind::Config, "user handle must be 1 to 64 bytes"));
     }
     Ok(())
 }
@@ -304,11 +299,7 @@ pub fn start_authentication(
         challenge,
         options.user_handle.clone(),
         options.user_verification,
-        options
-            .allow_credentials
-            .iter()
-            .map(|d| d.id.clone())
-            .collect(),
+        options.allow_credentials.iter().map(|d| d.id.clone()).collect(),
         now.plus_secs(timeout),
     );
     Ok((json, state))

@@ -1,5 +1,6 @@
 //! The relying party's configuration: RP ID, allowed origins and top origins, and policy.
 
+use crate::attestation::{AttestationFormat, TrustAnchor};
 use crate::cose::CoseAlgorithm;
 use crate::crypto;
 use crate::encoding::b64;
@@ -46,18 +47,11 @@ impl Origin {
     pub fn parse(text: &str) -> Result<Self> {
         if let Some(hash) = text.strip_prefix(ANDROID_PREFIX) {
             let bytes = b64::decode(hash).map_err(|_| config("apk-key-hash is not base64url"))?;
-            let key_hash = bytes
-                .try_into()
-                .map_err(|_| config("apk-key-hash is not 32 bytes"))?;
+            let key_hash = bytes.try_into().map_err(|_| config("apk-key-hash is not 32 bytes"))?;
             return Ok(Self::AndroidApk { key_hash });
         }
-        let (scheme, rest) = text
-            .split_once("://")
-            .ok_or_else(|| config("origin without scheme"))?;
-        let scheme_ok = scheme
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic())
+        let (scheme, rest) = text.split_once("://").ok_or_else(|| config("origin without scheme"))?;
+        let scheme_ok = scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
             && scheme
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
@@ -66,9 +60,7 @@ impl Origin {
         }
         if rest.is_empty()
             || rest.bytes().any(|b| {
-                matches!(b, b'/' | b'?' | b'#' | b'@' | b'\\')
-                    || b.is_ascii_whitespace()
-                    || b.is_ascii_control()
+                matches!(b, b'/' | b'?' | b'#' | b'@' | b'\\') || b.is_ascii_whitespace() || b.is_ascii_control()
             })
         {
             return Err(config("origin must be scheme://host[:port]"));
@@ -100,9 +92,7 @@ impl Origin {
 
 fn split_port(rest: &str) -> Result<(&str, Option<u16>)> {
     let (host, port) = if rest.starts_with('[') {
-        let end = rest
-            .find(']')
-            .ok_or_else(|| config("unterminated IPv6 host"))?;
+        let end = rest.find(']').ok_or_else(|| config("unterminated IPv6 host"))?;
         let (host, after) = rest.split_at(end + 1);
         match after.strip_prefix(':') {
             Some(port) => (host, Some(port)),
@@ -116,10 +106,9 @@ fn split_port(rest: &str) -> Result<(&str, Option<u16>)> {
         }
     };
     let port = match port {
-        Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => Some(
-            p.parse::<u16>()
-                .map_err(|_| config("origin port out of range"))?,
-        ),
+        Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(p.parse::<u16>().map_err(|_| config("origin port out of range"))?)
+        }
         Some(_) => return Err(config("invalid origin port")),
         None => None,
     };
@@ -153,6 +142,10 @@ pub struct Policy {
     pub sticky_user_verification: bool,
     /// How long issued ceremony state stays valid, in seconds. Default: 300.
     pub ceremony_timeout_secs: u64,
+    /// Require attestation trusted up to a configured root: `none`, self attestation and
+    /// chains that reach no configured root then fail with the `attestation` category.
+    /// Default: `false` (statements are verified; trust is reported, not required).
+    pub require_trusted_attestation: bool,
     /// Switches that weaken verification; each one off by default.
     pub dangerous: Dangerous,
 }
@@ -176,19 +169,29 @@ impl Default for Policy {
             counter: CounterPolicy::Reject,
             sticky_user_verification: false,
             ceremony_timeout_secs: 300,
+            require_trusted_attestation: false,
             dangerous: Dangerous::default(),
         }
     }
 }
 
-/// A relying party: its RP ID, display name, the origins it serves and its policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Which attestations a configured root anchors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct AnchorScope {
+    format: Option<AttestationFormat>,
+    aaguid: Option<[u8; 16]>,
+}
+
+/// A relying party: its RP ID, display name, the origins it serves, its attestation trust
+/// anchors and its policy.
+#[derive(Debug, Clone)]
 pub struct RelyingParty {
     id: String,
     id_hash: [u8; 32],
     name: String,
     origins: Vec<Origin>,
     top_origins: Vec<Origin>,
+    anchors: Vec<(AnchorScope, TrustAnchor)>,
     policy: Policy,
 }
 
@@ -200,6 +203,7 @@ pub struct RelyingPartyBuilder {
     name: String,
     origins: Vec<String>,
     top_origins: Vec<String>,
+    anchors: Vec<(AnchorScope, Vec<u8>)>,
     policy: Policy,
 }
 
@@ -212,8 +216,22 @@ impl RelyingParty {
             name: String::new(),
             origins: Vec::new(),
             top_origins: Vec::new(),
+            anchors: Vec::new(),
             policy: Policy::default(),
         }
+    }
+
+    /// The trust anchors configured for attestations of `format` from authenticator
+    /// `aaguid`.
+    #[must_use]
+    pub fn attestation_anchors(&self, format: AttestationFormat, aaguid: &[u8; 16]) -> Vec<&TrustAnchor> {
+        self.anchors
+            .iter()
+            .filter(|(scope, _)| {
+                scope.format.map_or(true, |f| f == format) && scope.aaguid.map_or(true, |a| &a == aaguid)
+            })
+            .map(|(_, anchor)| anchor)
+            .collect()
     }
 
     /// The RP ID.
@@ -261,8 +279,7 @@ impl RelyingParty {
     /// Whether `alg` is accepted (SHA-1 needs [`Dangerous::allow_sha1`] as well).
     #[must_use]
     pub fn allows_algorithm(&self, alg: CoseAlgorithm) -> bool {
-        self.policy.algorithms.contains(&alg)
-            && (!alg.uses_sha1() || self.policy.dangerous.allow_sha1)
+        self.policy.algorithms.contains(&alg) && (!alg.uses_sha1() || self.policy.dangerous.allow_sha1)
     }
 }
 
@@ -293,6 +310,36 @@ impl RelyingPartyBuilder {
         self
     }
 
+    /// Adds an attestation root (DER certificate) trusted for every attestation format.
+    pub fn attestation_root(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.anchors.push((AnchorScope::default(), der.into()));
+        self
+    }
+
+    /// Adds an attestation root trusted for one attestation format only.
+    pub fn attestation_root_for_format(mut self, format: AttestationFormat, der: impl Into<Vec<u8>>) -> Self {
+        self.anchors.push((
+            AnchorScope {
+                format: Some(format),
+                aaguid: None,
+            },
+            der.into(),
+        ));
+        self
+    }
+
+    /// Adds an attestation root trusted only for authenticators with this AAGUID.
+    pub fn attestation_root_for_aaguid(mut self, aaguid: [u8; 16], der: impl Into<Vec<u8>>) -> Self {
+        self.anchors.push((
+            AnchorScope {
+                format: None,
+                aaguid: Some(aaguid),
+            },
+            der.into(),
+        ));
+        self
+    }
+
     /// Replaces the policy.
     pub fn policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
@@ -304,14 +351,15 @@ impl RelyingPartyBuilder {
     /// # Errors
     ///
     /// [`ErrorKind::Config`] when the RP ID is empty or not a plausible domain, no origin is
-    /// given, an origin does not parse, or no algorithm is accepted.
+    /// given, an origin does not parse, an attestation root is not a certificate, or no
+    /// algorithm is accepted.
     pub fn build(self) -> Result<RelyingParty> {
         let id = self.id.to_ascii_lowercase();
         let id_ok = !id.is_empty()
             && id.len() <= 253
-            && id.bytes().all(|b| {
-                b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']')
-            })
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']'))
             && !id.starts_with('.')
             && !id.ends_with('.');
         if !id_ok {
@@ -320,13 +368,14 @@ impl RelyingPartyBuilder {
         if self.origins.is_empty() {
             return Err(config("at least one origin is required"));
         }
-        let parse_all = |list: &[String]| {
-            list.iter()
-                .map(|o| Origin::parse(o))
-                .collect::<Result<Vec<_>>>()
-        };
+        let parse_all = |list: &[String]| list.iter().map(|o| Origin::parse(o)).collect::<Result<Vec<_>>>();
         let origins = parse_all(&self.origins)?;
         let top_origins = parse_all(&self.top_origins)?;
+        let anchors = self
+            .anchors
+            .iter()
+            .map(|(scope, der)| TrustAnchor::from_der(der).map(|a| (*scope, a)))
+            .collect::<Result<Vec<_>>>()?;
         let mut policy = self.policy;
         if policy.dangerous.allow_sha1 && !policy.algorithms.contains(&CoseAlgorithm::Rs1) {
             policy.algorithms.push(CoseAlgorithm::Rs1);
@@ -336,14 +385,11 @@ impl RelyingPartyBuilder {
         }
         Ok(RelyingParty {
             id_hash: crypto::sha256(id.as_bytes()),
-            name: if self.name.is_empty() {
-                id.clone()
-            } else {
-                self.name
-            },
+            name: if self.name.is_empty() { id.clone() } else { self.name },
             id,
             origins,
             top_origins,
+            anchors,
             policy,
         })
     }
@@ -388,19 +434,13 @@ mod tests {
 
     #[test]
     fn builder_requires_rp_id_and_origins() {
-        assert!(RelyingParty::builder("")
-            .origin("https://a.com")
-            .build()
-            .is_err());
+        assert!(RelyingParty::builder("").origin("https://a.com").build().is_err());
         assert!(RelyingParty::builder("a.com").build().is_err());
         assert!(RelyingParty::builder("a.com")
             .origin("https://a.com/path")
             .build()
             .is_err());
-        let rp = RelyingParty::builder("a.com")
-            .origin("https://a.com")
-            .build()
-            .unwrap();
+        let rp = RelyingParty::builder("a.com").origin("https://a.com").build().unwrap();
         assert_eq!(rp.name(), "a.com");
         assert!(!rp.allows_algorithm(CoseAlgorithm::Rs1));
         assert!(rp.allows_algorithm(CoseAlgorithm::Es256));

@@ -19,9 +19,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use passkey_verifier::{
-    AuthenticationOptions, Ceremonies, RegistrationOptions, RelyingParty, StateId, UnixTime, User,
-};
+use passkey_verifier::{AuthenticationOptions, Ceremonies, RegistrationOptions, RelyingParty, StateId, UnixTime, User};
 use rand_core::{OsRng, RngCore};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -47,11 +45,7 @@ struct Finish {
 }
 
 fn fail(status: StatusCode, message: impl Into<String>) -> Response {
-    (
-        status,
-        Json(json!({ "ok": false, "error": message.into() })),
-    )
-        .into_response()
+    (status, Json(json!({ "ok": false, "error": message.into() }))).into_response()
 }
 
 fn ceremony_error(e: &passkey_verifier::CeremonyError) -> Response {
@@ -64,10 +58,7 @@ async fn register_start(State(app): State<Arc<App>>, Json(body): Json<Start>) ->
         return fail(StatusCode::BAD_REQUEST, "username required");
     };
     let handle = {
-        let mut users = app
-            .users
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut users = app.users.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         users
             .entry(username.clone())
             .or_insert_with(|| {
@@ -84,17 +75,10 @@ async fn register_start(State(app): State<Arc<App>>, Json(body): Json<Start>) ->
     };
     match app
         .ceremonies
-        .start_registration(
-            &user,
-            &RegistrationOptions::default(),
-            &mut OsRng,
-            UnixTime::now(),
-        )
+        .start_registration(&user, &RegistrationOptions::default(), &mut OsRng, UnixTime::now())
         .await
     {
-        Ok((id, options)) => {
-            Json(json!({ "state_id": id.as_str(), "options": options })).into_response()
-        }
+        Ok((id, options)) => Json(json!({ "state_id": id.as_str(), "options": options })).into_response(),
         Err(e) => ceremony_error(&e),
     }
 }
@@ -124,21 +108,14 @@ async fn login_start(State(app): State<Arc<App>>, Json(body): Json<Start>) -> Re
     let handle = body
         .username
         .filter(|u| !u.trim().is_empty())
-        .and_then(|u| {
-            app.users
-                .lock()
-                .ok()
-                .and_then(|users| users.get(&u).cloned())
-        });
+        .and_then(|u| app.users.lock().ok().and_then(|users| users.get(&u).cloned()));
     let options = AuthenticationOptions::default();
     match app
         .ceremonies
         .start_authentication(handle.as_deref(), &options, &mut OsRng, UnixTime::now())
         .await
     {
-        Ok((id, options)) => {
-            Json(json!({ "state_id": id.as_str(), "options": options })).into_response()
-        }
+        Ok((id, options)) => Json(json!({ "state_id": id.as_str(), "options": options })).into_response(),
         Err(e) => ceremony_error(&e),
     }
 }
@@ -152,10 +129,7 @@ async fn login_finish(State(app): State<Arc<App>>, Json(body): Json<Finish>) -> 
         .await
     {
         Ok(sign_in) => {
-            let users = app
-                .users
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let users = app.users.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let name = users
                 .iter()
                 .find(|(_, h)| **h == sign_in.user_handle)
@@ -174,10 +148,7 @@ async fn login_finish(State(app): State<Arc<App>>, Json(body): Json<Finish>) -> 
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(8080);
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
     let db = std::env::var("PASSKEY_DB").unwrap_or_else(|_| "passkeys.db".into());
     let rp = RelyingParty::builder("localhost")
         .name("passkey-verifier demo")

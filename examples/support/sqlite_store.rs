@@ -18,8 +18,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use passkey_verifier::store::{InsertOutcome, SignInUpdate, UpdateOutcome};
 use passkey_verifier::{
-    CeremonyState, ChallengeStore, CoseAlgorithm, CredentialRecord, CredentialStore, StateId,
-    StoredCredential, UnixTime,
+    CeremonyState, ChallengeStore, CoseAlgorithm, CredentialRecord, CredentialStore, StateId, StoredCredential,
+    UnixTime,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -80,9 +80,7 @@ impl SqliteStore {
 
     fn with(conn: Connection) -> Result<Self, SqliteError> {
         conn.execute_batch(SCHEMA)?;
-        Ok(Self {
-            conn: Mutex::new(conn),
-        })
+        Ok(Self { conn: Mutex::new(conn) })
     }
 
     fn conn(&self) -> Result<MutexGuard<'_, Connection>, SqliteError> {
@@ -91,10 +89,9 @@ impl SqliteStore {
 
     /// Deletes ceremony states that expired before `now`.
     pub fn purge_expired(&self, now: UnixTime) -> Result<usize, SqliteError> {
-        Ok(self.conn()?.execute(
-            "DELETE FROM ceremony_state WHERE expires_at <= ?1",
-            params![secs(now)],
-        )?)
+        Ok(self
+            .conn()?
+            .execute("DELETE FROM ceremony_state WHERE expires_at <= ?1", params![secs(now)])?)
     }
 }
 
@@ -118,24 +115,17 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<Result<CredentialRecord, S
     credential.backup_eligible = row.get(7)?;
     credential.user_verified = row.get(9)?;
     let decoded = (|| {
-        credential.sign_count =
-            u32::try_from(sign_count).map_err(|_| SqliteError::Corrupt("sign_count"))?;
+        credential.sign_count = u32::try_from(sign_count).map_err(|_| SqliteError::Corrupt("sign_count"))?;
         let mut record = CredentialRecord::new(
             credential,
             CoseAlgorithm::from_id(alg).ok_or(SqliteError::Corrupt("alg"))?,
-            aaguid
-                .try_into()
-                .map_err(|_| SqliteError::Corrupt("aaguid"))?,
+            aaguid.try_into().map_err(|_| SqliteError::Corrupt("aaguid"))?,
             row.get::<_, String>(10).map_err(SqliteError::Sql)?,
             time(row.get(11).map_err(SqliteError::Sql)?),
         );
-        record.transports =
-            serde_json::from_str(&transports).map_err(|_| SqliteError::Corrupt("transports"))?;
+        record.transports = serde_json::from_str(&transports).map_err(|_| SqliteError::Corrupt("transports"))?;
         record.backup_state = row.get(8).map_err(SqliteError::Sql)?;
-        record.last_used_at = row
-            .get::<_, Option<i64>>(12)
-            .map_err(SqliteError::Sql)?
-            .map(time);
+        record.last_used_at = row.get::<_, Option<i64>>(12).map_err(SqliteError::Sql)?.map(time);
         record.nickname = row.get(13).map_err(SqliteError::Sql)?;
         Ok(record)
     })();
@@ -174,8 +164,7 @@ impl CredentialStore for SqliteStore {
 
     async fn insert_new(&self, record: CredentialRecord) -> Result<InsertOutcome, SqliteError> {
         let c = &record.credential;
-        let transports = serde_json::to_string(&record.transports)
-            .map_err(|_| SqliteError::Corrupt("transports"))?;
+        let transports = serde_json::to_string(&record.transports).map_err(|_| SqliteError::Corrupt("transports"))?;
         let inserted = self.conn()?.execute(
             &format!(
                 "INSERT INTO credentials ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
@@ -216,10 +205,7 @@ impl CredentialStore for SqliteStore {
             .transpose()
     }
 
-    async fn list_for_user(
-        &self,
-        user_handle: &[u8],
-    ) -> Result<Vec<CredentialRecord>, SqliteError> {
+    async fn list_for_user(&self, user_handle: &[u8]) -> Result<Vec<CredentialRecord>, SqliteError> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare(&format!(
             "SELECT {COLUMNS} FROM credentials WHERE user_handle = ?1 ORDER BY rowid"
@@ -230,17 +216,13 @@ impl CredentialStore for SqliteStore {
     }
 
     async fn delete(&self, id: &[u8]) -> Result<bool, SqliteError> {
-        Ok(self.conn()?.execute(
-            "DELETE FROM credentials WHERE credential_id = ?1",
-            params![id],
-        )? == 1)
+        Ok(self
+            .conn()?
+            .execute("DELETE FROM credentials WHERE credential_id = ?1", params![id])?
+            == 1)
     }
 
-    async fn update_after_sign_in(
-        &self,
-        id: &[u8],
-        update: SignInUpdate,
-    ) -> Result<UpdateOutcome, SqliteError> {
+    async fn update_after_sign_in(&self, id: &[u8], update: SignInUpdate) -> Result<UpdateOutcome, SqliteError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         // Compare-and-swap: the row changes only if the count is still the one verified
@@ -260,11 +242,9 @@ impl CredentialStore for SqliteStore {
             UpdateOutcome::Updated
         } else {
             let exists: Option<i64> = tx
-                .query_row(
-                    "SELECT 1 FROM credentials WHERE credential_id = ?1",
-                    params![id],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT 1 FROM credentials WHERE credential_id = ?1", params![id], |r| {
+                    r.get(0)
+                })
                 .optional()?;
             if exists.is_some() {
                 UpdateOutcome::Conflict

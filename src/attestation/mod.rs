@@ -6,8 +6,12 @@
 //!
 //! [`Category::Attestation`]: crate::Category::Attestation
 
+pub mod cert;
 mod none;
 mod packed;
+mod stmt;
+
+pub use cert::TrustAnchor;
 
 use crate::challenge::UnixTime;
 use crate::cose::CoseKey;
@@ -137,22 +141,57 @@ pub(crate) struct Inputs<'a, 'k> {
     pub client_data_hash: &'k [u8; 32],
     pub credential_key: &'k CoseKey<'a>,
     pub rp: &'k RelyingParty,
-    #[allow(dead_code)]
     pub now: UnixTime,
 }
 
-/// §7.1 steps 21-24: determines the format and verifies the statement.
+impl Inputs<'_, '_> {
+    fn allow_sha1(&self) -> bool {
+        self.rp.policy().dangerous.allow_sha1
+    }
+}
+
+/// What a statement verifier established: the attestation type and the certificate chain
+/// (leaf first) whose trust the dispatcher then evaluates.
+pub(crate) struct Statement<'a> {
+    pub kind: AttestationType,
+    pub chain: Vec<cert::Cert<'a>>,
+}
+
+impl Statement<'_> {
+    const fn without_chain(kind: AttestationType) -> Self {
+        Self {
+            kind,
+            chain: Vec::new(),
+        }
+    }
+}
+
+/// §7.1 steps 21-24: determines the format, verifies the statement, and assesses trust
+/// against the roots configured for the format and AAGUID.
 pub(crate) fn verify(fmt: &str, inputs: &Inputs<'_, '_>) -> Result<AttestationOutcome> {
-    let format = AttestationFormat::from_id(fmt)
-        .ok_or_else(|| Error::attestation("unknown attestation format"))?;
-    let kind = match format {
+    let format = AttestationFormat::from_id(fmt).ok_or_else(|| Error::attestation("unknown attestation format"))?;
+    let statement = match format {
         AttestationFormat::None => none::verify(inputs)?,
         AttestationFormat::Packed => packed::verify(inputs)?,
         _ => return Err(Error::attestation("attestation format not supported yet")),
     };
+    let aaguid = inputs
+        .auth_data
+        .attested_credential_data()
+        .map(|a| a.aaguid())
+        .unwrap_or_default();
+    let anchors = inputs.rp.attestation_anchors(format, &aaguid);
+    let trusted = if statement.chain.is_empty() {
+        false
+    } else {
+        cert::verify_chain(&statement.chain, &anchors, inputs.now, inputs.allow_sha1())?
+    };
+    if inputs.rp.policy().require_trusted_attestation && !trusted {
+        return Err(Error::attestation("attestation not trusted"));
+    }
     Ok(AttestationOutcome {
         format,
-        kind,
-        trusted: false,
+        kind: statement.kind,
+        trusted,
     })
 }

@@ -1,15 +1,13 @@
 //! The `none` attestation statement format (§8.7).
 
-use super::{AttestationType, Inputs};
+use super::{AttestationType, Inputs, Statement};
 use crate::error::{Error, Result};
 
 /// `attStmt` must be the empty map.
-pub(super) fn verify(inputs: &Inputs<'_, '_>) -> Result<AttestationType> {
+pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
     if inputs.att_stmt.is_empty() {
-        Ok(AttestationType::None)
+        Ok(Statement::without_chain(AttestationType::None))
     } else {
-        Err(Error::attestation(
-            "none attestation with a non-empty statement",
-        ))
+        Err(Error::attestation("none attestation with a non-empty statement"))
     }
 }

@@ -10,6 +10,7 @@
 #[cfg(feature = "ring")]
 mod ring_backend;
 mod rustcrypto;
+pub mod spki;
 
 use sha2::{Digest, Sha256};
 
@@ -52,10 +53,7 @@ pub fn validate_key(key: &CoseKey<'_>) -> Result<()> {
 /// Whether the algorithm needs SHA-1 and the caller did not allow it.
 fn refuse_sha1(alg: CoseAlgorithm, allow_sha1: bool) -> Result<()> {
     if alg.uses_sha1() && !allow_sha1 {
-        return Err(Error::new(
-            ErrorKind::AlgorithmNotAllowed,
-            "SHA-1 is not allowed",
-        ));
+        return Err(Error::new(ErrorKind::AlgorithmNotAllowed, "SHA-1 is not allowed"));
     }
     Ok(())
 }
@@ -91,12 +89,7 @@ fn with_message<T>(parts: &[&[u8]], f: impl FnOnce(&[u8]) -> T) -> T {
 /// [`ErrorKind::Signature`] when the signature does not verify (one opaque failure);
 /// [`ErrorKind::AlgorithmNotAllowed`] for SHA-1 without `allow_sha1`;
 /// [`ErrorKind::UnsupportedKey`] when the key is invalid.
-pub fn verify(
-    key: &CoseKey<'_>,
-    message_parts: &[&[u8]],
-    signature: &[u8],
-    allow_sha1: bool,
-) -> Result<()> {
+pub fn verify(key: &CoseKey<'_>, message_parts: &[&[u8]], signature: &[u8], allow_sha1: bool) -> Result<()> {
     refuse_sha1(key.alg(), allow_sha1)?;
     with_message(message_parts, |message| {
         #[cfg(feature = "ring")]

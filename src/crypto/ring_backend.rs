@@ -32,9 +32,7 @@ pub(super) fn verify(key: &CoseKey<'_>, message: &[u8], sig: &[u8]) -> Option<Re
                 CoseAlgorithm::Ps512 => &signature::RSA_PSS_2048_8192_SHA512,
                 _ => return None,
             };
-            RsaPublicKeyComponents { n, e }
-                .verify(params, message, sig)
-                .is_ok()
+            RsaPublicKeyComponents { n, e }.verify(params, message, sig).is_ok()
         }
         KeyParams::Ed25519 { .. } => return None,
     };

@@ -47,18 +47,15 @@ impl Key {
                 let (point, len) = uncompressed_point(x, y);
                 let sec1 = point.get(..len).unwrap_or_default();
                 match curve {
-                    Curve::P256 => Self::P256(
-                        p256::ecdsa::VerifyingKey::from_sec1_bytes(sec1)
-                            .map_err(|_| invalid(NOT_ON_CURVE))?,
-                    ),
-                    Curve::P384 => Self::P384(
-                        p384::ecdsa::VerifyingKey::from_sec1_bytes(sec1)
-                            .map_err(|_| invalid(NOT_ON_CURVE))?,
-                    ),
-                    Curve::P521 => Self::P521(
-                        p521::ecdsa::VerifyingKey::from_sec1_bytes(sec1)
-                            .map_err(|_| invalid(NOT_ON_CURVE))?,
-                    ),
+                    Curve::P256 => {
+                        Self::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(sec1).map_err(|_| invalid(NOT_ON_CURVE))?)
+                    }
+                    Curve::P384 => {
+                        Self::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(sec1).map_err(|_| invalid(NOT_ON_CURVE))?)
+                    }
+                    Curve::P521 => {
+                        Self::P521(p521::ecdsa::VerifyingKey::from_sec1_bytes(sec1).map_err(|_| invalid(NOT_ON_CURVE))?)
+                    }
                 }
             }
             KeyParams::Ed25519 { x } => {
@@ -70,12 +67,9 @@ impl Key {
                 Self::Ed25519(vk)
             }
             KeyParams::Rsa { n, e } => {
-                let rsa = RsaPublicKey::new_with_max_size(
-                    BigUint::from_bytes_be(n),
-                    BigUint::from_bytes_be(e),
-                    RSA_MAX_BITS,
-                )
-                .map_err(|_| invalid("invalid RSA public key"))?;
+                let rsa =
+                    RsaPublicKey::new_with_max_size(BigUint::from_bytes_be(n), BigUint::from_bytes_be(e), RSA_MAX_BITS)
+                        .map_err(|_| invalid("invalid RSA public key"))?;
                 Self::Rsa(key.alg(), rsa)
             }
         })
@@ -83,14 +77,18 @@ impl Key {
 
     pub(super) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
         let ok = match self {
-            Self::P256(vk) => p256::ecdsa::Signature::from_der(signature)
-                .is_ok_and(|sig| vk.verify(message, &sig).is_ok()),
-            Self::P384(vk) => p384::ecdsa::Signature::from_der(signature)
-                .is_ok_and(|sig| vk.verify(message, &sig).is_ok()),
-            Self::P521(vk) => p521::ecdsa::Signature::from_der(signature)
-                .is_ok_and(|sig| vk.verify(message, &sig).is_ok()),
-            Self::Ed25519(vk) => ed25519_dalek::Signature::from_slice(signature)
-                .is_ok_and(|sig| vk.verify_strict(message, &sig).is_ok()),
+            Self::P256(vk) => {
+                p256::ecdsa::Signature::from_der(signature).is_ok_and(|sig| vk.verify(message, &sig).is_ok())
+            }
+            Self::P384(vk) => {
+                p384::ecdsa::Signature::from_der(signature).is_ok_and(|sig| vk.verify(message, &sig).is_ok())
+            }
+            Self::P521(vk) => {
+                p521::ecdsa::Signature::from_der(signature).is_ok_and(|sig| vk.verify(message, &sig).is_ok())
+            }
+            Self::Ed25519(vk) => {
+                ed25519_dalek::Signature::from_slice(signature).is_ok_and(|sig| vk.verify_strict(message, &sig).is_ok())
+            }
             Self::Rsa(alg, key) => verify_rsa(*alg, key, message, signature),
         };
         if ok {
@@ -127,21 +125,9 @@ fn verify_rsa(alg: CoseAlgorithm, key: &RsaPublicKey, message: &[u8], signature:
             &sha1::Sha1::digest(message),
             signature,
         ),
-        CoseAlgorithm::Ps256 => key.verify(
-            Pss::new::<sha2::Sha256>(),
-            &sha2::Sha256::digest(message),
-            signature,
-        ),
-        CoseAlgorithm::Ps384 => key.verify(
-            Pss::new::<sha2::Sha384>(),
-            &sha2::Sha384::digest(message),
-            signature,
-        ),
-        CoseAlgorithm::Ps512 => key.verify(
-            Pss::new::<sha2::Sha512>(),
-            &sha2::Sha512::digest(message),
-            signature,
-        ),
+        CoseAlgorithm::Ps256 => key.verify(Pss::new::<sha2::Sha256>(), &sha2::Sha256::digest(message), signature),
+        CoseAlgorithm::Ps384 => key.verify(Pss::new::<sha2::Sha384>(), &sha2::Sha384::digest(message), signature),
+        CoseAlgorithm::Ps512 => key.verify(Pss::new::<sha2::Sha512>(), &sha2::Sha512::digest(message), signature),
         _ => return false,
     };
     result.is_ok()

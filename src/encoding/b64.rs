@@ -122,11 +122,7 @@ mod tests {
     fn rejects_mixed_alphabets_whitespace_and_bad_padding() {
         for bad in ["-+", "AQ ID", "A", "AQ=", "AQ===", "AQID=", "*", "AQ\n"] {
             let err = decode(bad).unwrap_err();
-            assert_eq!(
-                err.kind(),
-                crate::ErrorKind::Malformed(Input::Base64),
-                "{bad:?}"
-            );
+            assert_eq!(err.kind(), crate::ErrorKind::Malformed(Input::Base64), "{bad:?}");
         }
     }
 

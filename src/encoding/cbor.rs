@@ -162,10 +162,7 @@ impl<'a> Iterator for Entries<'a> {
             return None;
         }
         self.left -= 1;
-        let entry = self
-            .decoder
-            .value()
-            .and_then(|k| self.decoder.value().map(|v| (k, v)));
+        let entry = self.decoder.value().and_then(|k| self.decoder.value().map(|v| (k, v)));
         if entry.is_err() {
             self.left = 0;
         }
@@ -218,10 +215,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn header(&mut self) -> Result<(u8, u8, u64)> {
-        let (&initial, tail) = self
-            .rest
-            .split_first()
-            .ok_or_else(|| self.err("CBOR item truncated"))?;
+        let (&initial, tail) = self.rest.split_first().ok_or_else(|| self.err("CBOR item truncated"))?;
         self.rest = tail;
         let major = initial >> 5;
         let info = initial & 0x1f;
@@ -250,9 +244,7 @@ impl<'a> Decoder<'a> {
             2 => Value::Bytes(self.take(arg)?),
             3 => {
                 let bytes = self.take(arg)?;
-                Value::Text(
-                    core::str::from_utf8(bytes).map_err(|_| self.err("CBOR text not UTF-8"))?,
-                )
+                Value::Text(core::str::from_utf8(bytes).map_err(|_| self.err("CBOR text not UTF-8"))?)
             }
             4 => Value::Array(self.seq(arg, 1)?),
             5 => Value::Map(self.seq(arg, 2)?),
@@ -263,13 +255,9 @@ impl<'a> Decoder<'a> {
                 (22, _) => Value::Null,
                 (23, _) => Value::Undefined,
                 (24, n) if n < 32 => return Err(self.err("non-canonical CBOR simple value")),
-                (24, n) => {
-                    Value::Simple(u8::try_from(n).map_err(|_| self.err("CBOR simple value"))?)
-                }
+                (24, n) => Value::Simple(u8::try_from(n).map_err(|_| self.err("CBOR simple value"))?),
                 (25..=27, _) => Value::Float(&[]),
-                (_, n) => {
-                    Value::Simple(u8::try_from(n).map_err(|_| self.err("CBOR simple value"))?)
-                }
+                (_, n) => Value::Simple(u8::try_from(n).map_err(|_| self.err("CBOR simple value"))?),
             },
         })
     }
@@ -334,14 +322,8 @@ mod tests {
         assert_eq!(one(&[0x18, 0x18]).unwrap().as_i64(), Some(24));
         assert_eq!(one(&[0x26]).unwrap().as_i64(), Some(-7));
         assert_eq!(one(&[0x39, 0x01, 0x00]).unwrap().as_i64(), Some(-257));
-        assert_eq!(
-            one(&[0x43, 1, 2, 3]).unwrap().as_bytes(),
-            Some(&[1u8, 2, 3][..])
-        );
-        assert_eq!(
-            one(&[0x63, b'f', b'm', b't']).unwrap().as_text(),
-            Some("fmt")
-        );
+        assert_eq!(one(&[0x43, 1, 2, 3]).unwrap().as_bytes(), Some(&[1u8, 2, 3][..]));
+        assert_eq!(one(&[0x63, b'f', b'm', b't']).unwrap().as_text(), Some("fmt"));
         assert_eq!(one(&[0xf5]).unwrap(), Value::Bool(true));
         assert_eq!(one(&[0xf6]).unwrap(), Value::Null);
     }
@@ -391,13 +373,7 @@ mod tests {
             "reserved CBOR additional information"
         );
         assert_eq!(one(&[0x01, 0x02]).unwrap_err().context(), "trailing bytes");
-        assert_eq!(
-            one(&[0x62, 0xff, 0xfe]).unwrap_err().context(),
-            "CBOR text not UTF-8"
-        );
-        assert_eq!(
-            one(&[0x42, 0x00]).unwrap_err().context(),
-            "CBOR item truncated"
-        );
+        assert_eq!(one(&[0x62, 0xff, 0xfe]).unwrap_err().context(), "CBOR text not UTF-8");
+        assert_eq!(one(&[0x42, 0x00]).unwrap_err().context(), "CBOR item truncated");
     }
 }

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, SignInUpdate,
-    StateId, UpdateOutcome,
+    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, SignInUpdate, StateId,
+    UpdateOutcome,
 };
 use crate::challenge::UnixTime;
 
@@ -72,8 +72,7 @@ impl ChallengeStore for MemoryStore {
         let mut states = lock(&self.states)?;
         if states.len() >= MAX_PENDING_STATES {
             // States carry their own expiry; without a clock, drop the oldest-expiring half.
-            let mut expiries: Vec<UnixTime> =
-                states.values().map(CeremonyState::expires_at).collect();
+            let mut expiries: Vec<UnixTime> = states.values().map(CeremonyState::expires_at).collect();
             expiries.sort_unstable();
             let cutoff = expiries
                 .get(expiries.len() / 2)
@@ -108,10 +107,7 @@ impl CredentialStore for MemoryStore {
         Ok(lock(&self.credentials)?.by_id.get(id).cloned())
     }
 
-    async fn list_for_user(
-        &self,
-        user_handle: &[u8],
-    ) -> Result<Vec<CredentialRecord>, MemoryError> {
+    async fn list_for_user(&self, user_handle: &[u8]) -> Result<Vec<CredentialRecord>, MemoryError> {
         let creds = lock(&self.credentials)?;
         Ok(creds
             .order
@@ -131,11 +127,7 @@ impl CredentialStore for MemoryStore {
         Ok(existed)
     }
 
-    async fn update_after_sign_in(
-        &self,
-        id: &[u8],
-        update: SignInUpdate,
-    ) -> Result<UpdateOutcome, MemoryError> {
+    async fn update_after_sign_in(&self, id: &[u8], update: SignInUpdate) -> Result<UpdateOutcome, MemoryError> {
         let mut creds = lock(&self.credentials)?;
         let Some(record) = creds.by_id.get_mut(id) else {
             return Ok(UpdateOutcome::NotFound);

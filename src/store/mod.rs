@@ -107,19 +107,12 @@ pub trait ChallengeStore: Send + Sync {
     type Error: std::error::Error + Send + Sync + 'static;
 
     /// Stores `state` under `id` (a fresh random identifier).
-    fn insert(
-        &self,
-        id: &StateId,
-        state: CeremonyState,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn insert(&self, id: &StateId, state: CeremonyState) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
     /// Removes and returns the state stored under `id`, atomically: of two concurrent takes of
     /// the same ID at most one gets `Some`. Expired states may be returned (the ceremony
     /// layer refuses them with a clear error) or dropped.
-    fn take(
-        &self,
-        id: &StateId,
-    ) -> impl Future<Output = Result<Option<CeremonyState>, Self::Error>> + Send;
+    fn take(&self, id: &StateId) -> impl Future<Output = Result<Option<CeremonyState>, Self::Error>> + Send;
 }
 
 /// A credential as the relying party keeps it.
@@ -223,16 +216,10 @@ pub trait CredentialStore: Send + Sync {
     type Error: std::error::Error + Send + Sync + 'static;
 
     /// Stores `record` only if no credential with its ID exists, atomically.
-    fn insert_new(
-        &self,
-        record: CredentialRecord,
-    ) -> impl Future<Output = Result<InsertOutcome, Self::Error>> + Send;
+    fn insert_new(&self, record: CredentialRecord) -> impl Future<Output = Result<InsertOutcome, Self::Error>> + Send;
 
     /// The record of credential `id`.
-    fn get(
-        &self,
-        id: &[u8],
-    ) -> impl Future<Output = Result<Option<CredentialRecord>, Self::Error>> + Send;
+    fn get(&self, id: &[u8]) -> impl Future<Output = Result<Option<CredentialRecord>, Self::Error>> + Send;
 
     /// All credentials of the user `user_handle`, oldest first.
     fn list_for_user(
@@ -255,18 +242,11 @@ pub trait CredentialStore: Send + Sync {
 impl<T: ChallengeStore + ?Sized> ChallengeStore for std::sync::Arc<T> {
     type Error = T::Error;
 
-    fn insert(
-        &self,
-        id: &StateId,
-        state: CeremonyState,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+    fn insert(&self, id: &StateId, state: CeremonyState) -> impl Future<Output = Result<(), Self::Error>> + Send {
         (**self).insert(id, state)
     }
 
-    fn take(
-        &self,
-        id: &StateId,
-    ) -> impl Future<Output = Result<Option<CeremonyState>, Self::Error>> + Send {
+    fn take(&self, id: &StateId) -> impl Future<Output = Result<Option<CeremonyState>, Self::Error>> + Send {
         (**self).take(id)
     }
 }
@@ -274,17 +254,11 @@ impl<T: ChallengeStore + ?Sized> ChallengeStore for std::sync::Arc<T> {
 impl<T: CredentialStore + ?Sized> CredentialStore for std::sync::Arc<T> {
     type Error = T::Error;
 
-    fn insert_new(
-        &self,
-        record: CredentialRecord,
-    ) -> impl Future<Output = Result<InsertOutcome, Self::Error>> + Send {
+    fn insert_new(&self, record: CredentialRecord) -> impl Future<Output = Result<InsertOutcome, Self::Error>> + Send {
         (**self).insert_new(record)
     }
 
-    fn get(
-        &self,
-        id: &[u8],
-    ) -> impl Future<Output = Result<Option<CredentialRecord>, Self::Error>> + Send {
+    fn get(&self, id: &[u8]) -> impl Future<Output = Result<Option<CredentialRecord>, Self::Error>> + Send {
         (**self).get(id)
     }
 

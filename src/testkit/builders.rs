@@ -87,11 +87,7 @@ pub fn authenticator_data(
 
 /// Builds an attestation object `{fmt, attStmt, authData}`.
 #[must_use]
-pub fn attestation_object(
-    fmt: &str,
-    statement: &[(&str, ciborium::Value)],
-    auth_data: &[u8],
-) -> Vec<u8> {
+pub fn attestation_object(fmt: &str, statement: &[(&str, ciborium::Value)], auth_data: &[u8]) -> Vec<u8> {
     let statement = statement
         .iter()
         .map(|(k, v)| (ciborium::Value::Text((*k).to_owned()), v.clone()))
@@ -101,10 +97,7 @@ pub fn attestation_object(
             ciborium::Value::Text("fmt".into()),
             ciborium::Value::Text(fmt.to_owned()),
         ),
-        (
-            ciborium::Value::Text("attStmt".into()),
-            ciborium::Value::Map(statement),
-        ),
+        (ciborium::Value::Text("attStmt".into()), ciborium::Value::Map(statement)),
         (
             ciborium::Value::Text("authData".into()),
             ciborium::Value::Bytes(auth_data.to_vec()),
@@ -114,11 +107,7 @@ pub fn attestation_object(
 
 /// A registration response in Level 3 JSON.
 #[must_use]
-pub fn registration_json(
-    raw_id: &[u8],
-    client_data_json: &[u8],
-    attestation_object: &[u8],
-) -> String {
+pub fn registration_json(raw_id: &[u8], client_data_json: &[u8], attestation_object: &[u8]) -> String {
     let id = b64::encode(raw_id);
     serde_json::json!({
         "id": id,

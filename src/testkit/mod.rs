@@ -17,8 +17,8 @@ pub mod store_conformance;
 pub mod vectors;
 
 pub use builders::{
-    attestation_object, authentication_json, authenticator_data, client_data_json,
-    der_ecdsa_signature, high_s, registration_json, AttestedData, ClientDataFields,
+    attestation_object, authentication_json, authenticator_data, client_data_json, der_ecdsa_signature, high_s,
+    registration_json, AttestedData, ClientDataFields,
 };
 pub use signer::KeyKind;
 
@@ -150,9 +150,7 @@ impl SoftCredential {
     }
 
     fn next_count(&mut self, knobs: &Knobs) -> u32 {
-        self.sign_count = knobs
-            .sign_count
-            .unwrap_or(self.sign_count.saturating_add(1));
+        self.sign_count = knobs.sign_count.unwrap_or(self.sign_count.saturating_add(1));
         self.sign_count
     }
 
@@ -207,11 +205,8 @@ impl SoftCredential {
         let count = self.next_count(knobs);
         let auth_data = authenticator_data(&knobs.rp_id, knobs.flags, count, None, None);
         let client_data = self.client_data(challenge, knobs, "webauthn.get");
-        let signature =
-            self.sign(&[auth_data.as_slice(), &crate::crypto::sha256(&client_data)].concat());
-        let user_handle = knobs
-            .return_user_handle
-            .then_some(self.user_handle.as_slice());
+        let signature = self.sign(&[auth_data.as_slice(), &crate::crypto::sha256(&client_data)].concat());
+        let user_handle = knobs.return_user_handle.then_some(self.user_handle.as_slice());
         authentication_json(&self.id, &client_data, &auth_data, &signature, user_handle)
     }
 }

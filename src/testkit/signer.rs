@@ -83,10 +83,7 @@ impl Signer {
                 (int(1), int(1)),
                 (int(3), int(-8)),
                 (int(-1), int(6)),
-                (
-                    int(-2),
-                    ciborium::Value::Bytes(k.verifying_key().to_bytes().to_vec()),
-                ),
+                (int(-2), ciborium::Value::Bytes(k.verifying_key().to_bytes().to_vec())),
             ],
             Self::Rsa(alg, k) => vec![
                 (int(1), int(3)),
@@ -119,10 +116,7 @@ impl Signer {
                 )
                 .expect("RSA-PSS signing"),
             Self::Rsa(_, k) => k
-                .sign(
-                    rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
-                    &sha2::Sha256::digest(message),
-                )
+                .sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &sha2::Sha256::digest(message))
                 .expect("RSA signing"),
         }
     }

@@ -23,14 +23,11 @@ use super::{KeyKind, Knobs, SoftCredential};
 use crate::challenge::{AuthenticationState, Challenge, UnixTime, UserVerification};
 use crate::cose::CoseAlgorithm;
 use crate::store::{
-    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, SignInUpdate,
-    StateId, UpdateOutcome,
+    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, SignInUpdate, StateId,
+    UpdateOutcome,
 };
 use crate::verify::StoredCredential;
-use crate::{
-    AuthenticationOptions, Ceremonies, CeremonyError, ErrorKind, RegistrationOptions, RelyingParty,
-    User,
-};
+use crate::{AuthenticationOptions, Ceremonies, CeremonyError, ErrorKind, RegistrationOptions, RelyingParty, User};
 
 struct ThreadWaker(std::thread::Thread);
 
@@ -151,27 +148,15 @@ fn knobs() -> Knobs {
 
 fn expect_kind<T: std::fmt::Debug>(result: Result<T, CeremonyError>, kind: ErrorKind, what: &str) {
     match result {
-        Err(e) => assert_eq!(
-            e.kind(),
-            Some(kind),
-            "store conformance: {what}: wrong error {e:?}"
-        ),
+        Err(e) => assert_eq!(e.kind(), Some(kind), "store conformance: {what}: wrong error {e:?}"),
         Ok(v) => panic!("store conformance: {what}: expected {kind:?}, got {v:?}"),
     }
 }
 
 /// Registers a fresh ES256 credential for `handle` through the ceremony layer.
-fn register<C: ChallengeStore, K: CredentialStore>(
-    c: &Ceremonies<C, K>,
-    handle: &[u8],
-) -> SoftCredential {
+fn register<C: ChallengeStore, K: CredentialStore>(c: &Ceremonies<C, K>, handle: &[u8]) -> SoftCredential {
     let (id, options) = ok(
-        block_on(c.start_registration(
-            &user(handle),
-            &RegistrationOptions::default(),
-            &mut OsRng,
-            NOW,
-        )),
+        block_on(c.start_registration(&user(handle), &RegistrationOptions::default(), &mut OsRng, NOW)),
         "start_registration",
     );
     let challenge = crate::encoding::b64::decode(
@@ -204,12 +189,7 @@ fn expired_states_are_refused<S: ChallengeStore + CredentialStore>(store: S) {
     let c = Ceremonies::new(rp(), store, NoCredentials);
     let late = NOW.plus_secs(301);
     let (id, _) = ok(
-        block_on(c.start_registration(
-            &user(b"u1"),
-            &RegistrationOptions::default(),
-            &mut OsRng,
-            NOW,
-        )),
+        block_on(c.start_registration(&user(b"u1"), &RegistrationOptions::default(), &mut OsRng, NOW)),
         "start",
     );
     let mut cred = SoftCredential::new(KeyKind::Es256, b"u1", &mut OsRng);
@@ -221,12 +201,7 @@ fn expired_states_are_refused<S: ChallengeStore + CredentialStore>(store: S) {
     );
     for user_handle in [Some(&b"u1"[..]), None] {
         let (id, options) = ok(
-            block_on(c.start_authentication(
-                user_handle,
-                &AuthenticationOptions::default(),
-                &mut OsRng,
-                NOW,
-            )),
+            block_on(c.start_authentication(user_handle, &AuthenticationOptions::default(), &mut OsRng, NOW)),
             "start",
         );
         let json = cred.assert(&request_challenge(&options), &knobs());
@@ -241,18 +216,12 @@ fn expired_states_are_refused<S: ChallengeStore + CredentialStore>(store: S) {
 /// Inserting an existing credential ID fails, for any user, and changes nothing.
 fn credential_ids_are_unique<S: CredentialStore>(store: &S) {
     assert_eq!(
-        ok(
-            block_on(store.insert_new(record(b"id-1", b"alice", 3))),
-            "insert_new"
-        ),
+        ok(block_on(store.insert_new(record(b"id-1", b"alice", 3))), "insert_new"),
         InsertOutcome::Inserted
     );
     for owner in [&b"alice"[..], b"mallory"] {
         assert_eq!(
-            ok(
-                block_on(store.insert_new(record(b"id-1", owner, 0))),
-                "insert_new"
-            ),
+            ok(block_on(store.insert_new(record(b"id-1", owner, 0))), "insert_new"),
             InsertOutcome::AlreadyExists,
             "store conformance: an existing credential ID must not be inserted again"
         );
@@ -267,60 +236,34 @@ fn credential_ids_are_unique<S: CredentialStore>(store: &S) {
 
 /// The counter update applies only when the stored count is the expected one.
 fn sign_count_is_compare_and_swap<S: CredentialStore>(store: &S) {
-    ok(
-        block_on(store.insert_new(record(b"id-1", b"alice", 5))),
-        "insert_new",
-    );
+    ok(block_on(store.insert_new(record(b"id-1", b"alice", 5))), "insert_new");
     assert_eq!(
-        ok(
-            block_on(store.update_after_sign_in(b"id-1", update(5, 6))),
-            "update"
-        ),
+        ok(block_on(store.update_after_sign_in(b"id-1", update(5, 6))), "update"),
         UpdateOutcome::Updated
     );
     assert_eq!(
-        ok(
-            block_on(store.update_after_sign_in(b"id-1", update(5, 7))),
-            "update"
-        ),
+        ok(block_on(store.update_after_sign_in(b"id-1", update(5, 7))), "update"),
         UpdateOutcome::Conflict,
         "store conformance: a stale expected count must conflict"
     );
-    let stored = ok(block_on(store.get(b"id-1")), "get")
-        .unwrap_or_else(|| panic!("store conformance: record lost"));
-    assert_eq!(
-        stored.credential.sign_count, 6,
-        "store conformance: count after CAS"
-    );
-    assert!(
-        stored.backup_state,
-        "store conformance: backup state updated"
-    );
+    let stored = ok(block_on(store.get(b"id-1")), "get").unwrap_or_else(|| panic!("store conformance: record lost"));
+    assert_eq!(stored.credential.sign_count, 6, "store conformance: count after CAS");
+    assert!(stored.backup_state, "store conformance: backup state updated");
     assert_eq!(
         stored.last_used_at,
         Some(NOW.plus_secs(9)),
         "store conformance: last used updated"
     );
     assert_eq!(
-        ok(
-            block_on(store.update_after_sign_in(b"id-9", update(0, 1))),
-            "update"
-        ),
+        ok(block_on(store.update_after_sign_in(b"id-9", update(0, 1))), "update"),
         UpdateOutcome::NotFound
     );
 }
 
 /// A user's credentials are listed oldest first; deletion removes exactly one.
 fn listing_and_revocation<S: CredentialStore>(store: &S) {
-    for (id, owner) in [
-        (&b"a1"[..], &b"alice"[..]),
-        (b"b1", b"bob"),
-        (b"a2", b"alice"),
-    ] {
-        ok(
-            block_on(store.insert_new(record(id, owner, 0))),
-            "insert_new",
-        );
+    for (id, owner) in [(&b"a1"[..], &b"alice"[..]), (b"b1", b"bob"), (b"a2", b"alice")] {
+        ok(block_on(store.insert_new(record(id, owner, 0))), "insert_new");
     }
     let ids = |owner: &[u8]| -> Vec<Vec<u8>> {
         ok(block_on(store.list_for_user(owner)), "list")
@@ -405,15 +348,9 @@ impl<S: CredentialStore> CredentialStore for Faulty<S> {
         self.inner.get(id).await.map_err(Fault::Inner)
     }
 
-    async fn list_for_user(
-        &self,
-        user_handle: &[u8],
-    ) -> Result<Vec<CredentialRecord>, Self::Error> {
+    async fn list_for_user(&self, user_handle: &[u8]) -> Result<Vec<CredentialRecord>, Self::Error> {
         self.check()?;
-        self.inner
-            .list_for_user(user_handle)
-            .await
-            .map_err(Fault::Inner)
+        self.inner.list_for_user(user_handle).await.map_err(Fault::Inner)
     }
 
     async fn delete(&self, id: &[u8]) -> Result<bool, Self::Error> {
@@ -421,16 +358,9 @@ impl<S: CredentialStore> CredentialStore for Faulty<S> {
         self.inner.delete(id).await.map_err(Fault::Inner)
     }
 
-    async fn update_after_sign_in(
-        &self,
-        id: &[u8],
-        update: SignInUpdate,
-    ) -> Result<UpdateOutcome, Self::Error> {
+    async fn update_after_sign_in(&self, id: &[u8], update: SignInUpdate) -> Result<UpdateOutcome, Self::Error> {
         self.check()?;
-        self.inner
-            .update_after_sign_in(id, update)
-            .await
-            .map_err(Fault::Inner)
+        self.inner.update_after_sign_in(id, update).await.map_err(Fault::Inner)
     }
 }
 
@@ -461,11 +391,7 @@ impl CredentialStore for NoCredentials {
         Ok(false)
     }
 
-    async fn update_after_sign_in(
-        &self,
-        _: &[u8],
-        _: SignInUpdate,
-    ) -> Result<UpdateOutcome, Never> {
+    async fn update_after_sign_in(&self, _: &[u8], _: SignInUpdate) -> Result<UpdateOutcome, Never> {
         Ok(UpdateOutcome::NotFound)
     }
 }
@@ -486,33 +412,17 @@ fn store_errors_fail_the_ceremony<S: ChallengeStore + CredentialStore>(store: S)
     };
     faulty.failing.store(true, Ordering::SeqCst);
     storage(
-        block_on(c.start_registration(
-            &user(b"alice"),
-            &RegistrationOptions::default(),
-            &mut OsRng,
-            NOW,
-        ))
-        .map(|_| ()),
+        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut OsRng, NOW)).map(|_| ()),
         "start_registration",
     );
     storage(
-        block_on(c.start_authentication(
-            Some(b"alice"),
-            &AuthenticationOptions::default(),
-            &mut OsRng,
-            NOW,
-        ))
-        .map(|_| ()),
+        block_on(c.start_authentication(Some(b"alice"), &AuthenticationOptions::default(), &mut OsRng, NOW))
+            .map(|_| ()),
         "start_authentication",
     );
     faulty.failing.store(false, Ordering::SeqCst);
     let (id, options) = ok(
-        block_on(c.start_authentication(
-            Some(b"alice"),
-            &AuthenticationOptions::default(),
-            &mut OsRng,
-            NOW,
-        )),
+        block_on(c.start_authentication(Some(b"alice"), &AuthenticationOptions::default(), &mut OsRng, NOW)),
         "start",
     );
     let json = cred.assert(&request_challenge(&options), &knobs());
@@ -549,10 +459,7 @@ fn concurrent_takes_have_one_winner<S: ChallengeStore>(store: &S) {
 /// Threads racing to apply the same counter update: exactly one wins, the count never goes
 /// down.
 fn concurrent_counter_updates_have_one_winner<S: CredentialStore>(store: &S) {
-    ok(
-        block_on(store.insert_new(record(b"race", b"alice", 0))),
-        "insert_new",
-    );
+    ok(block_on(store.insert_new(record(b"race", b"alice", 0))), "insert_new");
     for round in 0..20u32 {
         let winners = AtomicUsize::new(0);
         std::thread::scope(|s| {
@@ -574,11 +481,7 @@ fn concurrent_counter_updates_have_one_winner<S: CredentialStore>(store: &S) {
             "store conformance: concurrent CAS with one expected count"
         );
         let count = ok(block_on(store.get(b"race")), "get").map(|r| r.credential.sign_count);
-        assert_eq!(
-            count,
-            Some(round + 1),
-            "store conformance: count after a CAS race"
-        );
+        assert_eq!(count, Some(round + 1), "store conformance: count after a CAS race");
     }
 }
 
@@ -594,30 +497,23 @@ fn concurrent_sign_ins_have_one_winner<S: ChallengeStore + CredentialStore>(stor
     for _ in 0..5 {
         // One state, many finishers of the same response.
         let (id, options) = ok(
-            block_on(c.start_authentication(
-                Some(b"alice"),
-                &AuthenticationOptions::default(),
-                &mut OsRng,
-                NOW,
-            )),
+            block_on(c.start_authentication(Some(b"alice"), &AuthenticationOptions::default(), &mut OsRng, NOW)),
             "start",
         );
         let json = cred.assert(&request_challenge(&options), &knobs());
         let winners = AtomicUsize::new(0);
         std::thread::scope(|s| {
             for _ in 0..8 {
-                s.spawn(
-                    || match block_on(c.finish_authentication(&id, json.as_bytes(), NOW)) {
-                        Ok(_) => {
-                            winners.fetch_add(1, Ordering::SeqCst);
-                        }
-                        Err(e) => assert_eq!(
-                            e.kind(),
-                            Some(ErrorKind::StateNotFound),
-                            "store conformance: replayed state"
-                        ),
-                    },
-                );
+                s.spawn(|| match block_on(c.finish_authentication(&id, json.as_bytes(), NOW)) {
+                    Ok(_) => {
+                        winners.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Err(e) => assert_eq!(
+                        e.kind(),
+                        Some(ErrorKind::StateNotFound),
+                        "store conformance: replayed state"
+                    ),
+                });
             }
         });
         assert_eq!(
@@ -648,19 +544,19 @@ fn concurrent_sign_ins_have_one_winner<S: ChallengeStore + CredentialStore>(stor
         std::thread::scope(|s| {
             for (id, json) in &attempts {
                 let (c, winners) = (&c, &winners);
-                s.spawn(move || {
-                    match block_on(c.finish_authentication(id, json.as_bytes(), NOW)) {
+                s.spawn(
+                    move || match block_on(c.finish_authentication(id, json.as_bytes(), NOW)) {
                         Ok(_) => {
                             winners.fetch_add(1, Ordering::SeqCst);
                         }
                         Err(e) => {
                             assert!(
-                        matches!(e.kind(), Some(ErrorKind::Counter | ErrorKind::CounterConflict)),
-                        "store conformance: losing sign-in must fail on the counter, got {e:?}"
-                    )
+                                matches!(e.kind(), Some(ErrorKind::Counter | ErrorKind::CounterConflict)),
+                                "store conformance: losing sign-in must fail on the counter, got {e:?}"
+                            )
                         }
-                    }
-                });
+                    },
+                );
             }
         });
         assert_eq!(

@@ -3,9 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::challenge::{
-    AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification,
-};
+use crate::challenge::{AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification};
 use crate::cose::CoseAlgorithm;
 use crate::encoding::b64;
 use crate::rp::{Policy, RelyingParty};
@@ -138,18 +136,20 @@ fn config_error(context: &'static str) -> Error {
 pub fn relying_party(case: &Case) -> Result<RelyingParty, Error> {
     let mut policy = Policy::default();
     if let Some(algs) = &case.policy.algorithms {
-        policy.algorithms = algs
-            .iter()
-            .filter_map(|&id| CoseAlgorithm::from_id(id))
-            .collect();
+        policy.algorithms = algs.iter().filter_map(|&id| CoseAlgorithm::from_id(id)).collect();
     }
     policy.dangerous.allow_sha1 = case.policy.allow_sha1;
     policy.dangerous.allow_test_tpm_vendors = case.policy.allow_test_tpm_vendors;
+    // With roots, the chain must reach one of them (FORMAT.md `attestation_roots`).
+    policy.require_trusted_attestation = case.attestation_roots.is_some();
     let mut builder = RelyingParty::builder(&case.rp_id)
         .origins(case.origins.iter().cloned())
         .policy(policy);
     for top in &case.policy.top_origins {
         builder = builder.top_origin(top.clone());
+    }
+    for root in case.attestation_roots.iter().flatten() {
+        builder = builder.attestation_root(b64::decode(root)?);
     }
     builder.build()
 }
@@ -195,8 +195,7 @@ fn run_into(case: &Case, out: &mut Outcome) -> Result<(), Error> {
     let expires = now.plus_secs(300);
     let challenge = Challenge::from_bytes(b64::decode(&case.challenge)?)?;
     let uv = user_verification(&case.user_verification);
-    let json =
-        serde_json::to_vec(&case.response).map_err(|_| config_error("response is not JSON"))?;
+    let json = serde_json::to_vec(&case.response).map_err(|_| config_error("response is not JSON"))?;
     match case.ceremony.as_str() {
         "registration" => {
             let state = RegistrationState::new(
@@ -268,10 +267,7 @@ pub enum Agreement {
 #[must_use]
 pub fn compare(case: &Case, outcome: &Outcome) -> Agreement {
     let expect = &case.expect;
-    let expected_ok = expect
-        .get("ok")
-        .and_then(serde_json::Value::as_bool)
-        .unwrap_or(false);
+    let expected_ok = expect.get("ok").and_then(serde_json::Value::as_bool).unwrap_or(false);
     if expected_ok != outcome.ok {
         return Agreement::Disagrees(format!(
             "expected ok={expected_ok}, got ok={} ({})",
@@ -302,9 +298,7 @@ pub fn compare(case: &Case, outcome: &Outcome) -> Agreement {
                 ("credential_id", serde_json::Value::String(w), serde_json::Value::String(g)) => {
                     b64::decode(w).ok() == b64::decode(g).ok()
                 }
-                ("aaguid", serde_json::Value::String(w), serde_json::Value::String(g)) => {
-                    w.eq_ignore_ascii_case(g)
-                }
+                ("aaguid", serde_json::Value::String(w), serde_json::Value::String(g)) => w.eq_ignore_ascii_case(g),
                 _ => &got == want,
             };
             if !equal {

@@ -1,8 +1,8 @@
 //! Authentication: WebAuthn Level 3 §7.2, "Verifying an Authentication Assertion".
 
 use super::{
-    check_challenge, check_not_expired, check_origin, check_rp_id_hash, check_top_origin,
-    check_type, check_user_present, check_user_verified, uv_required, StoredCredential,
+    check_challenge, check_not_expired, check_origin, check_rp_id_hash, check_top_origin, check_type,
+    check_user_present, check_user_verified, uv_required, StoredCredential,
 };
 use crate::challenge::{AuthenticationState, UnixTime};
 use crate::cose::CoseKey;
@@ -155,10 +155,7 @@ pub fn verify_authentication(
     let client_data_hash = crypto::sha256(client_data.raw());
     let key = CoseKey::parse(&credential.public_key)?;
     if !rp.allows_algorithm(key.alg()) {
-        return Err(Error::new(
-            ErrorKind::AlgorithmNotAllowed,
-            "stored key's algorithm",
-        ));
+        return Err(Error::new(ErrorKind::AlgorithmNotAllowed, "stored key's algorithm"));
     }
     crypto::verify(
         &key,
@@ -167,11 +164,7 @@ pub fn verify_authentication(
         rp.policy().dangerous.allow_sha1,
     )?;
 
-    let (counter, sign_count) = check_counter(
-        rp.policy().counter,
-        credential.sign_count,
-        auth_data.sign_count(),
-    )?;
+    let (counter, sign_count) = check_counter(rp.policy().counter, credential.sign_count, auth_data.sign_count())?;
     Ok(VerifiedAuthentication {
         sign_count,
         counter,
@@ -182,10 +175,7 @@ pub fn verify_authentication(
 }
 
 /// §7.2 step 5.
-fn check_allowed_credential(
-    state: &AuthenticationState,
-    response: &AuthenticationResponse,
-) -> Result<()> {
+fn check_allowed_credential(state: &AuthenticationState, response: &AuthenticationResponse) -> Result<()> {
     let allowed = state.allow_credentials.is_empty()
         || state
             .allow_credentials
@@ -207,9 +197,7 @@ fn check_owner(
     let owner = credential.user_handle.as_slice();
     let ok = match (state.user_handle.as_deref(), response.user_handle()) {
         // The user was identified before the ceremony.
-        (Some(user), returned) => {
-            crypto::ct_eq(user, owner) && returned.map_or(true, |h| crypto::ct_eq(h, owner))
-        }
+        (Some(user), returned) => crypto::ct_eq(user, owner) && returned.map_or(true, |h| crypto::ct_eq(h, owner)),
         // Discoverable: the authenticator must name the owner.
         (None, Some(returned)) => crypto::ct_eq(returned, owner),
         (None, None) => false,
@@ -222,14 +210,9 @@ fn check_owner(
 }
 
 /// §7.2 step 18: BE must not change from what was recorded at registration.
-fn check_backup_eligibility(
-    auth_data: &AuthenticatorData<'_>,
-    credential: &StoredCredential,
-) -> Result<()> {
+fn check_backup_eligibility(auth_data: &AuthenticatorData<'_>, credential: &StoredCredential) -> Result<()> {
     match credential.backup_eligible {
-        Some(be) if be != auth_data.flags().backup_eligible() => {
-            Err(Error::new(ErrorKind::BackupEligibility, ""))
-        }
+        Some(be) if be != auth_data.flags().backup_eligible() => Err(Error::new(ErrorKind::BackupEligibility, "")),
         _ => Ok(()),
     }
 }
@@ -256,18 +239,9 @@ mod tests {
     #[test]
     fn counter_rule() {
         let reject = CounterPolicy::Reject;
-        assert_eq!(
-            check_counter(reject, 0, 0).unwrap(),
-            (CounterOutcome::BothZero, 0)
-        );
-        assert_eq!(
-            check_counter(reject, 5, 6).unwrap(),
-            (CounterOutcome::Increased, 6)
-        );
-        assert_eq!(
-            check_counter(reject, 0, 1).unwrap(),
-            (CounterOutcome::Increased, 1)
-        );
+        assert_eq!(check_counter(reject, 0, 0).unwrap(), (CounterOutcome::BothZero, 0));
+        assert_eq!(check_counter(reject, 5, 6).unwrap(), (CounterOutcome::Increased, 6));
+        assert_eq!(check_counter(reject, 0, 1).unwrap(), (CounterOutcome::Increased, 1));
         for (stored, new) in [(5, 5), (5, 0), (6, 5)] {
             assert_eq!(
                 check_counter(reject, stored, new).unwrap_err().kind(),

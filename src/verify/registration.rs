@@ -1,8 +1,8 @@
 //! Registration: WebAuthn Level 3 §7.1, "Registering a New Credential".
 
 use super::{
-    check_challenge, check_not_expired, check_origin, check_rp_id_hash, check_top_origin,
-    check_type, check_user_present, check_user_verified, uv_required, StoredCredential,
+    check_challenge, check_not_expired, check_origin, check_rp_id_hash, check_top_origin, check_type,
+    check_user_present, check_user_verified, uv_required, StoredCredential,
 };
 use crate::attestation::{self, AttestationOutcome};
 use crate::challenge::{RegistrationState, UnixTime};
@@ -185,12 +185,9 @@ pub fn verify_registration(
     check_rp_id_hash(rp, auth_data)?;
     check_user_present(auth_data)?;
     check_user_verified(auth_data, uv_required(state.user_verification))?;
-    let attested = auth_data.attested_credential_data().ok_or_else(|| {
-        Error::malformed(
-            crate::Input::AuthenticatorData,
-            "no attested credential data",
-        )
-    })?;
+    let attested = auth_data
+        .attested_credential_data()
+        .ok_or_else(|| Error::malformed(crate::Input::AuthenticatorData, "no attested credential data"))?;
 
     let key = CoseKey::parse(attested.public_key())?;
     check_algorithm_allowed(rp, state, key.alg())?;
@@ -231,11 +228,7 @@ pub fn verify_registration(
 
 /// §7.1 step 19: the key's algorithm is among the ceremony's `pubKeyCredParams` (and the
 /// relying party's policy, which refuses SHA-1 unless allowed).
-fn check_algorithm_allowed(
-    rp: &RelyingParty,
-    state: &RegistrationState,
-    alg: CoseAlgorithm,
-) -> Result<()> {
+fn check_algorithm_allowed(rp: &RelyingParty, state: &RegistrationState, alg: CoseAlgorithm) -> Result<()> {
     if state.algorithms.contains(&alg) && rp.allows_algorithm(alg) {
         Ok(())
     } else {

@@ -35,9 +35,7 @@ impl<'a> AttestationObject<'a> {
                 (Some("fmt"), Value::Text(t)) => fmt.replace(t).is_some(),
                 (Some("attStmt"), Value::Map(m)) => att_stmt.replace(m).is_some(),
                 (Some("authData"), Value::Bytes(b)) => auth_data.replace(b).is_some(),
-                (Some("fmt" | "attStmt" | "authData"), _) => {
-                    return Err(err("member has the wrong CBOR type"))
-                }
+                (Some("fmt" | "attStmt" | "authData"), _) => return Err(err("member has the wrong CBOR type")),
                 _ => false,
             };
             if slot_taken {
@@ -46,8 +44,7 @@ impl<'a> AttestationObject<'a> {
         }
         let fmt = fmt.ok_or_else(|| err("missing fmt"))?;
         let att_stmt = att_stmt.ok_or_else(|| err("missing attStmt"))?;
-        let auth_data =
-            AuthenticatorData::parse(auth_data.ok_or_else(|| err("missing authData"))?)?;
+        let auth_data = AuthenticatorData::parse(auth_data.ok_or_else(|| err("missing authData"))?)?;
         if auth_data.attested_credential_data().is_none() {
             return Err(Error::malformed(
                 Input::AuthenticatorData,
@@ -95,18 +92,7 @@ mod tests {
 
     fn object(extra: &[u8], pairs: u8) -> Vec<u8> {
         let ad = auth_data();
-        let mut v = vec![
-            0xa0 | pairs,
-            0x63,
-            b'f',
-            b'm',
-            b't',
-            0x64,
-            b'n',
-            b'o',
-            b'n',
-            b'e',
-        ];
+        let mut v = vec![0xa0 | pairs, 0x63, b'f', b'm', b't', 0x64, b'n', b'o', b'n', b'e'];
         v.extend_from_slice(&[0x67, b'a', b't', b't', b'S', b't', b'm', b't', 0xa0]);
         v.extend_from_slice(&[
             0x68,
@@ -133,10 +119,7 @@ mod tests {
         assert_eq!(obj.fmt(), "none");
         assert!(obj.att_stmt().is_empty());
         assert_eq!(
-            obj.auth_data()
-                .attested_credential_data()
-                .unwrap()
-                .credential_id(),
+            obj.auth_data().attested_credential_data().unwrap().credential_id(),
             &[0xcc]
         );
     }
@@ -144,9 +127,7 @@ mod tests {
     #[test]
     fn refuses_trailing_bytes_and_duplicates() {
         assert_eq!(
-            AttestationObject::parse(&object(&[0x00], 3))
-                .unwrap_err()
-                .context(),
+            AttestationObject::parse(&object(&[0x00], 3)).unwrap_err().context(),
             "trailing bytes"
         );
         let dup = object(&[0x63, b'f', b'm', b't', 0x64, b'n', b'o', b'n', b'e'], 4);

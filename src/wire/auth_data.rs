@@ -132,10 +132,7 @@ impl<'a> AuthenticatorData<'a> {
         let flags = Flags(r.u8("truncated before flags")?);
         let sign_count = r.u32("truncated signCount")?;
         if flags.backup_state() && !flags.backup_eligible() {
-            return Err(Error::malformed(
-                Input::AuthenticatorData,
-                "BS flag set without BE",
-            ));
+            return Err(Error::malformed(Input::AuthenticatorData, "BS flag set without BE"));
         }
         let attested = if flags.attested_credential_data() {
             let aaguid = r.take_array::<16>("AT flag set but attested credential data missing")?;
@@ -147,8 +144,7 @@ impl<'a> AuthenticatorData<'a> {
                 ));
             }
             let credential_id = r.take(id_len, "truncated credential ID")?;
-            let public_key =
-                take_cbor_map(&mut r, "credential public key is not a valid CBOR map")?;
+            let public_key = take_cbor_map(&mut r, "credential public key is not a valid CBOR map")?;
             Some(AttestedCredentialData {
                 aaguid,
                 credential_id,
@@ -277,10 +273,7 @@ mod tests {
         ];
         for (raw, context) in cases {
             let err = AuthenticatorData::parse(&raw).unwrap_err();
-            assert_eq!(
-                err.kind(),
-                crate::ErrorKind::Malformed(Input::AuthenticatorData)
-            );
+            assert_eq!(err.kind(), crate::ErrorKind::Malformed(Input::AuthenticatorData));
             assert_eq!(err.context(), context);
         }
     }

@@ -39,9 +39,8 @@ impl<'a> ClientData<'a> {
     /// Malformed [`Input::ClientData`] when the bytes are not such an object.
     pub fn parse(raw: &'a [u8]) -> Result<Self> {
         let json = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw);
-        let wire: Wire<'a> = serde_json::from_slice(json).map_err(|_| {
-            Error::malformed(Input::ClientData, "not a CollectedClientData JSON object")
-        })?;
+        let wire: Wire<'a> = serde_json::from_slice(json)
+            .map_err(|_| Error::malformed(Input::ClientData, "not a CollectedClientData JSON object"))?;
         Ok(Self { raw, wire })
     }
 
@@ -129,8 +128,7 @@ mod tests {
 
     #[test]
     fn skips_a_leading_byte_order_mark() {
-        let raw =
-            b"\xef\xbb\xbf{\"type\":\"webauthn.get\",\"challenge\":\"AQID\",\"origin\":\"o\"}";
+        let raw = b"\xef\xbb\xbf{\"type\":\"webauthn.get\",\"challenge\":\"AQID\",\"origin\":\"o\"}";
         let cd = ClientData::parse(raw).unwrap();
         assert_eq!(cd.ty(), "webauthn.get");
         assert_eq!(cd.raw(), raw, "the hashed bytes keep the BOM");
@@ -138,10 +136,7 @@ mod tests {
 
     #[test]
     fn debug_redacts_the_challenge() {
-        let cd = ClientData::parse(
-            br#"{"type":"webauthn.get","challenge":"SECRETCHALLENGE","origin":"o"}"#,
-        )
-        .unwrap();
+        let cd = ClientData::parse(br#"{"type":"webauthn.get","challenge":"SECRETCHALLENGE","origin":"o"}"#).unwrap();
         assert!(!format!("{cd:?}").contains("SECRETCHALLENGE"));
     }
 }

@@ -96,10 +96,7 @@ fn check_id(buf: &[u8], id: &Range<usize>, raw_id: &Range<usize>) -> Result<()> 
         return Err(err("empty rawId"));
     }
     if slice(buf, id) != raw {
-        return Err(Error::new(
-            ErrorKind::CredentialId,
-            "id is not the encoding of rawId",
-        ));
+        return Err(Error::new(ErrorKind::CredentialId, "id is not the encoding of rawId"));
     }
     Ok(())
 }
@@ -114,9 +111,7 @@ struct Extras {
 impl Extras {
     fn from_envelope<R>(envelope: &Envelope<'_, R>) -> Self {
         Self {
-            client_extension_results: envelope
-                .client_extension_results
-                .map(|raw| raw.get().into()),
+            client_extension_results: envelope.client_extension_results.map(|raw| raw.get().into()),
             authenticator_attachment: envelope.authenticator_attachment.as_deref().map(Into::into),
         }
     }
@@ -250,15 +245,14 @@ impl AuthenticationResponse {
         let envelope: Envelope<'_, AssertionWire<'_>> = parse_envelope(json)?;
         let r = &envelope.response;
         let user_handle = r.user_handle.as_deref().unwrap_or_default();
-        let (buf, [id, raw_id, client_data_json, authenticator_data, signature, user_handle]) =
-            decode_fields([
-                &envelope.id,
-                &envelope.raw_id,
-                &r.client_data_json,
-                &r.authenticator_data,
-                &r.signature,
-                user_handle,
-            ])?;
+        let (buf, [id, raw_id, client_data_json, authenticator_data, signature, user_handle]) = decode_fields([
+            &envelope.id,
+            &envelope.raw_id,
+            &r.client_data_json,
+            &r.authenticator_data,
+            &r.signature,
+            user_handle,
+        ])?;
         check_id(&buf, &id, &raw_id)?;
         Ok(Self {
             extras: Extras::from_envelope(&envelope),
@@ -358,30 +352,22 @@ mod tests {
     fn refuses_id_mismatch_wrong_type_and_bad_base64() {
         let id = ASSERTION.replacen(r#""id":"AQID""#, r#""id":"AQIE""#, 1);
         assert_eq!(
-            AuthenticationResponse::from_json_str(&id)
-                .unwrap_err()
-                .kind(),
+            AuthenticationResponse::from_json_str(&id).unwrap_err().kind(),
             ErrorKind::CredentialId
         );
         let ty = ASSERTION.replace("public-key", "password");
         assert_eq!(
-            AuthenticationResponse::from_json_str(&ty)
-                .unwrap_err()
-                .context(),
+            AuthenticationResponse::from_json_str(&ty).unwrap_err().context(),
             "type is not public-key"
         );
         let b64 = ASSERTION.replace("BAU=", "BA*U");
         assert_eq!(
-            AuthenticationResponse::from_json_str(&b64)
-                .unwrap_err()
-                .kind(),
+            AuthenticationResponse::from_json_str(&b64).unwrap_err().kind(),
             ErrorKind::Malformed(Input::Base64)
         );
         let too_big = vec![b' '; MAX_RESPONSE_LEN + 1];
         assert_eq!(
-            AuthenticationResponse::from_json(&too_big)
-                .unwrap_err()
-                .context(),
+            AuthenticationResponse::from_json(&too_big).unwrap_err().context(),
             "response larger than the limit"
         );
     }

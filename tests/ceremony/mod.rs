@@ -3,10 +3,9 @@
 
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftAttestation, SoftCredential};
 use passkey_verifier::{
-    start_authentication, start_registration, verify_authentication, verify_registration,
-    AttestationFormat, AttestationType, AuthenticationOptions, AuthenticationResponse,
-    CoseAlgorithm, CounterOutcome, Flags, RegistrationOptions, RegistrationResponse, RelyingParty,
-    StoredCredential, UnixTime, User, UserVerification,
+    start_authentication, start_registration, verify_authentication, verify_registration, AttestationFormat,
+    AttestationType, AuthenticationOptions, AuthenticationResponse, CoseAlgorithm, CounterOutcome, Flags,
+    RegistrationOptions, RegistrationResponse, RelyingParty, StoredCredential, UnixTime, User, UserVerification,
 };
 use rand_core::OsRng;
 
@@ -31,31 +30,14 @@ fn user() -> User {
 fn register(
     kind: KeyKind,
     attestation: SoftAttestation,
-) -> (
-    SoftCredential,
-    StoredCredential,
-    passkey_verifier::VerifiedRegistration,
-) {
+) -> (SoftCredential, StoredCredential, passkey_verifier::VerifiedRegistration) {
     let rp = rp();
-    let (_, state) = start_registration(
-        &rp,
-        &user(),
-        &RegistrationOptions::default(),
-        &mut OsRng,
-        NOW,
-    )
-    .unwrap();
+    let (_, state) = start_registration(&rp, &user(), &RegistrationOptions::default(), &mut OsRng, NOW).unwrap();
     let mut cred = SoftCredential::new(kind, &user().id, &mut OsRng);
     let mut knobs = Knobs::new("example.com", "https://example.com");
     knobs.attestation = attestation;
     let json = cred.register(state.challenge().as_bytes(), &knobs);
-    let verified = verify_registration(
-        &rp,
-        &state,
-        RegistrationResponse::from_json_str(&json).unwrap(),
-        NOW,
-    )
-    .unwrap();
+    let verified = verify_registration(&rp, &state, RegistrationResponse::from_json_str(&json).unwrap(), NOW).unwrap();
     let stored = verified.to_stored_credential();
     (cred, stored, verified)
 }
@@ -93,10 +75,7 @@ fn every_key_kind_registers_and_signs_in() {
         assert_eq!(reg.alg(), alg);
         assert_eq!(reg.attestation().format(), AttestationFormat::Packed);
         assert_eq!(reg.attestation().kind(), AttestationType::SelfAttestation);
-        assert!(
-            !reg.attestation().trusted(),
-            "self attestation never establishes trust"
-        );
+        assert!(!reg.attestation().trusted(), "self attestation never establishes trust");
         assert_eq!(reg.credential_id(), cred.id());
         assert_eq!(reg.public_key(), cred.cose_public_key());
         let knobs = Knobs::new("example.com", "https://example.com");
@@ -128,26 +107,13 @@ fn registration_reports_what_was_verified() {
 fn synced_passkey_flags_are_reported_and_both_zero_counters_pass() {
     let (mut cred, stored, reg) = {
         let rp = rp();
-        let (_, state) = start_registration(
-            &rp,
-            &user(),
-            &RegistrationOptions::default(),
-            &mut OsRng,
-            NOW,
-        )
-        .unwrap();
+        let (_, state) = start_registration(&rp, &user(), &RegistrationOptions::default(), &mut OsRng, NOW).unwrap();
         let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut OsRng);
         let mut knobs = Knobs::new("example.com", "https://example.com");
         knobs.flags |= Flags::BE | Flags::BS;
         knobs.sign_count = Some(0);
         let json = cred.register(state.challenge().as_bytes(), &knobs);
-        let reg = verify_registration(
-            &rp,
-            &state,
-            RegistrationResponse::from_json_str(&json).unwrap(),
-            NOW,
-        )
-        .unwrap();
+        let reg = verify_registration(&rp, &state, RegistrationResponse::from_json_str(&json).unwrap(), NOW).unwrap();
         let stored = reg.to_stored_credential();
         (cred, stored, reg)
     };
@@ -165,8 +131,7 @@ fn synced_passkey_flags_are_reported_and_both_zero_counters_pass() {
 fn discoverable_sign_in_identifies_the_owner_from_the_user_handle() {
     let (mut cred, stored, _) = register(KeyKind::EdDsa, SoftAttestation::None);
     let rp = rp();
-    let (options, state) =
-        start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
+    let (options, state) = start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
     let options = serde_json::to_value(&options).unwrap();
     assert_eq!(options["allowCredentials"], serde_json::json!([]));
     let json = cred.assert(
@@ -191,26 +156,13 @@ fn cross_origin_iframe_passes_only_for_configured_top_origins() {
         .top_origin("https://shop.example.net")
         .build()
         .unwrap();
-    let (_, state) = start_registration(
-        &rp,
-        &user(),
-        &RegistrationOptions::default(),
-        &mut OsRng,
-        NOW,
-    )
-    .unwrap();
+    let (_, state) = start_registration(&rp, &user(), &RegistrationOptions::default(), &mut OsRng, NOW).unwrap();
     let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut OsRng);
     let mut knobs = Knobs::new("example.com", "https://example.com");
     knobs.cross_origin = Some(true);
     knobs.top_origin = Some("https://shop.example.net".into());
     let json = cred.register(state.challenge().as_bytes(), &knobs);
-    verify_registration(
-        &rp,
-        &state,
-        RegistrationResponse::from_json_str(&json).unwrap(),
-        NOW,
-    )
-    .unwrap();
+    verify_registration(&rp, &state, RegistrationResponse::from_json_str(&json).unwrap(), NOW).unwrap();
 }
 
 #[test]
@@ -221,26 +173,10 @@ fn android_app_origins_are_accepted_when_configured() {
         .origin(apk)
         .build()
         .unwrap();
-    let (_, state) = start_registration(
-        &rp,
-        &user(),
-        &RegistrationOptions::default(),
-        &mut OsRng,
-        NOW,
-    )
-    .unwrap();
+    let (_, state) = start_registration(&rp, &user(), &RegistrationOptions::default(), &mut OsRng, NOW).unwrap();
     let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut OsRng);
-    let json = cred.register(
-        state.challenge().as_bytes(),
-        &Knobs::new("example.com", apk),
-    );
-    verify_registration(
-        &rp,
-        &state,
-        RegistrationResponse::from_json_str(&json).unwrap(),
-        NOW,
-    )
-    .unwrap();
+    let json = cred.register(state.challenge().as_bytes(), &Knobs::new("example.com", apk));
+    verify_registration(&rp, &state, RegistrationResponse::from_json_str(&json).unwrap(), NOW).unwrap();
 }
 
 #[test]
@@ -254,10 +190,7 @@ fn creation_options_are_level3_json() {
     }];
     let (json, state) = start_registration(&rp, &user(), &options, &mut OsRng, NOW).unwrap();
     let v = serde_json::to_value(&json).unwrap();
-    assert_eq!(
-        v["rp"],
-        serde_json::json!({"id": "example.com", "name": "Example"})
-    );
+    assert_eq!(v["rp"], serde_json::json!({"id": "example.com", "name": "Example"}));
     assert_eq!(v["user"]["id"], "dXNlci0wMDAx");
     assert_eq!(v["user"]["displayName"], "Alice");
     assert_eq!(v["challenge"], state.challenge().to_base64url());
@@ -284,8 +217,7 @@ fn creation_options_are_level3_json() {
     assert_eq!(v["attestation"], "none");
     assert_eq!(state.expires_at(), NOW.plus_secs(300));
 
-    let (req, _) =
-        start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
+    let (req, _) = start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
     let v = serde_json::to_value(&req).unwrap();
     assert_eq!(v["rpId"], "example.com");
     assert_eq!(v["userVerification"], "preferred");
@@ -295,10 +227,8 @@ fn creation_options_are_level3_json() {
 #[test]
 fn issued_challenges_are_fresh() {
     let rp = rp();
-    let (_, a) =
-        start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
-    let (_, b) =
-        start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
+    let (_, a) = start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
+    let (_, b) = start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
     assert_ne!(a.challenge(), b.challenge());
     assert!(!format!("{a:?}").contains(&a.challenge().to_base64url()));
 }

@@ -2,8 +2,8 @@
 
 use passkey_verifier::testkit::{der_ecdsa_signature, high_s, KeyKind, SoftCredential};
 use passkey_verifier::{
-    Category, CoseAlgorithm, CounterOutcome, CounterPolicy, CredentialDescriptor, ErrorKind, Flags,
-    Policy, UnixTime, VerifiedAuthentication,
+    Category, CoseAlgorithm, CounterOutcome, CounterPolicy, CredentialDescriptor, ErrorKind, Flags, Policy, UnixTime,
+    VerifiedAuthentication,
 };
 use rand_core::OsRng;
 
@@ -64,11 +64,7 @@ fn credential_not_in_allow_credentials() {
             }]
         });
     });
-    assert_fails(
-        result,
-        ErrorKind::CredentialNotAllowed,
-        Category::Credential,
-    );
+    assert_fails(result, ErrorKind::CredentialNotAllowed, Category::Credential);
 }
 
 #[test]
@@ -85,8 +81,7 @@ fn identified_user_with_user_handle_of_another_user() {
 
 #[test]
 fn identified_user_presenting_another_users_credential() {
-    let result = Auth::new()
-        .verify_server_defect(|auth| auth.reissue(|o| o.user_handle = Some(USER_B.to_vec())));
+    let result = Auth::new().verify_server_defect(|auth| auth.reissue(|o| o.user_handle = Some(USER_B.to_vec())));
     assert_fails(result, ErrorKind::UserHandle, Category::Credential);
 }
 
@@ -151,11 +146,7 @@ fn user_verification_required_but_not_set() {
     let mut auth = Auth::new();
     auth.reissue(|o| o.user_verification = passkey_verifier::UserVerification::Required);
     let result = auth.verify_defect(|k| k.flags = Flags::UP);
-    assert_fails(
-        result,
-        ErrorKind::UserVerification,
-        Category::UserVerification,
-    );
+    assert_fails(result, ErrorKind::UserVerification, Category::UserVerification);
 }
 
 #[test]
@@ -165,11 +156,7 @@ fn sticky_user_verification_for_credential_registered_with_uv() {
     let mut auth = Auth::build(rp_with_policy(policy), KeyKind::Es256);
     assert!(auth.stored.user_verified, "registered with UV");
     let result = auth.verify_defect(|k| k.flags = Flags::UP);
-    assert_fails(
-        result,
-        ErrorKind::UserVerification,
-        Category::UserVerification,
-    );
+    assert_fails(result, ErrorKind::UserVerification, Category::UserVerification);
 }
 
 #[test]
@@ -300,8 +287,7 @@ fn rs1_stored_key_without_allow_sha1() {
     // Only one RSA key is generated: an RS256 credential whose stored key is relabelled RS1.
     let mut auth = Auth::build(rp(), KeyKind::Rs256);
     let result = auth.verify_server_defect(|auth| {
-        auth.stored.public_key =
-            cose_with(&auth.stored.public_key, 3, int(CoseAlgorithm::Rs1.id()));
+        auth.stored.public_key = cose_with(&auth.stored.public_key, 3, int(CoseAlgorithm::Rs1.id()));
     });
     assert_fails(result, ErrorKind::AlgorithmNotAllowed, Category::Algorithm);
     // With SHA-1 allowed the same assertion gets past that check (and fails the SHA-1
@@ -310,9 +296,5 @@ fn rs1_stored_key_without_allow_sha1() {
     policy.dangerous.allow_sha1 = true;
     auth.rp = rp_with_policy(policy);
     let json = auth.honest_json();
-    assert_fails(
-        auth.verify(&json),
-        ErrorKind::Signature,
-        Category::Signature,
-    );
+    assert_fails(auth.verify(&json), ErrorKind::Signature, Category::Signature);
 }

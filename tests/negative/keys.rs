@@ -3,17 +3,12 @@
 
 use ciborium::Value;
 use passkey_verifier::testkit::KeyKind;
-use passkey_verifier::{
-    Category, CoseAlgorithm, ErrorKind, Input, UserVerification, VerifiedRegistration,
-};
+use passkey_verifier::{Category, CoseAlgorithm, ErrorKind, Input, UserVerification, VerifiedRegistration};
 
 use super::{assert_fails, cose_key, cose_with, int, rp, Reg};
 
 /// Registers a `kind` credential whose COSE key is replaced by `edit(honest key)`.
-fn register_key(
-    kind: KeyKind,
-    edit: impl FnOnce(&[u8]) -> Vec<u8>,
-) -> passkey_verifier::Result<VerifiedRegistration> {
+fn register_key(kind: KeyKind, edit: impl FnOnce(&[u8]) -> Vec<u8>) -> passkey_verifier::Result<VerifiedRegistration> {
     let reg = Reg::build(rp(), kind, UserVerification::Preferred);
     let key = edit(&reg.cred.cose_public_key());
     reg.verify_with_auth_data(&reg.auth_data_for(reg.cred.id(), &key))
@@ -76,14 +71,8 @@ fn ed25519_small_order_key() {
 
 #[test]
 fn kty_as_text() {
-    let result = register_key(KeyKind::EdDsa, |k| {
-        cose_with(k, 1, Value::Text("OKP".into()))
-    });
-    assert_fails(
-        result,
-        ErrorKind::Malformed(Input::CoseKey),
-        Category::Malformed,
-    );
+    let result = register_key(KeyKind::EdDsa, |k| cose_with(k, 1, Value::Text("OKP".into())));
+    assert_fails(result, ErrorKind::Malformed(Input::CoseKey), Category::Malformed);
 }
 
 #[test]
@@ -95,7 +84,5 @@ fn unknown_algorithm() {
 #[ignore = "bug: CoseKey::parse computes the modulus bit length as `n.len() * 8 - 8` for a modulus \
             that is empty after stripping leading zeros: overflow panic with overflow checks (debug)"]
 fn rsa_modulus_of_zeros() {
-    assert_unsupported(register_key(KeyKind::Es256, |_| {
-        rsa_key_with_modulus(vec![0; 256])
-    }));
+    assert_unsupported(register_key(KeyKind::Es256, |_| rsa_key_with_modulus(vec![0; 256])));
 }

@@ -13,6 +13,9 @@
 //! * [`Reg::verify_server_defect`] / [`Auth::verify_server_defect`]: the same honest response is
 //!   verified again after the server side (state, stored credential, relying party) changed.
 
+// Test fixtures: a panic is how they report a broken fixture.
+#![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 mod authentication;
 mod keys;
 mod parsing;
@@ -22,14 +25,13 @@ mod secrets;
 use ciborium::Value;
 use passkey_verifier::crypto::sha256;
 use passkey_verifier::testkit::{
-    attestation_object, authentication_json, authenticator_data, client_data_json,
-    registration_json, AttestedData, ClientDataFields, KeyKind, Knobs, SoftCredential,
+    attestation_object, authentication_json, authenticator_data, client_data_json, registration_json, AttestedData,
+    ClientDataFields, KeyKind, Knobs, SoftCredential,
 };
 use passkey_verifier::{
-    start_authentication, start_registration, verify_authentication, verify_registration,
-    AuthenticationOptions, AuthenticationResponse, AuthenticationState, Category,
-    CredentialDescriptor, Error, ErrorKind, Flags, Policy, RegistrationOptions,
-    RegistrationResponse, RegistrationState, RelyingParty, RelyingPartyBuilder, StoredCredential,
+    start_authentication, start_registration, verify_authentication, verify_registration, AuthenticationOptions,
+    AuthenticationResponse, AuthenticationState, Category, CredentialDescriptor, Error, ErrorKind, Flags, Policy,
+    RegistrationOptions, RegistrationResponse, RegistrationState, RelyingParty, RelyingPartyBuilder, StoredCredential,
     UnixTime, User, UserVerification, VerifiedAuthentication, VerifiedRegistration,
 };
 use rand_core::OsRng;
@@ -74,11 +76,7 @@ fn user(id: &[u8]) -> User {
 
 /// Asserts that `result` failed with exactly `kind` in `category`, and returns the error.
 #[track_caller]
-pub fn assert_fails<T: std::fmt::Debug>(
-    result: Result<T>,
-    kind: ErrorKind,
-    category: Category,
-) -> Error {
+pub fn assert_fails<T: std::fmt::Debug>(result: Result<T>, kind: ErrorKind, category: Category) -> Error {
     let err = result.expect_err("the ceremony must fail");
     assert_eq!(
         (err.kind(), err.category()),
@@ -131,11 +129,7 @@ pub fn none_object(auth_data: &[u8]) -> Vec<u8> {
 
 /// A `packed` self attestation object whose signature `signer` made over
 /// `auth_data || client_data_hash`.
-pub fn packed_self_object(
-    signer: &SoftCredential,
-    auth_data: &[u8],
-    client_data_hash: &[u8; 32],
-) -> Vec<u8> {
+pub fn packed_self_object(signer: &SoftCredential, auth_data: &[u8], client_data_hash: &[u8; 32]) -> Vec<u8> {
     let sig = signer.sign(&[auth_data, client_data_hash].concat());
     attestation_object(
         "packed",
@@ -176,8 +170,7 @@ impl Reg {
     pub fn build(rp: RelyingParty, kind: KeyKind, user_verification: UserVerification) -> Self {
         let mut options = RegistrationOptions::default();
         options.user_verification = user_verification;
-        let (_, state) = start_registration(&rp, &user(USER_A), &options, &mut OsRng, NOW)
-            .expect("start_registration");
+        let (_, state) = start_registration(&rp, &user(USER_A), &options, &mut OsRng, NOW).expect("start_registration");
         Self {
             rp,
             options,
@@ -203,23 +196,14 @@ impl Reg {
     }
 
     pub fn verify_at(&self, json: &str, now: UnixTime) -> Result<VerifiedRegistration> {
-        verify_registration(
-            &self.rp,
-            &self.state,
-            RegistrationResponse::from_json_str(json)?,
-            now,
-        )
+        verify_registration(&self.rp, &self.state, RegistrationResponse::from_json_str(json)?, now)
     }
 
     /// Verifies an honest response (it must pass), then one answered under knobs changed by
     /// `defect`.
-    pub fn verify_defect(
-        &mut self,
-        defect: impl FnOnce(&mut Knobs),
-    ) -> Result<VerifiedRegistration> {
+    pub fn verify_defect(&mut self, defect: impl FnOnce(&mut Knobs)) -> Result<VerifiedRegistration> {
         let honest = self.respond(&knobs());
-        self.verify(&honest)
-            .expect("the honest registration must verify");
+        self.verify(&honest).expect("the honest registration must verify");
         let mut k = knobs();
         defect(&mut k);
         let json = self.respond(&k);
@@ -228,13 +212,9 @@ impl Reg {
 
     /// Verifies an honest response (it must pass), then the same response after `defect`
     /// changed the server side.
-    pub fn verify_server_defect(
-        &mut self,
-        defect: impl FnOnce(&mut Self),
-    ) -> Result<VerifiedRegistration> {
+    pub fn verify_server_defect(&mut self, defect: impl FnOnce(&mut Self)) -> Result<VerifiedRegistration> {
         let json = self.respond(&knobs());
-        self.verify(&json)
-            .expect("the honest registration must verify");
+        self.verify(&json).expect("the honest registration must verify");
         defect(self);
         self.verify(&json)
     }
@@ -275,10 +255,7 @@ impl Reg {
     }
 
     /// Verifies [`Reg::honest_parts`] (it must pass), then the parts changed by `defect`.
-    pub fn verify_tampered(
-        &self,
-        defect: impl FnOnce(&mut RegistrationParts),
-    ) -> Result<VerifiedRegistration> {
+    pub fn verify_tampered(&self, defect: impl FnOnce(&mut RegistrationParts)) -> Result<VerifiedRegistration> {
         let mut parts = self.honest_parts();
         self.verify(&parts.to_json())
             .expect("the honest crafted registration must verify");
@@ -328,8 +305,7 @@ impl AssertionParts {
     /// Re-signs the current `authenticatorData || SHA-256(clientDataJSON)` with `signer`, so
     /// that a change to those bytes is the only defect.
     pub fn sign_with(&mut self, signer: &SoftCredential) {
-        self.signature =
-            signer.sign(&[self.auth_data.as_slice(), &sha256(&self.client_data)].concat());
+        self.signature = signer.sign(&[self.auth_data.as_slice(), &sha256(&self.client_data)].concat());
     }
 }
 
@@ -355,10 +331,7 @@ impl Auth {
     pub fn build(rp: RelyingParty, kind: KeyKind) -> Self {
         let mut reg = Reg::build(rp, kind, UserVerification::Preferred);
         let json = reg.respond(&knobs());
-        let stored = reg
-            .verify(&json)
-            .expect("registration")
-            .to_stored_credential();
+        let stored = reg.verify(&json).expect("registration").to_stored_credential();
         let mut options = AuthenticationOptions::default();
         options.user_handle = Some(USER_A.to_vec());
         options.allow_credentials = vec![CredentialDescriptor {
@@ -422,13 +395,9 @@ impl Auth {
 
     /// Verifies an honest assertion (it must pass), then one answered under the honest knobs
     /// changed by `defect`.
-    pub fn verify_defect(
-        &mut self,
-        defect: impl FnOnce(&mut Knobs),
-    ) -> Result<VerifiedAuthentication> {
+    pub fn verify_defect(&mut self, defect: impl FnOnce(&mut Knobs)) -> Result<VerifiedAuthentication> {
         let honest = self.honest_json();
-        self.verify(&honest)
-            .expect("the honest assertion must verify");
+        self.verify(&honest).expect("the honest assertion must verify");
         let mut k = self.honest_knobs();
         defect(&mut k);
         let json = self.respond(&k);
@@ -437,13 +406,9 @@ impl Auth {
 
     /// Verifies an honest assertion (it must pass), then the same assertion after `defect`
     /// changed the server side.
-    pub fn verify_server_defect(
-        &mut self,
-        defect: impl FnOnce(&mut Self),
-    ) -> Result<VerifiedAuthentication> {
+    pub fn verify_server_defect(&mut self, defect: impl FnOnce(&mut Self)) -> Result<VerifiedAuthentication> {
         let json = self.honest_json();
-        self.verify(&json)
-            .expect("the honest assertion must verify");
+        self.verify(&json).expect("the honest assertion must verify");
         defect(self);
         self.verify(&json)
     }
@@ -455,8 +420,7 @@ impl Auth {
         defect: impl FnOnce(&mut AssertionParts, &SoftCredential),
     ) -> Result<VerifiedAuthentication> {
         let json = self.honest_json();
-        self.verify(&json)
-            .expect("the honest assertion must verify");
+        self.verify(&json).expect("the honest assertion must verify");
         let mut parts = AssertionParts::parse(&json);
         defect(&mut parts, &self.cred);
         self.verify(&parts.to_json())

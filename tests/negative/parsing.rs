@@ -20,11 +20,7 @@ fn peak_virtual_kib() -> Option<u64> {
 fn registration_at_flag_without_attested_data() {
     let reg = Reg::new();
     let auth_data = authenticator_data(RP_ID, Flags::UP | Flags::UV | Flags::AT, 0, None, None);
-    assert_fails(
-        reg.verify_with_auth_data(&auth_data),
-        AUTH_DATA,
-        Category::Malformed,
-    );
+    assert_fails(reg.verify_with_auth_data(&auth_data), AUTH_DATA, Category::Malformed);
 }
 
 #[test]
@@ -37,17 +33,12 @@ fn registration_bs_without_be() {
 fn registration_trailing_byte_after_auth_data() {
     let reg = Reg::new();
     let auth_data = [reg.auth_data(), vec![0]].concat();
-    assert_fails(
-        reg.verify_with_auth_data(&auth_data),
-        AUTH_DATA,
-        Category::Malformed,
-    );
+    assert_fails(reg.verify_with_auth_data(&auth_data), AUTH_DATA, Category::Malformed);
 }
 
 #[test]
 fn registration_trailing_bytes_after_attestation_object() {
-    let result =
-        Reg::new().verify_tampered(|p| p.attestation_object.extend_from_slice(&[0xa0, 0x00]));
+    let result = Reg::new().verify_tampered(|p| p.attestation_object.extend_from_slice(&[0xa0, 0x00]));
     assert_fails(result, ATTESTATION_OBJECT, Category::Malformed);
 }
 
@@ -58,11 +49,7 @@ fn registration_cbor_length_of_4_gib_fails_fast() {
     let honest = none_object(&auth_data);
     // The honest object ends with the key "authData", the byte string header, the bytes.
     let key = b"\x68authData";
-    let key_end = honest
-        .windows(key.len())
-        .position(|w| w == key)
-        .expect("authData key")
-        + key.len();
+    let key_end = honest.windows(key.len()).position(|w| w == key).expect("authData key") + key.len();
     let attestation_object = |header: &[u8]| [&honest[..key_end], header, &auth_data].concat();
     assert_eq!(
         attestation_object(&[0x58, u8::try_from(auth_data.len()).expect("short authData")]),
@@ -72,10 +59,7 @@ fn registration_cbor_length_of_4_gib_fails_fast() {
 
     let before = peak_virtual_kib();
     // authData declared as 2^32 - 1 bytes; the same with a 64-bit length of 2^63.
-    for header in [
-        &[0x5a, 0xff, 0xff, 0xff, 0xff][..],
-        &[0x5b, 0x80, 0, 0, 0, 0, 0, 0, 0],
-    ] {
+    for header in [&[0x5a, 0xff, 0xff, 0xff, 0xff][..], &[0x5b, 0x80, 0, 0, 0, 0, 0, 0, 0]] {
         let result = reg.verify_tampered(|p| p.attestation_object = attestation_object(header));
         assert_fails(result, ATTESTATION_OBJECT, Category::Malformed);
     }
@@ -121,8 +105,7 @@ fn authentication_trailing_byte_after_auth_data() {
 fn authentication_bad_base64url_signature() {
     let mut auth = Auth::new();
     let json = auth.honest_json();
-    auth.verify(&json)
-        .expect("the honest assertion must verify");
+    auth.verify(&json).expect("the honest assertion must verify");
     let bad = edit_json(&json, |v| v["response"]["signature"] = "MEUC*iEA".into());
     assert_fails(
         auth.verify(&bad),

@@ -3,8 +3,7 @@
 use passkey_verifier::crypto::sha256;
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftAttestation};
 use passkey_verifier::{
-    Category, CoseAlgorithm, ErrorKind, Flags, RegistrationState, UnixTime, UserVerification,
-    VerifiedRegistration,
+    Category, CoseAlgorithm, ErrorKind, Flags, RegistrationState, UnixTime, UserVerification, VerifiedRegistration,
 };
 
 use super::{assert_fails, knobs, packed_self_object, rp, rp_with, Reg, USER_A};
@@ -61,11 +60,7 @@ fn wrong_challenge() {
 
 #[test]
 fn origin_not_allowed() {
-    assert_fails(
-        with_origin("https://other.org"),
-        ErrorKind::Origin,
-        Category::Origin,
-    );
+    assert_fails(with_origin("https://other.org"), ErrorKind::Origin, Category::Origin);
 }
 
 #[test]
@@ -88,11 +83,7 @@ fn subdomain_origin() {
 
 #[test]
 fn http_origin_for_https() {
-    assert_fails(
-        with_origin("http://example.com"),
-        ErrorKind::Origin,
-        Category::Origin,
-    );
+    assert_fails(with_origin("http://example.com"), ErrorKind::Origin, Category::Origin);
 }
 
 #[test]
@@ -139,11 +130,7 @@ fn user_presence_cleared() {
 fn user_verification_required_but_cleared() {
     let mut reg = Reg::build(rp(), KeyKind::Es256, UserVerification::Required);
     let result = reg.verify_defect(|k| k.flags = Flags::UP);
-    assert_fails(
-        result,
-        ErrorKind::UserVerification,
-        Category::UserVerification,
-    );
+    assert_fails(result, ErrorKind::UserVerification, Category::UserVerification);
 }
 
 #[test]
@@ -168,9 +155,7 @@ fn packed_self_attestation_alg_differs_from_key() {
     let mut reg = Reg::new();
     reg.verify_defect(|k| k.attestation = SoftAttestation::PackedSelf)
         .expect("honest packed self attestation");
-    let result = reg.verify_defect(|k| {
-        k.attestation = SoftAttestation::PackedSelfWithAlg(CoseAlgorithm::Es384.id())
-    });
+    let result = reg.verify_defect(|k| k.attestation = SoftAttestation::PackedSelfWithAlg(CoseAlgorithm::Es384.id()));
     assert_fails(result, ErrorKind::Attestation, Category::Attestation);
 }
 
@@ -182,19 +167,14 @@ fn packed_self_attestation_bad_signature() {
     reg.verify_tampered(|p| p.attestation_object = good)
         .expect("a correctly signed crafted packed statement verifies");
     // A valid signature by the right key, over another clientDataJSON.
-    let bad = packed_self_object(
-        &reg.cred,
-        &auth_data,
-        &sha256(b"{\"type\":\"webauthn.create\"}"),
-    );
+    let bad = packed_self_object(&reg.cred, &auth_data, &sha256(b"{\"type\":\"webauthn.create\"}"));
     let result = reg.verify_tampered(|p| p.attestation_object = bad);
     assert_fails(result, ErrorKind::Attestation, Category::Attestation);
 }
 
 #[test]
 fn unknown_attestation_format() {
-    let result =
-        Reg::new().verify_defect(|k| k.attestation = SoftAttestation::Format("acme-secure".into()));
+    let result = Reg::new().verify_defect(|k| k.attestation = SoftAttestation::Format("acme-secure".into()));
     assert_fails(result, ErrorKind::Attestation, Category::Attestation);
 }
 

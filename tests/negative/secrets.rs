@@ -12,10 +12,7 @@ const EVIL_ORIGIN: &str = "https://evilexample.com";
 fn assert_redacted(err: &Error, secrets: &[String]) {
     for text in [format!("{err}"), format!("{err:?}")] {
         for secret in secrets {
-            assert!(
-                !text.contains(secret.as_str()),
-                "{text:?} reveals {secret:?}"
-            );
+            assert!(!text.contains(secret.as_str()), "{text:?} reveals {secret:?}");
         }
     }
 }
@@ -29,14 +26,7 @@ fn registration_errors_reveal_no_challenge_origin_or_credential_id() {
         ErrorKind::Origin,
         Category::Origin,
     );
-    assert_redacted(
-        &err,
-        &[
-            issued.clone(),
-            EVIL_ORIGIN.into(),
-            b64::encode(reg.cred.id()),
-        ],
-    );
+    assert_redacted(&err, &[issued.clone(), EVIL_ORIGIN.into(), b64::encode(reg.cred.id())]);
 
     let err = assert_fails(
         reg.verify_server_defect(Reg::reissue),
@@ -76,8 +66,5 @@ fn authentication_errors_reveal_no_challenge_origin_or_credential_id() {
         ErrorKind::CredentialId,
         Category::Credential,
     );
-    assert_redacted(
-        &err,
-        &[secrets(&auth), vec![b64::encode(&[0xee; 16])]].concat(),
-    );
+    assert_redacted(&err, &[secrets(&auth), vec![b64::encode(&[0xee; 16])]].concat());
 }

@@ -4,8 +4,8 @@
 use passkey_verifier::testkit::store_conformance::{self, block_on};
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
 use passkey_verifier::{
-    AuthenticationOptions, Ceremonies, ChallengeStore, CredentialStore, ErrorKind, MemoryStore,
-    RegistrationOptions, RelyingParty, StateId, UnixTime, User,
+    AuthenticationOptions, Ceremonies, ChallengeStore, CredentialStore, ErrorKind, MemoryStore, RegistrationOptions,
+    RelyingParty, StateId, UnixTime, User,
 };
 use rand_core::OsRng;
 
@@ -42,17 +42,9 @@ fn knobs() -> Knobs {
 }
 
 /// Registers a credential for `handle`; returns it with the registration response JSON.
-fn register<C: ChallengeStore, K: CredentialStore>(
-    c: &Ceremonies<C, K>,
-    handle: &[u8],
-) -> (SoftCredential, String) {
-    let (id, options) = block_on(c.start_registration(
-        &user(handle),
-        &RegistrationOptions::default(),
-        &mut OsRng,
-        NOW,
-    ))
-    .unwrap();
+fn register<C: ChallengeStore, K: CredentialStore>(c: &Ceremonies<C, K>, handle: &[u8]) -> (SoftCredential, String) {
+    let (id, options) =
+        block_on(c.start_registration(&user(handle), &RegistrationOptions::default(), &mut OsRng, NOW)).unwrap();
     let mut cred = SoftCredential::new(KeyKind::Es256, handle, &mut OsRng);
     let json = cred.register(&challenge_of(&options), &knobs());
     block_on(c.finish_registration(&id, json.as_bytes(), Some("phone".into()), NOW)).unwrap();
@@ -62,13 +54,8 @@ fn register<C: ChallengeStore, K: CredentialStore>(
 #[test]
 fn a_finished_registration_state_cannot_be_replayed() {
     let c = ceremonies();
-    let (id, options) = block_on(c.start_registration(
-        &user(b"alice"),
-        &RegistrationOptions::default(),
-        &mut OsRng,
-        NOW,
-    ))
-    .unwrap();
+    let (id, options) =
+        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut OsRng, NOW)).unwrap();
     let mut cred = SoftCredential::new(KeyKind::Es256, b"alice", &mut OsRng);
     let json = cred.register(&challenge_of(&options), &knobs());
     let record = block_on(c.finish_registration(&id, json.as_bytes(), None, NOW)).unwrap();
@@ -84,13 +71,8 @@ fn registering_an_existing_credential_id_fails_for_anyone() {
     let (mut cred, _) = register(&c, b"alice");
     // The same authenticator credential presented again, for alice and then for mallory.
     for handle in [&b"alice"[..], b"mallory"] {
-        let (id, options) = block_on(c.start_registration(
-            &user(handle),
-            &RegistrationOptions::default(),
-            &mut OsRng,
-            NOW,
-        ))
-        .unwrap();
+        let (id, options) =
+            block_on(c.start_registration(&user(handle), &RegistrationOptions::default(), &mut OsRng, NOW)).unwrap();
         let json = cred.register(&challenge_of(&options), &knobs());
         let err = block_on(c.finish_registration(&id, json.as_bytes(), None, NOW)).unwrap_err();
         assert_eq!(
@@ -108,33 +90,20 @@ fn registering_an_existing_credential_id_fails_for_anyone() {
 fn exclude_credentials_lists_the_users_existing_credentials() {
     let c = ceremonies();
     let (cred, _) = register(&c, b"alice");
-    let (_, options) = block_on(c.start_registration(
-        &user(b"alice"),
-        &RegistrationOptions::default(),
-        &mut OsRng,
-        NOW,
-    ))
-    .unwrap();
+    let (_, options) =
+        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut OsRng, NOW)).unwrap();
     let v = serde_json::to_value(&options).unwrap();
     let excluded = v["excludeCredentials"].as_array().unwrap();
     assert_eq!(excluded.len(), 1);
-    assert_eq!(
-        excluded[0]["id"],
-        passkey_verifier::encoding::b64::encode(cred.id())
-    );
+    assert_eq!(excluded[0]["id"], passkey_verifier::encoding::b64::encode(cred.id()));
 }
 
 #[test]
 fn sign_in_replays_and_expiry_fail() {
     let c = ceremonies();
     let (mut cred, _) = register(&c, b"alice");
-    let (id, options) = block_on(c.start_authentication(
-        Some(b"alice"),
-        &AuthenticationOptions::default(),
-        &mut OsRng,
-        NOW,
-    ))
-    .unwrap();
+    let (id, options) =
+        block_on(c.start_authentication(Some(b"alice"), &AuthenticationOptions::default(), &mut OsRng, NOW)).unwrap();
     let json = cred.assert(&challenge_of(&options), &knobs());
     let sign_in = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap();
     assert_eq!(sign_in.user_handle, b"alice");
@@ -143,25 +112,17 @@ fn sign_in_replays_and_expiry_fail() {
     let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::StateNotFound));
     // An unknown state ID.
-    let err =
-        block_on(c.finish_authentication(&StateId::new("nope"), json.as_bytes(), NOW)).unwrap_err();
+    let err = block_on(c.finish_authentication(&StateId::new("nope"), json.as_bytes(), NOW)).unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::StateNotFound));
     // An expired state.
     let (id, options) =
-        block_on(c.start_authentication(None, &AuthenticationOptions::default(), &mut OsRng, NOW))
-            .unwrap();
+        block_on(c.start_authentication(None, &AuthenticationOptions::default(), &mut OsRng, NOW)).unwrap();
     let json = cred.assert(&challenge_of(&options), &knobs());
-    let err =
-        block_on(c.finish_authentication(&id, json.as_bytes(), NOW.plus_secs(301))).unwrap_err();
+    let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW.plus_secs(301))).unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::CeremonyExpired));
     // A registration state used for a sign-in is not found as a sign-in.
-    let (id, _) = block_on(c.start_registration(
-        &user(b"alice"),
-        &RegistrationOptions::default(),
-        &mut OsRng,
-        NOW,
-    ))
-    .unwrap();
+    let (id, _) =
+        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut OsRng, NOW)).unwrap();
     let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::StateNotFound));
 }
@@ -171,22 +132,14 @@ fn sign_in_for_alice_answered_with_bobs_credential_fails() {
     let c = ceremonies();
     let (_alice, _) = register(&c, b"alice");
     let (mut bob, _) = register(&c, b"bob");
-    let (id, options) = block_on(c.start_authentication(
-        Some(b"alice"),
-        &AuthenticationOptions::default(),
-        &mut OsRng,
-        NOW,
-    ))
-    .unwrap();
+    let (id, options) =
+        block_on(c.start_authentication(Some(b"alice"), &AuthenticationOptions::default(), &mut OsRng, NOW)).unwrap();
     let json = bob.assert(&challenge_of(&options), &knobs());
     let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
     // Bob's credential is not in alice's allowCredentials.
     assert_eq!(err.kind(), Some(ErrorKind::CredentialNotAllowed));
     let stored = block_on(c.credentials().get(bob.id())).unwrap().unwrap();
-    assert_eq!(
-        stored.credential.sign_count, 1,
-        "a refused sign-in changes nothing"
-    );
+    assert_eq!(stored.credential.sign_count, 1, "a refused sign-in changes nothing");
 }
 
 #[test]
@@ -195,8 +148,7 @@ fn revoked_credentials_cannot_sign_in() {
     let (mut cred, _) = register(&c, b"alice");
     assert!(block_on(c.credentials().delete(cred.id())).unwrap());
     let (id, options) =
-        block_on(c.start_authentication(None, &AuthenticationOptions::default(), &mut OsRng, NOW))
-            .unwrap();
+        block_on(c.start_authentication(None, &AuthenticationOptions::default(), &mut OsRng, NOW)).unwrap();
     let json = cred.assert(&challenge_of(&options), &knobs());
     let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::CredentialNotFound));
@@ -212,10 +164,7 @@ fn ceremony_futures_are_send() {
     let id = StateId::new("x");
     let g = c.finish_authentication(&id, b"{}", NOW);
     assert_send(&g);
-    assert_eq!(
-        block_on(g).unwrap_err().kind(),
-        Some(ErrorKind::StateNotFound)
-    );
+    assert_eq!(block_on(g).unwrap_err().kind(), Some(ErrorKind::StateNotFound));
     block_on(f).unwrap();
 }
 
@@ -239,28 +188,16 @@ fn sqlite_store_persists_across_connections() {
         .unwrap();
     let (mut cred, state_id, challenge) = {
         let store = std::sync::Arc::new(sqlite_store::SqliteStore::open(&path).unwrap());
-        let c = Ceremonies::new(
-            rp.clone(),
-            std::sync::Arc::clone(&store),
-            std::sync::Arc::clone(&store),
-        );
+        let c = Ceremonies::new(rp.clone(), std::sync::Arc::clone(&store), std::sync::Arc::clone(&store));
         let (cred, _) = register(&c, b"alice");
-        let (id, options) = block_on(c.start_authentication(
-            Some(b"alice"),
-            &AuthenticationOptions::default(),
-            &mut OsRng,
-            NOW,
-        ))
-        .unwrap();
+        let (id, options) =
+            block_on(c.start_authentication(Some(b"alice"), &AuthenticationOptions::default(), &mut OsRng, NOW))
+                .unwrap();
         (cred, id, challenge_of(&options))
     };
     // A new process (connection) finishes the sign-in started by the first.
     let store = std::sync::Arc::new(sqlite_store::SqliteStore::open(&path).unwrap());
-    let c = Ceremonies::new(
-        rp,
-        std::sync::Arc::clone(&store),
-        std::sync::Arc::clone(&store),
-    );
+    let c = Ceremonies::new(rp, std::sync::Arc::clone(&store), std::sync::Arc::clone(&store));
     let json = cred.assert(&challenge, &knobs());
     let sign_in = block_on(c.finish_authentication(&state_id, json.as_bytes(), NOW)).unwrap();
     assert_eq!(sign_in.user_handle, b"alice");

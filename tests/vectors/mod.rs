@@ -16,21 +16,12 @@ fn vectors_dir() -> PathBuf {
 fn load() -> Vec<(String, Case)> {
     let dir = vectors_dir();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| {
-            panic!(
-                "vector folder {} unreadable ({e}); set PASSKEY_VECTORS",
-                dir.display()
-            )
-        })
+        .unwrap_or_else(|e| panic!("vector folder {} unreadable ({e}); set PASSKEY_VECTORS", dir.display()))
         .map(|entry| entry.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    assert!(
-        !files.is_empty(),
-        "no *.json vector files in {}",
-        dir.display()
-    );
+    assert!(!files.is_empty(), "no *.json vector files in {}", dir.display());
     let mut cases = Vec::new();
     for path in files {
         let file: VectorFile = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
@@ -61,11 +52,7 @@ fn attestation_kind(case: &Case) -> Option<String> {
     let response = RegistrationResponse::from_json(&json).ok()?;
     let value: ciborium::Value = ciborium::from_reader(response.attestation_object()).ok()?;
     let map = value.as_map()?;
-    let get = |k: &str| {
-        map.iter()
-            .find(|(key, _)| key.as_text() == Some(k))
-            .map(|(_, v)| v)
-    };
+    let get = |k: &str| map.iter().find(|(key, _)| key.as_text() == Some(k)).map(|(_, v)| v);
     let fmt = get("fmt")?.as_text()?.to_owned();
     let has_x5c = get("attStmt")?
         .as_map()?
@@ -96,8 +83,7 @@ fn every_vector_agrees_with_its_verdict() {
                 ));
             }
             Agreement::Disagrees(why) => {
-                let pending = attestation_kind(case)
-                    .is_some_and(|k| UNSUPPORTED_YET.contains(&k.as_str()))
+                let pending = attestation_kind(case).is_some_and(|k| UNSUPPORTED_YET.contains(&k.as_str()))
                     && outcome
                         .detail
                         .as_deref()
@@ -110,7 +96,10 @@ fn every_vector_agrees_with_its_verdict() {
             }
         }
     }
-    println!("vectors: {} cases, {agreed} agree, {unsupported} expected-unsupported (attestation formats pending)", cases.len());
+    println!(
+        "vectors: {} cases, {agreed} agree, {unsupported} expected-unsupported (attestation formats pending)",
+        cases.len()
+    );
     for m in &category_mismatches {
         println!("category mismatch: {m}");
     }
