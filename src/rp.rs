@@ -160,6 +160,9 @@ pub struct Dangerous {
     /// Accept TPM attestation from the FIDO conformance vendor `FFFFF1D0` and vendor IDs
     /// absent from the TCG registry.
     pub allow_test_tpm_vendors: bool,
+    /// Accept Android SafetyNet attestations whose `ctsProfileMatch` is false (a device that
+    /// failed Android compatibility testing, such as a rooted one).
+    pub allow_safetynet_cts_mismatch: bool,
 }
 
 impl Default for Policy {

@@ -7,9 +7,12 @@
 //! [`Category::Attestation`]: crate::Category::Attestation
 
 pub mod cert;
+mod android_key;
+mod android_safetynet;
 mod none;
 mod packed;
 mod stmt;
+mod tpm;
 
 pub use cert::TrustAnchor;
 
@@ -173,6 +176,9 @@ pub(crate) fn verify(fmt: &str, inputs: &Inputs<'_, '_>) -> Result<AttestationOu
     let statement = match format {
         AttestationFormat::None => none::verify(inputs)?,
         AttestationFormat::Packed => packed::verify(inputs)?,
+        AttestationFormat::Tpm => tpm::verify(inputs)?,
+        AttestationFormat::AndroidKey => android_key::verify(inputs)?,
+        AttestationFormat::AndroidSafetynet => android_safetynet::verify(inputs)?,
         _ => return Err(Error::attestation("attestation format not supported yet")),
     };
     let aaguid = inputs
