@@ -293,7 +293,7 @@ impl<'a> CoseKey<'a> {
             _ => {
                 let n = strip_leading_zeros(bytes(m.m1, "missing or non-bytes n")?);
                 let e = strip_leading_zeros(bytes(m.m2, "missing or non-bytes e")?);
-                let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+                let bits = (n.len() * 8).saturating_sub(n.first().map_or(8, |b| b.leading_zeros() as usize));
                 if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
                     return Err(unsupported("RSA modulus size outside 2048..=8192 bits"));
                 }

@@ -6,9 +6,9 @@
 //!
 //! [`Category::Attestation`]: crate::Category::Attestation
 
-pub mod cert;
 mod android_key;
 mod android_safetynet;
+pub mod cert;
 mod none;
 mod packed;
 mod stmt;
