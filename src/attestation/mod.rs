@@ -8,7 +8,9 @@
 
 mod android_key;
 mod android_safetynet;
+mod apple;
 pub mod cert;
+mod fido_u2f;
 mod none;
 mod packed;
 mod stmt;
@@ -18,7 +20,7 @@ pub use cert::TrustAnchor;
 
 use crate::challenge::UnixTime;
 use crate::cose::CoseKey;
-use crate::encoding::cbor::Seq;
+use crate::encoding::cbor::{Seq, Value};
 use crate::error::{Error, Result};
 use crate::rp::RelyingParty;
 use crate::wire::auth_data::AuthenticatorData;
@@ -179,7 +181,9 @@ pub(crate) fn verify(fmt: &str, inputs: &Inputs<'_, '_>) -> Result<AttestationOu
         AttestationFormat::Tpm => tpm::verify(inputs)?,
         AttestationFormat::AndroidKey => android_key::verify(inputs)?,
         AttestationFormat::AndroidSafetynet => android_safetynet::verify(inputs)?,
-        _ => return Err(Error::attestation("attestation format not supported yet")),
+        AttestationFormat::FidoU2f => fido_u2f::verify(inputs)?,
+        AttestationFormat::Apple => apple::verify(inputs)?,
+        AttestationFormat::Compound => return Err(Error::attestation("compound attestation nested in compound")),
     };
     let aaguid = inputs
         .auth_data
@@ -192,12 +196,79 @@ pub(crate) fn verify(fmt: &str, inputs: &Inputs<'_, '_>) -> Result<AttestationOu
     } else {
         cert::verify_chain(&statement.chain, &anchors, inputs.now, inputs.allow_sha1())?
     };
-    if inputs.rp.policy().require_trusted_attestation && !trusted {
-        return Err(Error::attestation("attestation not trusted"));
-    }
     Ok(AttestationOutcome {
         format,
         kind: statement.kind,
         trusted,
     })
+}
+
+/// The most sub-statements accepted in a `compound` statement.
+pub const MAX_COMPOUND: usize = 8;
+
+/// §7.1 steps 21-24 for any `attStmt` (a map, or for `compound` an array of
+/// `{fmt, attStmt}` maps, every one of which must verify), then the conveyance policy.
+pub(crate) fn verify_statement(fmt: &str, att_stmt: Value<'_>, inputs: &Inputs<'_, '_>) -> Result<AttestationOutcome> {
+    let outcome = match (fmt, att_stmt) {
+        ("compound", Value::Array(items)) => {
+            if items.len() < 2 || items.len() > MAX_COMPOUND {
+                return Err(Error::attestation("compound attestation must hold 2 to 8 statements"));
+            }
+            let mut all_trusted = true;
+            let mut first = None;
+            for item in items.items() {
+                let Ok(Value::Map(sub)) = item else {
+                    return Err(Error::attestation("compound sub-statement is not a map"));
+                };
+                let (sub_fmt, sub_stmt) = compound_member(sub)?;
+                let sub_inputs = Inputs {
+                    att_stmt: sub_stmt,
+                    ..*inputs
+                };
+                let outcome = verify(sub_fmt, &sub_inputs)?;
+                all_trusted &= outcome.trusted;
+                first.get_or_insert(outcome);
+            }
+            let first = first.ok_or_else(|| Error::attestation("empty compound attestation"))?;
+            AttestationOutcome {
+                format: AttestationFormat::Compound,
+                kind: first.kind,
+                trusted: all_trusted,
+            }
+        }
+        ("compound", _) => return Err(Error::attestation("compound attStmt is not an array")),
+        (_, Value::Map(map)) => verify(
+            fmt,
+            &Inputs {
+                att_stmt: map,
+                ..*inputs
+            },
+        )?,
+        _ => return Err(Error::attestation("attStmt is not a map")),
+    };
+    if inputs.rp.policy().require_trusted_attestation && !outcome.trusted {
+        return Err(Error::attestation("attestation not trusted"));
+    }
+    Ok(outcome)
+}
+
+/// Reads `{fmt, attStmt}` of a compound sub-statement.
+fn compound_member(map: Seq<'_>) -> Result<(&str, Seq<'_>)> {
+    let (mut fmt, mut stmt) = (None, None);
+    for entry in map.entries() {
+        let (k, v) = entry.map_err(|_| Error::attestation("compound sub-statement is not valid CBOR"))?;
+        let duplicate = match (k.as_text(), v) {
+            (Some("fmt"), Value::Text(t)) => fmt.replace(t).is_some(),
+            (Some("attStmt"), Value::Map(m)) => stmt.replace(m).is_some(),
+            _ => return Err(Error::attestation("compound sub-statement member unexpected")),
+        };
+        if duplicate {
+            return Err(Error::attestation("duplicate compound sub-statement member"));
+        }
+    }
+    match (fmt, stmt) {
+        (Some("compound"), _) => Err(Error::attestation("compound attestation nested in compound")),
+        (Some(f), Some(s)) => Ok((f, s)),
+        _ => Err(Error::attestation("compound sub-statement incomplete")),
+    }
 }

@@ -87,6 +87,14 @@ pub struct Seq<'a> {
 }
 
 impl<'a> Seq<'a> {
+    /// An empty sequence.
+    pub const EMPTY: Seq<'static> = Seq {
+        bytes: &[],
+        len: 0,
+        depth: 0,
+        input: Input::AttestationObject,
+    };
+
     /// The number of items (arrays) or pairs (maps).
     #[must_use]
     pub const fn len(&self) -> usize {

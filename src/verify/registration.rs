@@ -193,10 +193,11 @@ pub fn verify_registration(
     check_algorithm_allowed(rp, state, key.alg())?;
     crypto::validate_key(&key)?;
 
-    let attestation = attestation::verify(
+    let attestation = attestation::verify_statement(
         object.fmt(),
+        object.att_stmt(),
         &attestation::Inputs {
-            att_stmt: object.att_stmt(),
+            att_stmt: crate::encoding::cbor::Seq::EMPTY,
             auth_data,
             client_data_hash: &client_data_hash,
             credential_key: &key,

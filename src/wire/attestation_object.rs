@@ -1,6 +1,6 @@
 //! The CBOR attestation object (WebAuthn L3 §6.5.4): `{fmt, attStmt, authData}`.
 
-use crate::encoding::cbor::{Decoder, Seq, Value};
+use crate::encoding::cbor::{Decoder, Value};
 use crate::error::{Error, Input, Result};
 use crate::wire::auth_data::AuthenticatorData;
 
@@ -8,7 +8,7 @@ use crate::wire::auth_data::AuthenticatorData;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AttestationObject<'a> {
     fmt: &'a str,
-    att_stmt: Seq<'a>,
+    att_stmt: Value<'a>,
     auth_data: AuthenticatorData<'a>,
 }
 
@@ -17,7 +17,8 @@ fn err(context: &'static str) -> Error {
 }
 
 impl<'a> AttestationObject<'a> {
-    /// Parses an attestation object: one CBOR map with a text `fmt`, a map `attStmt` and a byte
+    /// Parses an attestation object: one CBOR map with a text `fmt`, a map (or, for `compound`,
+    /// an array) `attStmt` and a byte
     /// string `authData` (each exactly once, in any order; other keys are ignored), nothing
     /// after it, and authenticator data that carries attested credential data.
     ///
@@ -33,7 +34,7 @@ impl<'a> AttestationObject<'a> {
             let (key, value) = entry?;
             let slot_taken = match (key.as_text(), value) {
                 (Some("fmt"), Value::Text(t)) => fmt.replace(t).is_some(),
-                (Some("attStmt"), Value::Map(m)) => att_stmt.replace(m).is_some(),
+                (Some("attStmt"), v @ (Value::Map(_) | Value::Array(_))) => att_stmt.replace(v).is_some(),
                 (Some("authData"), Value::Bytes(b)) => auth_data.replace(b).is_some(),
                 (Some("fmt" | "attStmt" | "authData"), _) => return Err(err("member has the wrong CBOR type")),
                 _ => false,
@@ -64,9 +65,9 @@ impl<'a> AttestationObject<'a> {
         self.fmt
     }
 
-    /// The attestation statement map.
+    /// The attestation statement: a map, or for the `compound` format an array.
     #[must_use]
-    pub const fn att_stmt(&self) -> Seq<'a> {
+    pub const fn att_stmt(&self) -> Value<'a> {
         self.att_stmt
     }
 
@@ -117,7 +118,7 @@ mod tests {
         let bytes = object(&[], 3);
         let obj = AttestationObject::parse(&bytes).unwrap();
         assert_eq!(obj.fmt(), "none");
-        assert!(obj.att_stmt().is_empty());
+        assert!(matches!(obj.att_stmt(), Value::Map(m) if m.is_empty()));
         assert_eq!(
             obj.auth_data().attested_credential_data().unwrap().credential_id(),
             &[0xcc]
