@@ -7,6 +7,7 @@ mod challenge;
 pub mod cose;
 pub mod crypto;
 pub mod encoding;
+pub mod metadata;
 mod error;
 mod options;
 mod rp;

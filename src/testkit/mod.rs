@@ -13,6 +13,7 @@
 
 mod builders;
 mod signer;
+pub mod pki;
 pub mod store_conformance;
 pub mod vectors;
 

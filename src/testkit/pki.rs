@@ -1,0 +1,1 @@
+//! Test certificates: roots, intermediates and leaves signed with RustCrypto keys.
