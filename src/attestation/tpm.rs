@@ -119,13 +119,19 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
     let cert_info = CertInfo::parse(cert_info_raw)?;
     let signed: [&[u8]; 2] = [inputs.auth_data.raw(), inputs.client_data_hash];
     if cert_info.extra_data != digest(hash, &signed).as_slice() {
-        return Err(Error::attestation("certInfo extraData is not the hash of attToBeSigned"));
+        return Err(Error::attestation(
+            "certInfo extraData is not the hash of attToBeSigned",
+        ));
     }
     let name_hash = name_alg_hash(pub_area.name_alg)?;
     if name_hash == Hash::Sha1 && !inputs.allow_sha1() {
         return Err(Error::new(ErrorKind::AlgorithmNotAllowed, "SHA-1 is not allowed"));
     }
-    let name = [&pub_area.name_alg.to_be_bytes()[..], &digest(name_hash, &[pub_area_raw])].concat();
+    let name = [
+        &pub_area.name_alg.to_be_bytes()[..],
+        &digest(name_hash, &[pub_area_raw]),
+    ]
+    .concat();
     if cert_info.attested_name != name.as_slice() {
         return Err(Error::attestation("certInfo does not certify pubArea"));
     }
@@ -243,7 +249,9 @@ impl<'a> PubArea<'a> {
             (TpmKey::Rsa { modulus, exponent }, KeyParams::Rsa { n, e }) => {
                 // An exponent of zero means the default, 2^16 + 1.
                 let exponent = if *exponent == 0 { 65537 } else { u64::from(*exponent) };
-                let e = e.iter().try_fold(0u64, |acc, b| acc.checked_mul(256).map(|v| v | u64::from(*b)));
+                let e = e
+                    .iter()
+                    .try_fold(0u64, |acc, b| acc.checked_mul(256).map(|v| v | u64::from(*b)));
                 strip_leading_zeros(modulus) == *n && e == Some(exponent)
             }
             (TpmKey::Ecc { curve, x, y }, KeyParams::Ec2 { curve: c, x: cx, y: cy }) => {
@@ -350,7 +358,9 @@ fn check_aik(aik: &Cert<'_>, inputs: &Inputs<'_, '_>) -> Result<()> {
         .strip_prefix("id:")
         .ok_or_else(|| Error::attestation("AIK certificate TPM manufacturer is not an id"))?;
     if !is_registered_vendor(vendor) && !inputs.rp.policy().dangerous.allow_test_tpm_vendors {
-        return Err(Error::attestation("AIK certificate TPM manufacturer is not TCG-registered"));
+        return Err(Error::attestation(
+            "AIK certificate TPM manufacturer is not TCG-registered",
+        ));
     }
     let eku = aik
         .extension(EXT_KEY_USAGE)
