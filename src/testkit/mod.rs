@@ -12,8 +12,8 @@
 #![allow(clippy::indexing_slicing)]
 
 mod builders;
-mod signer;
 pub mod pki;
+mod signer;
 pub mod store_conformance;
 pub mod vectors;
 

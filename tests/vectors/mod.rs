@@ -37,16 +37,20 @@ fn load() -> Vec<(String, Case)> {
 const UNSUPPORTED_YET: &[&str] = &["tpm", "android-key", "android-safetynet"];
 
 /// Cases whose verdict contradicts another case, each with the failure this crate reports
-/// instead and why. The test still requires exactly that failure.
+/// instead. The test still requires exactly that failure.
 ///
-/// `go_webauthn: reg/apple/anonymous` and `go_webauthn: reg/none-webauthn-io-rawid-not-attested-credential-id`
-/// both present a `rawId` that is not the credential ID in authenticator data; the first
-/// expects success, the second failure with `credential`. Both come from go-webauthn, whose
-/// full ceremony refuses the mismatch; the apple case was captured by calling only the format
-/// verifier and wrapped into a ceremony afterwards (see its `note`). This crate refuses the
-/// mismatch: the credential ID a relying party stores must be the one the authenticator
-/// attested.
-const KNOWN_CONFLICTS: &[(&str, &str, ErrorKind)] = &[("go_webauthn", "reg/apple/anonymous", ErrorKind::CredentialId)];
+/// `go_webauthn: reg/none-webauthn-io-rawid-not-attested-credential-id` expects a `rawId` that
+/// is not the credential ID in authenticator data to fail with `credential`; the two cases
+/// below present the same mismatch and expect success. A browser derives `rawId` from the
+/// attested credential data, so a mismatch only arises from a tampered or hand-assembled
+/// response: `reg/apple/anonymous` was captured by calling only go-webauthn's format verifier
+/// and wrapped into a ceremony afterwards (see its `note`), and webauthn-rs's
+/// `reg/google_android_key` fixture pairs its attestation with another credential's `rawId`
+/// (webauthn-rs does not compare them; go-webauthn does). This crate refuses the mismatch.
+const KNOWN_CONFLICTS: &[(&str, &str, ErrorKind)] = &[
+    ("go_webauthn", "reg/apple/anonymous", ErrorKind::CredentialId),
+    ("webauthn_rs", "reg/google_android_key", ErrorKind::CredentialId),
+];
 
 fn attestation_fmt(case: &Case) -> Option<String> {
     if case.ceremony != "registration" {
