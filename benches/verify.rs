@@ -6,13 +6,7 @@
 //! are counted and printed, and the ES256 assertion is held to its allocation budget (so that
 //! `cargo bench --bench verify -- --test` catches regressions).
 
-#![allow(
-    missing_docs,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::hint::black_box;
 
@@ -136,19 +130,11 @@ const USER_HANDLE: &[u8] = b"bench-user-handle-0001";
 const NOW: UnixTime = UnixTime::from_secs(1_750_000_000);
 
 fn relying_party() -> RelyingParty {
-    RelyingParty::builder(RP_ID)
-        .name("Bench")
-        .origin(ORIGIN)
-        .build()
-        .expect("relying party")
+    RelyingParty::builder(RP_ID).name("Bench").origin(ORIGIN).build().expect("relying party")
 }
 
 fn user() -> User {
-    User {
-        id: USER_HANDLE.to_vec(),
-        name: "bench@example.com".into(),
-        display_name: "Bench".into(),
-    }
+    User { id: USER_HANDLE.to_vec(), name: "bench@example.com".into(), display_name: "Bench".into() }
 }
 
 /// A registration response and the state it answers.
@@ -167,14 +153,8 @@ impl RegistrationFixture {
 
 fn registration(soft: &mut SoftCredential, attestation: SoftAttestation) -> RegistrationFixture {
     let rp = relying_party();
-    let (_, state) = start_registration(
-        &rp,
-        &user(),
-        &RegistrationOptions::default(),
-        &mut rand_core::OsRng,
-        NOW,
-    )
-    .expect("start registration");
+    let (_, state) = start_registration(&rp, &user(), &RegistrationOptions::default(), &mut rand_core::OsRng, NOW)
+        .expect("start registration");
     let mut knobs = Knobs::new(RP_ID, ORIGIN);
     knobs.attestation = attestation;
     let json = soft.register(state.challenge().as_bytes(), &knobs).into_bytes();
@@ -198,21 +178,15 @@ struct AssertionFixture {
 impl AssertionFixture {
     fn new(kind: KeyKind) -> Self {
         let mut soft = SoftCredential::new(kind, USER_HANDLE, &mut rand_core::OsRng);
-        let credential = registration(&mut soft, SoftAttestation::None)
-            .run()
-            .to_stored_credential();
+        let credential = registration(&mut soft, SoftAttestation::None).run().to_stored_credential();
 
         let rp = relying_party();
         let mut options = AuthenticationOptions::default();
         options.user_handle = Some(USER_HANDLE.to_vec());
-        options.allow_credentials = vec![CredentialDescriptor {
-            id: credential.id.clone(),
-            transports: vec!["internal".into()],
-        }];
+        options.allow_credentials =
+            vec![CredentialDescriptor { id: credential.id.clone(), transports: vec!["internal".into()] }];
         let (_, state) = start_authentication(&rp, &options, &mut rand_core::OsRng, NOW).expect("start authentication");
-        let json = soft
-            .assert(state.challenge().as_bytes(), &Knobs::new(RP_ID, ORIGIN))
-            .into_bytes();
+        let json = soft.assert(state.challenge().as_bytes(), &Knobs::new(RP_ID, ORIGIN)).into_bytes();
 
         let parsed = AuthenticationResponse::from_json(&json).expect("assertion JSON");
         let mut message = parsed.authenticator_data().to_vec();
@@ -248,9 +222,7 @@ impl AssertionFixture {
 
 fn es256(c: &mut Criterion) {
     let f = AssertionFixture::new(KeyKind::Es256);
-    let KeyParams::Ec2 { x, y, .. } = *f.cose_key().params() else {
-        panic!("ES256 key is not EC2")
-    };
+    let KeyParams::Ec2 { x, y, .. } = *f.cose_key().params() else { panic!("ES256 key is not EC2") };
     let point = [&[0x04][..], x, y].concat();
     let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).expect("P-256 key");
     let sig = p256::ecdsa::Signature::from_der(&f.signature).expect("DER signature");
@@ -258,16 +230,12 @@ fn es256(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("es256");
     g.bench_function("assertion_from_json", |b| b.iter(|| f.run()));
-    g.bench_function("bare_signature", |b| {
-        b.iter(|| key.verify(black_box(&f.message), black_box(&sig)).is_ok())
-    });
+    g.bench_function("bare_signature", |b| b.iter(|| key.verify(black_box(&f.message), black_box(&sig)).is_ok()));
     #[cfg(feature = "ring")]
     {
         use ring::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_ASN1};
         let ring_key = UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, point.as_slice());
-        ring_key
-            .verify(&f.message, &f.signature)
-            .expect("bare ring ES256 verifies");
+        ring_key.verify(&f.message, &f.signature).expect("bare ring ES256 verifies");
         g.bench_function("bare_signature_ring", |b| {
             b.iter(|| ring_key.verify(black_box(&f.message), black_box(&f.signature)).is_ok());
         });
@@ -277,9 +245,7 @@ fn es256(c: &mut Criterion) {
 
 fn eddsa(c: &mut Criterion) {
     let f = AssertionFixture::new(KeyKind::EdDsa);
-    let KeyParams::Ed25519 { x } = *f.cose_key().params() else {
-        panic!("EdDSA key is not OKP")
-    };
+    let KeyParams::Ed25519 { x } = *f.cose_key().params() else { panic!("EdDSA key is not OKP") };
     let key = ed25519_dalek::VerifyingKey::from_bytes(x).expect("Ed25519 key");
     let sig = ed25519_dalek::Signature::from_slice(&f.signature).expect("Ed25519 signature");
     key.verify_strict(&f.message, &sig).expect("bare EdDSA verifies");
@@ -294,41 +260,24 @@ fn eddsa(c: &mut Criterion) {
 
 fn rs256(c: &mut Criterion) {
     let f = AssertionFixture::new(KeyKind::Rs256);
-    let KeyParams::Rsa { n, e } = *f.cose_key().params() else {
-        panic!("RS256 key is not RSA")
-    };
+    let KeyParams::Rsa { n, e } = *f.cose_key().params() else { panic!("RS256 key is not RSA") };
     let key = rsa::RsaPublicKey::new(rsa::BigUint::from_bytes_be(n), rsa::BigUint::from_bytes_be(e)).expect("RSA key");
     let bare = |message: &[u8], signature: &[u8]| {
-        key.verify(
-            rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
-            &sha2::Sha256::digest(message),
-            signature,
-        )
-        .is_ok()
+        key.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &sha2::Sha256::digest(message), signature).is_ok()
     };
     assert!(bare(&f.message, &f.signature), "bare RS256 verifies");
 
     let mut g = c.benchmark_group("rs256");
     g.bench_function("assertion_from_json", |b| b.iter(|| f.run()));
-    g.bench_function("bare_signature", |b| {
-        b.iter(|| bare(black_box(&f.message), black_box(&f.signature)))
-    });
+    g.bench_function("bare_signature", |b| b.iter(|| bare(black_box(&f.message), black_box(&f.signature))));
     #[cfg(feature = "ring")]
     {
         use ring::signature::{RsaPublicKeyComponents, RSA_PKCS1_2048_8192_SHA256};
         let ring_key = RsaPublicKeyComponents { n, e };
-        ring_key
-            .verify(&RSA_PKCS1_2048_8192_SHA256, &f.message, &f.signature)
-            .expect("bare ring RS256 verifies");
+        ring_key.verify(&RSA_PKCS1_2048_8192_SHA256, &f.message, &f.signature).expect("bare ring RS256 verifies");
         g.bench_function("bare_signature_ring", |b| {
             b.iter(|| {
-                ring_key
-                    .verify(
-                        &RSA_PKCS1_2048_8192_SHA256,
-                        black_box(&f.message),
-                        black_box(&f.signature),
-                    )
-                    .is_ok()
+                ring_key.verify(&RSA_PKCS1_2048_8192_SHA256, black_box(&f.message), black_box(&f.signature)).is_ok()
             });
         });
     }
@@ -354,38 +303,21 @@ fn parse(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("parse");
     g.bench_function("client_data", |b| {
-        b.iter(|| {
-            ClientData::parse(black_box(&f.client_data_json))
-                .expect("client data")
-                .origin()
-                .len()
-        });
+        b.iter(|| ClientData::parse(black_box(&f.client_data_json)).expect("client data").origin().len());
     });
     g.bench_function("authenticator_data", |b| {
-        b.iter(|| {
-            AuthenticatorData::parse(black_box(&f.authenticator_data))
-                .expect("authenticator data")
-                .sign_count()
-        });
+        b.iter(|| AuthenticatorData::parse(black_box(&f.authenticator_data)).expect("authenticator data").sign_count());
     });
     g.bench_function("cose_key", |b| {
-        b.iter(|| {
-            CoseKey::parse(black_box(&f.credential.public_key))
-                .expect("COSE key")
-                .alg()
-        });
+        b.iter(|| CoseKey::parse(black_box(&f.credential.public_key)).expect("COSE key").alg());
     });
     g.bench_function("assertion_json", |b| {
         b.iter(|| AuthenticationResponse::from_json(black_box(&f.json)).expect("assertion JSON"));
     });
     // The rest of the ES256 overhead: hashing clientDataJSON and building the P-256 key from
     // the COSE coordinates (what verification does with the stored key every time).
-    g.bench_function("sha256_client_data", |b| {
-        b.iter(|| crypto::sha256(black_box(&f.client_data_json)))
-    });
-    g.bench_function("p256_key_from_cose", |b| {
-        b.iter(|| crypto::validate_key(black_box(&key)).is_ok())
-    });
+    g.bench_function("sha256_client_data", |b| b.iter(|| crypto::sha256(black_box(&f.client_data_json))));
+    g.bench_function("p256_key_from_cose", |b| b.iter(|| crypto::validate_key(black_box(&key)).is_ok()));
     g.finish();
 }
 

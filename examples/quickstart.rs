@@ -15,37 +15,22 @@ use rand_core::OsRng;
 
 fn main() -> Result<(), passkey_verifier::Error> {
     // The relying party: its RP ID and the exact origins it serves.
-    let rp = RelyingParty::builder("example.com")
-        .name("Example")
-        .origin("https://example.com")
-        .build()?;
+    let rp = RelyingParty::builder("example.com").name("Example").origin("https://example.com").build()?;
     let mut now = UnixTime::from_secs(1_750_000_000);
 
     // 1. Registration: issue options (JSON for the browser) and keep the state server-side.
-    let user = User {
-        id: b"user-7f3a9c".to_vec(),
-        name: "alice@example.com".into(),
-        display_name: "Alice".into(),
-    };
+    let user = User { id: b"user-7f3a9c".to_vec(), name: "alice@example.com".into(), display_name: "Alice".into() };
     let mut options = RegistrationOptions::default();
     options.user_verification = UserVerification::Required;
     let (creation_options, reg_state) = start_registration(&rp, &user, &options, &mut OsRng, now)?;
-    println!(
-        "creation options sent to the browser: {} bytes of JSON",
-        creation_options.to_json().len()
-    );
+    println!("creation options sent to the browser: {} bytes of JSON", creation_options.to_json().len());
 
     // The phone creates a passkey and answers (here: the software authenticator).
     let mut phone = SoftCredential::new(KeyKind::Es256, &user.id, &mut OsRng);
     let knobs = Knobs::new("example.com", "https://example.com");
     let response_json = phone.register(reg_state.challenge().as_bytes(), &knobs);
 
-    let registration = verify_registration(
-        &rp,
-        &reg_state,
-        RegistrationResponse::from_json_str(&response_json)?,
-        now,
-    )?;
+    let registration = verify_registration(&rp, &reg_state, RegistrationResponse::from_json_str(&response_json)?, now)?;
     println!(
         "registered: alg {:?}, attestation {} ({}), user verified {}, backup eligible {}, sign count {}",
         registration.alg(),
@@ -63,20 +48,12 @@ fn main() -> Result<(), passkey_verifier::Error> {
         let mut options = AuthenticationOptions::default();
         options.user_handle = Some(user.id.clone());
         options.user_verification = UserVerification::Required;
-        options.allow_credentials = vec![CredentialDescriptor {
-            id: stored.id.clone(),
-            transports: vec![],
-        }];
+        options.allow_credentials = vec![CredentialDescriptor { id: stored.id.clone(), transports: vec![] }];
         let (_request_options, auth_state) = start_authentication(&rp, &options, &mut OsRng, now)?;
 
         let assertion = phone.assert(auth_state.challenge().as_bytes(), &knobs);
-        let verified = verify_authentication(
-            &rp,
-            &auth_state,
-            AuthenticationResponse::from_json_str(&assertion)?,
-            &stored,
-            now,
-        )?;
+        let verified =
+            verify_authentication(&rp, &auth_state, AuthenticationResponse::from_json_str(&assertion)?, &stored, now)?;
         println!(
             "sign-in {attempt}: signature valid, user verified {}, counter {:?} (now {})",
             verified.user_verified(),
@@ -92,13 +69,7 @@ fn main() -> Result<(), passkey_verifier::Error> {
     let mut clone = knobs.clone();
     clone.sign_count = Some(stored.sign_count);
     let replay = phone.assert(auth_state.challenge().as_bytes(), &clone);
-    match verify_authentication(
-        &rp,
-        &auth_state,
-        AuthenticationResponse::from_json_str(&replay)?,
-        &stored,
-        now,
-    ) {
+    match verify_authentication(&rp, &auth_state, AuthenticationResponse::from_json_str(&replay)?, &stored, now) {
         Ok(_) => println!("unexpected: a cloned counter was accepted"),
         Err(e) => println!("cloned authenticator refused: {e} (category {})", e.category()),
     }

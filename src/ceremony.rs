@@ -82,11 +82,7 @@ pub struct Ceremonies<C, K> {
 impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
     /// Ceremonies for `rp` over the given stores.
     pub const fn new(rp: RelyingParty, challenges: C, credentials: K) -> Self {
-        Self {
-            rp,
-            challenges,
-            credentials,
-        }
+        Self { rp, challenges, credentials }
     }
 
     /// The relying party.
@@ -105,17 +101,10 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
     }
 
     async fn descriptors(&self, user_handle: &[u8]) -> Result<Vec<CredentialDescriptor>, CeremonyError> {
-        let records = self
-            .credentials
-            .list_for_user(user_handle)
-            .await
-            .map_err(CeremonyError::storage)?;
+        let records = self.credentials.list_for_user(user_handle).await.map_err(CeremonyError::storage)?;
         Ok(records
             .into_iter()
-            .map(|r| CredentialDescriptor {
-                id: r.credential.id,
-                transports: r.transports,
-            })
+            .map(|r| CredentialDescriptor { id: r.credential.id, transports: r.transports })
             .collect())
     }
 
@@ -138,10 +127,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         options.exclude_credentials = self.descriptors(&user.id).await?;
         let (json, state) = start_registration(&self.rp, user, &options, rng, now)?;
         let id = StateId::random(rng);
-        self.challenges
-            .insert(&id, CeremonyState::Registration(state))
-            .await
-            .map_err(CeremonyError::storage)?;
+        self.challenges.insert(&id, CeremonyState::Registration(state)).await.map_err(CeremonyError::storage)?;
         Ok((id, json))
     }
 
@@ -178,12 +164,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         record.transports = verified.transports().to_vec();
         record.backup_state = verified.flags().backup_state();
         record.nickname = nickname;
-        match self
-            .credentials
-            .insert_new(record.clone())
-            .await
-            .map_err(CeremonyError::storage)?
-        {
+        match self.credentials.insert_new(record.clone()).await.map_err(CeremonyError::storage)? {
             InsertOutcome::Inserted => Ok(record),
             InsertOutcome::AlreadyExists => Err(Error::new(ErrorKind::CredentialExists, "").into()),
         }
@@ -210,10 +191,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         };
         let (json, state) = start_authentication(&self.rp, &options, rng, now)?;
         let id = StateId::random(rng);
-        self.challenges
-            .insert(&id, CeremonyState::Authentication(state))
-            .await
-            .map_err(CeremonyError::storage)?;
+        self.challenges.insert(&id, CeremonyState::Authentication(state)).await.map_err(CeremonyError::storage)?;
         Ok((id, json))
     }
 

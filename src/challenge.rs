@@ -35,9 +35,7 @@ impl UnixTime {
     /// The current system time; for hosts (the crate itself never calls it).
     #[must_use]
     pub fn now() -> Self {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         Self(secs)
     }
 }
@@ -156,13 +154,7 @@ impl RegistrationState {
         algorithms: Vec<CoseAlgorithm>,
         expires_at: UnixTime,
     ) -> Self {
-        Self {
-            challenge,
-            user_handle: user_handle.into(),
-            user_verification,
-            algorithms,
-            expires_at,
-        }
+        Self { challenge, user_handle: user_handle.into(), user_verification, algorithms, expires_at }
     }
 
     /// The user handle the credential is being created for.
@@ -224,13 +216,7 @@ impl AuthenticationState {
         allow_credentials: Vec<Vec<u8>>,
         expires_at: UnixTime,
     ) -> Self {
-        Self {
-            challenge,
-            user_handle,
-            user_verification,
-            allow_credentials,
-            expires_at,
-        }
+        Self { challenge, user_handle, user_verification, allow_credentials, expires_at }
     }
 
     /// The user identified before the ceremony, if any.

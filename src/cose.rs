@@ -233,14 +233,8 @@ impl<'a> CoseKey<'a> {
         for entry in map.entries() {
             let (label, value) = entry?;
             let taken = match label.as_i64() {
-                Some(1) => m
-                    .kty
-                    .replace(value.as_i64().ok_or_else(|| malformed("kty is not an integer"))?)
-                    .is_some(),
-                Some(3) => m
-                    .alg
-                    .replace(value.as_i64().ok_or_else(|| malformed("alg is not an integer"))?)
-                    .is_some(),
+                Some(1) => m.kty.replace(value.as_i64().ok_or_else(|| malformed("kty is not an integer"))?).is_some(),
+                Some(3) => m.alg.replace(value.as_i64().ok_or_else(|| malformed("alg is not an integer"))?).is_some(),
                 Some(-1) => m.m1.replace(value).is_some(),
                 Some(-2) => m.m2.replace(value).is_some(),
                 Some(-3) => m.m3.replace(value).is_some(),
@@ -257,15 +251,11 @@ impl<'a> CoseKey<'a> {
             return Err(unsupported("kty does not match alg"));
         }
         let bytes = |v: Option<Value<'a>>, what: &'static str| {
-            v.ok_or_else(|| malformed(what))?
-                .as_bytes()
-                .ok_or_else(|| malformed(what))
+            v.ok_or_else(|| malformed(what))?.as_bytes().ok_or_else(|| malformed(what))
         };
         let params = match kty {
             KTY_EC2 => {
-                let crv =
-                    m.m1.and_then(|v| v.as_i64())
-                        .ok_or_else(|| malformed("missing or non-integer crv"))?;
+                let crv = m.m1.and_then(|v| v.as_i64()).ok_or_else(|| malformed("missing or non-integer crv"))?;
                 let curve = match (alg, crv) {
                     (CoseAlgorithm::Es256 | CoseAlgorithm::Esp256, 1) => Curve::P256,
                     (CoseAlgorithm::Es384, 2) => Curve::P384,
@@ -280,9 +270,7 @@ impl<'a> CoseKey<'a> {
                 KeyParams::Ec2 { curve, x, y }
             }
             KTY_OKP => {
-                let crv =
-                    m.m1.and_then(|v| v.as_i64())
-                        .ok_or_else(|| malformed("missing or non-integer crv"))?;
+                let crv = m.m1.and_then(|v| v.as_i64()).ok_or_else(|| malformed("missing or non-integer crv"))?;
                 if crv != 6 {
                     return Err(unsupported("OKP curve is not Ed25519"));
                 }
@@ -353,14 +341,8 @@ mod tests {
 
     #[test]
     fn refuses_curve_and_size_mismatches() {
-        assert_eq!(
-            CoseKey::parse(&es256_key(2, 32)).unwrap_err().context(),
-            "crv does not match alg"
-        );
-        assert_eq!(
-            CoseKey::parse(&es256_key(1, 31)).unwrap_err().context(),
-            "EC2 coordinate of the wrong size"
-        );
+        assert_eq!(CoseKey::parse(&es256_key(2, 32)).unwrap_err().context(), "crv does not match alg");
+        assert_eq!(CoseKey::parse(&es256_key(1, 31)).unwrap_err().context(), "EC2 coordinate of the wrong size");
         assert_eq!(CoseKey::parse(&es256_key(1, 32)).unwrap().raw().len(), 77);
     }
 
@@ -368,17 +350,11 @@ mod tests {
     fn refuses_text_kty_and_missing_alg() {
         // {1: "OKP", 3: -8}
         let text_kty = [0xa2, 0x01, 0x63, b'O', b'K', b'P', 0x03, 0x27];
-        assert_eq!(
-            CoseKey::parse(&text_kty).unwrap_err().kind(),
-            ErrorKind::Malformed(Input::CoseKey)
-        );
+        assert_eq!(CoseKey::parse(&text_kty).unwrap_err().kind(), ErrorKind::Malformed(Input::CoseKey));
         let no_alg = [0xa1, 0x01, 0x02];
         assert_eq!(CoseKey::parse(&no_alg).unwrap_err().context(), "missing alg");
         let unknown_alg = [0xa2, 0x01, 0x02, 0x03, 0x38, 0x63]; // alg -100
-        assert_eq!(
-            CoseKey::parse(&unknown_alg).unwrap_err().kind(),
-            ErrorKind::UnsupportedKey
-        );
+        assert_eq!(CoseKey::parse(&unknown_alg).unwrap_err().kind(), ErrorKind::UnsupportedKey);
     }
 
     #[test]
@@ -387,9 +363,6 @@ mod tests {
         let mut v = vec![0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x00, 0x20, 0x59, 0x04, 0x01, 0x01];
         v.extend(std::iter::repeat(0xff).take(1024));
         v.extend_from_slice(&[0x21, 0x43, 0x01, 0x00, 0x01]);
-        assert_eq!(
-            CoseKey::parse(&v).unwrap_err().context(),
-            "RSA modulus size outside 2048..=8192 bits"
-        );
+        assert_eq!(CoseKey::parse(&v).unwrap_err().context(), "RSA modulus size outside 2048..=8192 bits");
     }
 }

@@ -262,10 +262,7 @@ impl Error {
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Error")
-            .field("kind", &self.kind)
-            .field("context", &self.context)
-            .finish()
+        f.debug_struct("Error").field("kind", &self.kind).field("context", &self.context).finish()
     }
 }
 

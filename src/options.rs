@@ -200,11 +200,7 @@ impl RequestOptionsJson {
 
 fn descriptors(list: &[CredentialDescriptor]) -> Vec<DescriptorJson> {
     list.iter()
-        .map(|d| DescriptorJson {
-            ty: "public-key",
-            id: b64::encode(&d.id),
-            transports: d.transports.clone(),
-        })
+        .map(|d| DescriptorJson { ty: "public-key", id: b64::encode(&d.id), transports: d.transports.clone() })
         .collect()
 }
 
@@ -233,23 +229,10 @@ pub fn start_registration(
     let timeout = rp.policy().ceremony_timeout_secs;
     let algorithms = rp.policy().algorithms.clone();
     let json = CreationOptionsJson {
-        rp: RpJson {
-            id: rp.id().to_owned(),
-            name: rp.name().to_owned(),
-        },
-        user: UserJson {
-            id: b64::encode(&user.id),
-            name: user.name.clone(),
-            display_name: user.display_name.clone(),
-        },
+        rp: RpJson { id: rp.id().to_owned(), name: rp.name().to_owned() },
+        user: UserJson { id: b64::encode(&user.id), name: user.name.clone(), display_name: user.display_name.clone() },
         challenge: challenge.to_base64url(),
-        pub_key_cred_params: algorithms
-            .iter()
-            .map(|a| ParamJson {
-                ty: "public-key",
-                alg: a.id(),
-            })
-            .collect(),
+        pub_key_cred_params: algorithms.iter().map(|a| ParamJson { ty: "public-key", alg: a.id() }).collect(),
         timeout: timeout.saturating_mul(1000),
         exclude_credentials: descriptors(&options.exclude_credentials),
         authenticator_selection: SelectionJson {

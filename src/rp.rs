@@ -1,10 +1,13 @@
 //! The relying party's configuration: RP ID, allowed origins and top origins, and policy.
 
+use std::sync::Arc;
+
 use crate::attestation::{AttestationFormat, TrustAnchor};
 use crate::cose::CoseAlgorithm;
 use crate::crypto;
 use crate::encoding::b64;
 use crate::error::{Error, ErrorKind, Result};
+use crate::metadata::MetadataBlob;
 
 fn config(context: &'static str) -> Error {
     Error::new(ErrorKind::Config, context)
@@ -52,9 +55,7 @@ impl Origin {
         }
         let (scheme, rest) = text.split_once("://").ok_or_else(|| config("origin without scheme"))?;
         let scheme_ok = scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
-            && scheme
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+            && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
         if !scheme_ok {
             return Err(config("invalid origin scheme"));
         }
@@ -76,11 +77,7 @@ impl Origin {
             _ => None,
         };
         let port = port.or(default_port);
-        Ok(Self::Web {
-            scheme,
-            host: host.to_ascii_lowercase(),
-            port,
-        })
+        Ok(Self::Web { scheme, host: host.to_ascii_lowercase(), port })
     }
 
     /// Whether `text` (an origin as a client reported it) is this origin.
@@ -146,6 +143,9 @@ pub struct Policy {
     /// chains that reach no configured root then fail with the `attestation` category.
     /// Default: `false` (statements are verified; trust is reported, not required).
     pub require_trusted_attestation: bool,
+    /// Use the attestation root certificates of the authenticator's FIDO metadata entry as
+    /// trust anchors (needs [`RelyingPartyBuilder::metadata`]). Default: `false`.
+    pub metadata_roots_as_anchors: bool,
     /// Switches that weaken verification; each one off by default.
     pub dangerous: Dangerous,
 }
@@ -173,6 +173,7 @@ impl Default for Policy {
             sticky_user_verification: false,
             ceremony_timeout_secs: 300,
             require_trusted_attestation: false,
+            metadata_roots_as_anchors: false,
             dangerous: Dangerous::default(),
         }
     }
@@ -195,6 +196,7 @@ pub struct RelyingParty {
     origins: Vec<Origin>,
     top_origins: Vec<Origin>,
     anchors: Vec<(AnchorScope, TrustAnchor)>,
+    metadata: Option<Arc<MetadataBlob>>,
     policy: Policy,
 }
 
@@ -207,6 +209,7 @@ pub struct RelyingPartyBuilder {
     origins: Vec<String>,
     top_origins: Vec<String>,
     anchors: Vec<(AnchorScope, Vec<u8>)>,
+    metadata: Option<Arc<MetadataBlob>>,
     policy: Policy,
 }
 
@@ -220,6 +223,7 @@ impl RelyingParty {
             origins: Vec::new(),
             top_origins: Vec::new(),
             anchors: Vec::new(),
+            metadata: None,
             policy: Policy::default(),
         }
     }
@@ -235,6 +239,12 @@ impl RelyingParty {
             })
             .map(|(_, anchor)| anchor)
             .collect()
+    }
+
+    /// The FIDO metadata the relying party consults, if configured.
+    #[must_use]
+    pub fn metadata(&self) -> Option<&MetadataBlob> {
+        self.metadata.as_deref()
     }
 
     /// The RP ID.
@@ -321,25 +331,24 @@ impl RelyingPartyBuilder {
 
     /// Adds an attestation root trusted for one attestation format only.
     pub fn attestation_root_for_format(mut self, format: AttestationFormat, der: impl Into<Vec<u8>>) -> Self {
-        self.anchors.push((
-            AnchorScope {
-                format: Some(format),
-                aaguid: None,
-            },
-            der.into(),
-        ));
+        self.anchors.push((AnchorScope { format: Some(format), aaguid: None }, der.into()));
         self
     }
 
     /// Adds an attestation root trusted only for authenticators with this AAGUID.
     pub fn attestation_root_for_aaguid(mut self, aaguid: [u8; 16], der: impl Into<Vec<u8>>) -> Self {
-        self.anchors.push((
-            AnchorScope {
-                format: None,
-                aaguid: Some(aaguid),
-            },
-            der.into(),
-        ));
+        self.anchors.push((AnchorScope { format: None, aaguid: Some(aaguid) }, der.into()));
+        self
+    }
+
+    /// Consults a verified FIDO metadata BLOB at registration: authenticators whose entry
+    /// reports REVOKED, ATTESTATION_KEY_COMPROMISE, USER_VERIFICATION_BYPASS or
+    /// USER_KEY_REMOTE_COMPROMISE are refused, and with
+    /// [`Policy::metadata_roots_as_anchors`] the entry's roots anchor attestation chains.
+    /// Replace the relying party when a newer BLOB arrives; check
+    /// [`MetadataBlob::is_stale`] to decide what a stale one means for you.
+    pub fn metadata(mut self, blob: Arc<MetadataBlob>) -> Self {
+        self.metadata = Some(blob);
         self
     }
 
@@ -360,9 +369,7 @@ impl RelyingPartyBuilder {
         let id = self.id.to_ascii_lowercase();
         let id_ok = !id.is_empty()
             && id.len() <= 253
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']'))
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']'))
             && !id.starts_with('.')
             && !id.ends_with('.');
         if !id_ok {
@@ -393,6 +400,7 @@ impl RelyingPartyBuilder {
             origins,
             top_origins,
             anchors,
+            metadata: self.metadata,
             policy,
         })
     }
@@ -439,10 +447,7 @@ mod tests {
     fn builder_requires_rp_id_and_origins() {
         assert!(RelyingParty::builder("").origin("https://a.com").build().is_err());
         assert!(RelyingParty::builder("a.com").build().is_err());
-        assert!(RelyingParty::builder("a.com")
-            .origin("https://a.com/path")
-            .build()
-            .is_err());
+        assert!(RelyingParty::builder("a.com").origin("https://a.com/path").build().is_err());
         let rp = RelyingParty::builder("a.com").origin("https://a.com").build().unwrap();
         assert_eq!(rp.name(), "a.com");
         assert!(!rp.allows_algorithm(CoseAlgorithm::Rs1));

@@ -1,6 +1,7 @@
 //! The crate's integration tests: one binary, a module per concern.
 
 mod ceremony;
+mod metadata;
 mod negative;
 mod store;
 mod vectors;

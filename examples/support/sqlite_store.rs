@@ -89,9 +89,7 @@ impl SqliteStore {
 
     /// Deletes ceremony states that expired before `now`.
     pub fn purge_expired(&self, now: UnixTime) -> Result<usize, SqliteError> {
-        Ok(self
-            .conn()?
-            .execute("DELETE FROM ceremony_state WHERE expires_at <= ?1", params![secs(now)])?)
+        Ok(self.conn()?.execute("DELETE FROM ceremony_state WHERE expires_at <= ?1", params![secs(now)])?)
     }
 }
 
@@ -148,14 +146,9 @@ impl ChallengeStore for SqliteStore {
         // Get and delete in one statement: of two concurrent takes, one sees the row.
         let json: Option<String> = self
             .conn()?
-            .query_row(
-                "DELETE FROM ceremony_state WHERE id = ?1 RETURNING state",
-                params![id.as_str()],
-                |r| r.get(0),
-            )
+            .query_row("DELETE FROM ceremony_state WHERE id = ?1 RETURNING state", params![id.as_str()], |r| r.get(0))
             .optional()?;
-        json.map(|j| serde_json::from_str(&j).map_err(|_| SqliteError::Corrupt("state")))
-            .transpose()
+        json.map(|j| serde_json::from_str(&j).map_err(|_| SqliteError::Corrupt("state"))).transpose()
     }
 }
 
@@ -187,11 +180,7 @@ impl CredentialStore for SqliteStore {
                 record.nickname,
             ],
         )?;
-        Ok(if inserted == 1 {
-            InsertOutcome::Inserted
-        } else {
-            InsertOutcome::AlreadyExists
-        })
+        Ok(if inserted == 1 { InsertOutcome::Inserted } else { InsertOutcome::AlreadyExists })
     }
 
     async fn get(&self, id: &[u8]) -> Result<Option<CredentialRecord>, SqliteError> {
@@ -207,19 +196,14 @@ impl CredentialStore for SqliteStore {
 
     async fn list_for_user(&self, user_handle: &[u8]) -> Result<Vec<CredentialRecord>, SqliteError> {
         let conn = self.conn()?;
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM credentials WHERE user_handle = ?1 ORDER BY rowid"
-        ))?;
+        let mut stmt =
+            conn.prepare(&format!("SELECT {COLUMNS} FROM credentials WHERE user_handle = ?1 ORDER BY rowid"))?;
         let rows = stmt.query_map(params![user_handle], record_from_row)?;
-        rows.map(|r| r.map_err(SqliteError::Sql).and_then(|inner| inner))
-            .collect()
+        rows.map(|r| r.map_err(SqliteError::Sql).and_then(|inner| inner)).collect()
     }
 
     async fn delete(&self, id: &[u8]) -> Result<bool, SqliteError> {
-        Ok(self
-            .conn()?
-            .execute("DELETE FROM credentials WHERE credential_id = ?1", params![id])?
-            == 1)
+        Ok(self.conn()?.execute("DELETE FROM credentials WHERE credential_id = ?1", params![id])? == 1)
     }
 
     async fn update_after_sign_in(&self, id: &[u8], update: SignInUpdate) -> Result<UpdateOutcome, SqliteError> {
@@ -242,9 +226,7 @@ impl CredentialStore for SqliteStore {
             UpdateOutcome::Updated
         } else {
             let exists: Option<i64> = tx
-                .query_row("SELECT 1 FROM credentials WHERE credential_id = ?1", params![id], |r| {
-                    r.get(0)
-                })
+                .query_row("SELECT 1 FROM credentials WHERE credential_id = ?1", params![id], |r| r.get(0))
                 .optional()?;
             if exists.is_some() {
                 UpdateOutcome::Conflict

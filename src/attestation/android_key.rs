@@ -43,9 +43,7 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
     let stmt = AttStmt::parse(inputs.att_stmt, &["alg", "sig", "x5c"])?;
     let alg_id = stmt.int("alg")?;
     let sig = stmt.bytes("sig")?;
-    let x5c = stmt
-        .x5c()?
-        .ok_or_else(|| Error::attestation("android-key statement without x5c"))?;
+    let x5c = stmt.x5c()?.ok_or_else(|| Error::attestation("android-key statement without x5c"))?;
     let chain = parse_x5c(&x5c)?;
     let leaf = chain.first().ok_or_else(|| Error::attestation("empty x5c"))?;
     let alg = CoseAlgorithm::from_id(alg_id)
@@ -59,9 +57,7 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
 
     // The certified key is the credential public key.
     if !leaf.key().matches_cose(inputs.credential_key) {
-        return Err(Error::attestation(
-            "android-key certificate key differs from the credential public key",
-        ));
+        return Err(Error::attestation("android-key certificate key differs from the credential public key"));
     }
 
     let extension = leaf
@@ -70,28 +66,19 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
     let description = KeyDescription::parse(extension)?;
     check_description(&description, inputs.client_data_hash, ACCEPT_SOFTWARE_ENFORCED)?;
 
-    Ok(Statement {
-        kind: AttestationType::Basic,
-        chain,
-    })
+    Ok(Statement { kind: AttestationType::Basic, chain })
 }
 
 /// §8.4 checks of the key description.
 fn check_description(kd: &KeyDescription<'_>, client_data_hash: &[u8; 32], accept_software: bool) -> Result<()> {
     if kd.challenge != client_data_hash {
-        return Err(Error::attestation(
-            "android-key attestationChallenge differs from clientDataHash",
-        ));
+        return Err(Error::attestation("android-key attestationChallenge differs from clientDataHash"));
     }
     // The credential must be scoped to the RP ID: never usable by every application.
     if kd.software.all_applications || kd.tee.all_applications {
         return Err(Error::attestation("android-key key is usable by all applications"));
     }
-    let lists: &[&AuthorizationList] = if accept_software {
-        &[&kd.tee, &kd.software]
-    } else {
-        &[&kd.tee]
-    };
+    let lists: &[&AuthorizationList] = if accept_software { &[&kd.tee, &kd.software] } else { &[&kd.tee] };
     // origin: present in a considered list, and KM_ORIGIN_GENERATED wherever present.
     let origins = || lists.iter().filter_map(|l| l.origin);
     let origin_ok = origins().next().is_some() && origins().all(|o| o == Some(KM_ORIGIN_GENERATED));
@@ -155,11 +142,7 @@ impl<'a> KeyDescription<'a> {
         r.expect(UNIVERSAL, false, OCTET_STRING)?;
         let software = AuthorizationList::parse(r.expect(UNIVERSAL, true, SEQUENCE)?)?;
         let tee = AuthorizationList::parse(r.expect(UNIVERSAL, true, SEQUENCE)?)?;
-        Ok(Self {
-            challenge,
-            software,
-            tee,
-        })
+        Ok(Self { challenge, software, tee })
     }
 }
 
@@ -337,12 +320,7 @@ impl<'a> Reader<'a> {
         };
         let value = self.rest.get(..len).ok_or_else(bad_description)?;
         self.rest = self.rest.get(len..).ok_or_else(bad_description)?;
-        Ok(Tlv {
-            class,
-            constructed,
-            number,
-            value,
-        })
+        Ok(Tlv { class, constructed, number, value })
     }
 
     /// Reads the next TLV, which must have this class, form and number; returns its content.
@@ -428,11 +406,7 @@ mod tests {
     #[test]
     fn refuses_wrong_origin_purpose_and_all_applications() {
         let cdh = [7u8; 32];
-        for tee in [
-            tee_list(2, &[2], false),
-            tee_list(0, &[3], false),
-            tee_list(0, &[2], true),
-        ] {
+        for tee in [tee_list(2, &[2], false), tee_list(0, &[3], false), tee_list(0, &[2], true)] {
             let der = description(&cdh, &EMPTY, &tee);
             let kd = KeyDescription::parse(&der).unwrap();
             assert!(check_description(&kd, &cdh, false).is_err());

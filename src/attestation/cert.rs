@@ -46,11 +46,8 @@ impl<'a> Cert<'a> {
         }
         let parsed = Certificate::from_der(der).map_err(|_| malformed("not an X.509 certificate"))?;
         let tbs = tbs_bytes(der).ok_or_else(|| malformed("not an X.509 certificate"))?;
-        let spki = parsed
-            .tbs_certificate
-            .subject_public_key_info
-            .to_der()
-            .map_err(|_| malformed("SubjectPublicKeyInfo"))?;
+        let spki =
+            parsed.tbs_certificate.subject_public_key_info.to_der().map_err(|_| malformed("SubjectPublicKeyInfo"))?;
         let key = SpkiKey::from_der(&spki)?;
         Ok(Self { der, tbs, parsed, key })
     }
@@ -153,11 +150,7 @@ impl<'a> Cert<'a> {
     fn signature_scheme(&self) -> Result<Scheme> {
         let alg = &self.parsed.signature_algorithm;
         let oid = alg.oid.to_string();
-        let pss_hash = if oid == RSASSA_PSS {
-            alg.parameters.as_ref().and_then(pss_hash)
-        } else {
-            None
-        };
+        let pss_hash = if oid == RSASSA_PSS { alg.parameters.as_ref().and_then(pss_hash) } else { None };
         scheme_from_x509(&oid, pss_hash)
     }
 
@@ -168,14 +161,9 @@ impl<'a> Cert<'a> {
     /// [`ErrorKind::Attestation`] when it did not; [`ErrorKind::AlgorithmNotAllowed`] for
     /// SHA-1 without `allow_sha1`.
     pub fn verify_signed_by(&self, issuer_key: &SpkiKey, allow_sha1: bool) -> Result<()> {
-        let scheme = self
-            .signature_scheme()
-            .map_err(|_| Error::attestation("unsupported certificate signature algorithm"))?;
-        let signature = self
-            .parsed
-            .signature
-            .as_bytes()
-            .ok_or_else(|| malformed("signature bit string"))?;
+        let scheme =
+            self.signature_scheme().map_err(|_| Error::attestation("unsupported certificate signature algorithm"))?;
+        let signature = self.parsed.signature.as_bytes().ok_or_else(|| malformed("signature bit string"))?;
         issuer_key.verify(scheme, self.tbs, signature, allow_sha1).map_err(|e| {
             if e.kind() == ErrorKind::Signature {
                 Error::attestation("certificate signature does not verify")
@@ -197,19 +185,15 @@ impl<'a> Cert<'a> {
 #[must_use]
 pub fn name_attribute(name: &Name, oid: &str) -> Option<String> {
     let oid = Oid::new(oid).ok()?;
-    name.0
-        .iter()
-        .flat_map(|rdn| rdn.0.iter())
-        .find(|atv| atv.oid == oid)
-        .and_then(|atv| {
-            use x509_cert::der::{Tag, Tagged as _};
-            match atv.value.tag() {
-                Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::TeletexString => {
-                    core::str::from_utf8(atv.value.value()).ok().map(str::to_owned)
-                }
-                _ => None,
+    name.0.iter().flat_map(|rdn| rdn.0.iter()).find(|atv| atv.oid == oid).and_then(|atv| {
+        use x509_cert::der::{Tag, Tagged as _};
+        match atv.value.tag() {
+            Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::TeletexString => {
+                core::str::from_utf8(atv.value.value()).ok().map(str::to_owned)
             }
-        })
+            _ => None,
+        }
+    })
 }
 
 fn tbs_bytes(der: &[u8]) -> Option<&[u8]> {
@@ -252,11 +236,7 @@ impl TrustAnchor {
     pub fn from_der(der: &[u8]) -> Result<Self> {
         let cert = Cert::parse(der)
             .map_err(|_| Error::new(ErrorKind::Config, "attestation root is not a usable certificate"))?;
-        Ok(Self {
-            der: der.to_vec(),
-            subject: cert.subject().clone(),
-            key: cert.key,
-        })
+        Ok(Self { der: der.to_vec(), subject: cert.subject().clone(), key: cert.key })
     }
 
     /// The DER bytes.
@@ -304,9 +284,7 @@ pub fn verify_chain(chain: &[Cert<'_>], anchors: &[&TrustAnchor], now: UnixTime,
     if anchors.is_empty() {
         return Ok(false);
     }
-    let last = chain
-        .last()
-        .ok_or_else(|| Error::attestation("empty certificate chain"))?;
+    let last = chain.last().ok_or_else(|| Error::attestation("empty certificate chain"))?;
     if anchors.iter().any(|a| a.der == last.der()) {
         return Ok(true);
     }
@@ -315,9 +293,7 @@ pub fn verify_chain(chain: &[Cert<'_>], anchors: &[&TrustAnchor], now: UnixTime,
             return Ok(true);
         }
     }
-    Err(Error::attestation(
-        "certificate chain does not lead to a configured root",
-    ))
+    Err(Error::attestation("certificate chain does not lead to a configured root"))
 }
 
 /// An issuer inside `x5c` must be a CA whose path length allows `below` intermediates under it.

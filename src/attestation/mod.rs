@@ -164,10 +164,7 @@ pub(crate) struct Statement<'a> {
 
 impl Statement<'_> {
     const fn without_chain(kind: AttestationType) -> Self {
-        Self {
-            kind,
-            chain: Vec::new(),
-        }
+        Self { kind, chain: Vec::new() }
     }
 }
 
@@ -185,22 +182,41 @@ pub(crate) fn verify(fmt: &str, inputs: &Inputs<'_, '_>) -> Result<AttestationOu
         AttestationFormat::Apple => apple::verify(inputs)?,
         AttestationFormat::Compound => return Err(Error::attestation("compound attestation nested in compound")),
     };
-    let aaguid = inputs
-        .auth_data
-        .attested_credential_data()
-        .map(|a| a.aaguid())
-        .unwrap_or_default();
-    let anchors = inputs.rp.attestation_anchors(format, &aaguid);
+    let aaguid = inputs.auth_data.attested_credential_data().map(|a| a.aaguid()).unwrap_or_default();
+    let mut anchors = inputs.rp.attestation_anchors(format, &aaguid);
+    if let Some(entry) = metadata_entry(inputs.rp, &aaguid, statement.chain.first())? {
+        if entry.is_refused() {
+            return Err(Error::attestation("authenticator status in FIDO metadata is refused"));
+        }
+        if inputs.rp.policy().metadata_roots_as_anchors {
+            anchors.extend(entry.attestation_roots());
+        }
+    }
     let trusted = if statement.chain.is_empty() {
         false
     } else {
         cert::verify_chain(&statement.chain, &anchors, inputs.now, inputs.allow_sha1())?
     };
-    Ok(AttestationOutcome {
-        format,
-        kind: statement.kind,
-        trusted,
-    })
+    Ok(AttestationOutcome { format, kind: statement.kind, trusted })
+}
+
+/// The authenticator's FIDO metadata entry: by AAGUID, or for U2F authenticators (zero
+/// AAGUID) by the attestation certificate's key identifier.
+fn metadata_entry<'r>(
+    rp: &'r RelyingParty,
+    aaguid: &[u8; 16],
+    leaf: Option<&cert::Cert<'_>>,
+) -> Result<Option<&'r crate::metadata::MetadataEntry>> {
+    let Some(blob) = rp.metadata() else {
+        return Ok(None);
+    };
+    if aaguid != &[0; 16] {
+        return Ok(blob.by_aaguid(aaguid));
+    }
+    match leaf {
+        Some(leaf) => Ok(blob.by_certificate_key_identifier(&crate::metadata::certificate_key_identifier(leaf.der())?)),
+        None => Ok(None),
+    }
 }
 
 /// The most sub-statements accepted in a `compound` statement.
@@ -221,29 +237,16 @@ pub(crate) fn verify_statement(fmt: &str, att_stmt: Value<'_>, inputs: &Inputs<'
                     return Err(Error::attestation("compound sub-statement is not a map"));
                 };
                 let (sub_fmt, sub_stmt) = compound_member(sub)?;
-                let sub_inputs = Inputs {
-                    att_stmt: sub_stmt,
-                    ..*inputs
-                };
+                let sub_inputs = Inputs { att_stmt: sub_stmt, ..*inputs };
                 let outcome = verify(sub_fmt, &sub_inputs)?;
                 all_trusted &= outcome.trusted;
                 first.get_or_insert(outcome);
             }
             let first = first.ok_or_else(|| Error::attestation("empty compound attestation"))?;
-            AttestationOutcome {
-                format: AttestationFormat::Compound,
-                kind: first.kind,
-                trusted: all_trusted,
-            }
+            AttestationOutcome { format: AttestationFormat::Compound, kind: first.kind, trusted: all_trusted }
         }
         ("compound", _) => return Err(Error::attestation("compound attStmt is not an array")),
-        (_, Value::Map(map)) => verify(
-            fmt,
-            &Inputs {
-                att_stmt: map,
-                ..*inputs
-            },
-        )?,
+        (_, Value::Map(map)) => verify(fmt, &Inputs { att_stmt: map, ..*inputs })?,
         _ => return Err(Error::attestation("attStmt is not a map")),
     };
     if inputs.rp.policy().require_trusted_attestation && !outcome.trusted {

@@ -30,9 +30,7 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
         // Self attestation: the credential key signs, with its own algorithm.
         let key = inputs.credential_key;
         if alg_id != key.alg().id() {
-            return Err(Error::attestation(
-                "self attestation alg differs from the credential key's",
-            ));
+            return Err(Error::attestation("self attestation alg differs from the credential key's"));
         }
         crypto::verify(key, &signed, sig, inputs.allow_sha1())
             .map_err(|e| as_attestation(e, "self attestation signature does not verify"))?;
@@ -46,10 +44,7 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
         .verify(Scheme::from_cose(alg), &signed.concat(), sig, inputs.allow_sha1())
         .map_err(|e| as_attestation(e, "packed attestation signature does not verify"))?;
     check_leaf(leaf, inputs)?;
-    Ok(Statement {
-        kind: AttestationType::Basic,
-        chain,
-    })
+    Ok(Statement { kind: AttestationType::Basic, chain })
 }
 
 /// §8.2.1: packed attestation certificate requirements.
@@ -64,9 +59,7 @@ fn check_leaf(leaf: &Cert<'_>, inputs: &Inputs<'_, '_>) -> Result<()> {
     let ou_ok = attr("2.5.4.11").is_some_and(|ou| ou == "Authenticator Attestation");
     let cn_ok = attr("2.5.4.3").is_some_and(|cn| !cn.is_empty());
     if !(country_ok && org_ok && ou_ok && cn_ok) {
-        return Err(Error::attestation(
-            "attestation certificate subject does not meet §8.2.1",
-        ));
+        return Err(Error::attestation("attestation certificate subject does not meet §8.2.1"));
     }
     if leaf.basic_constraints()?.is_some_and(|(ca, _)| ca) {
         return Err(Error::attestation("attestation certificate is a CA"));
@@ -83,11 +76,7 @@ pub(super) fn check_aaguid_extension(cert: &Cert<'_>, inputs: &Inputs<'_, '_>) -
     if critical {
         return Err(Error::attestation("id-fido-gen-ce-aaguid must not be critical"));
     }
-    let aaguid = inputs
-        .auth_data
-        .attested_credential_data()
-        .map(|a| a.aaguid())
-        .unwrap_or_default();
+    let aaguid = inputs.auth_data.attested_credential_data().map(|a| a.aaguid()).unwrap_or_default();
     // The extension value is an OCTET STRING holding the 16 AAGUID bytes.
     match value {
         [0x04, 0x10, rest @ ..] if rest == aaguid => Ok(()),

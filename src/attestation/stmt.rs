@@ -17,9 +17,7 @@ impl<'a> AttStmt<'a> {
         let mut entries: Vec<(&'a str, Value<'a>)> = Vec::with_capacity(map.len().min(8));
         for entry in map.entries() {
             let (key, value) = entry.map_err(|_| Error::attestation("attStmt is not valid CBOR"))?;
-            let key = key
-                .as_text()
-                .ok_or_else(|| Error::attestation("attStmt key is not text"))?;
+            let key = key.as_text().ok_or_else(|| Error::attestation("attStmt key is not text"))?;
             if !allowed.contains(&key) {
                 return Err(Error::attestation("attStmt has an unexpected member"));
             }
@@ -33,11 +31,6 @@ impl<'a> AttStmt<'a> {
 
     fn get(&self, key: &str) -> Option<Value<'a>> {
         self.entries.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
-    }
-
-    /// Whether `key` is present.
-    pub fn has(&self, key: &str) -> bool {
-        self.get(key).is_some()
     }
 
     /// A required integer member.
@@ -75,9 +68,7 @@ impl<'a> AttStmt<'a> {
         items
             .items()
             .map(|item| {
-                item.ok()
-                    .and_then(|v| v.as_bytes())
-                    .ok_or_else(|| Error::attestation("x5c item is not a byte string"))
+                item.ok().and_then(|v| v.as_bytes()).ok_or_else(|| Error::attestation("x5c item is not a byte string"))
             })
             .collect::<Result<Vec<_>>>()
             .map(Some)

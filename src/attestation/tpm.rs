@@ -103,9 +103,7 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
     let sig = stmt.bytes("sig")?;
     let cert_info_raw = stmt.bytes("certInfo")?;
     let pub_area_raw = stmt.bytes("pubArea")?;
-    let x5c = stmt
-        .x5c()?
-        .ok_or_else(|| Error::attestation("tpm attestation without x5c"))?;
+    let x5c = stmt.x5c()?.ok_or_else(|| Error::attestation("tpm attestation without x5c"))?;
     let chain = parse_x5c(&x5c)?;
     let aik = chain.first().ok_or_else(|| Error::attestation("empty x5c"))?;
 
@@ -119,19 +117,13 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
     let cert_info = CertInfo::parse(cert_info_raw)?;
     let signed: [&[u8]; 2] = [inputs.auth_data.raw(), inputs.client_data_hash];
     if cert_info.extra_data != digest(hash, &signed).as_slice() {
-        return Err(Error::attestation(
-            "certInfo extraData is not the hash of attToBeSigned",
-        ));
+        return Err(Error::attestation("certInfo extraData is not the hash of attToBeSigned"));
     }
     let name_hash = name_alg_hash(pub_area.name_alg)?;
     if name_hash == Hash::Sha1 && !inputs.allow_sha1() {
         return Err(Error::new(ErrorKind::AlgorithmNotAllowed, "SHA-1 is not allowed"));
     }
-    let name = [
-        &pub_area.name_alg.to_be_bytes()[..],
-        &digest(name_hash, &[pub_area_raw]),
-    ]
-    .concat();
+    let name = [&pub_area.name_alg.to_be_bytes()[..], &digest(name_hash, &[pub_area_raw])].concat();
     if cert_info.attested_name != name.as_slice() {
         return Err(Error::attestation("certInfo does not certify pubArea"));
     }
@@ -141,10 +133,7 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
         .map_err(|e| as_attestation(e, "tpm attestation signature does not verify"))?;
     check_aik(aik, inputs)?;
     check_aaguid_extension(aik, inputs)?;
-    Ok(Statement {
-        kind: AttestationType::AttCa,
-        chain,
-    })
+    Ok(Statement { kind: AttestationType::AttCa, chain })
 }
 
 /// The hash of a statement algorithm, used for `extraData`.
@@ -249,9 +238,7 @@ impl<'a> PubArea<'a> {
             (TpmKey::Rsa { modulus, exponent }, KeyParams::Rsa { n, e }) => {
                 // An exponent of zero means the default, 2^16 + 1.
                 let exponent = if *exponent == 0 { 65537 } else { u64::from(*exponent) };
-                let e = e
-                    .iter()
-                    .try_fold(0u64, |acc, b| acc.checked_mul(256).map(|v| v | u64::from(*b)));
+                let e = e.iter().try_fold(0u64, |acc, b| acc.checked_mul(256).map(|v| v | u64::from(*b)));
                 strip_leading_zeros(modulus) == *n && e == Some(exponent)
             }
             (TpmKey::Ecc { curve, x, y }, KeyParams::Ec2 { curve: c, x: cx, y: cy }) => {
@@ -338,10 +325,7 @@ impl<'a> CertInfo<'a> {
         let _firmware_version = r.u64(CTX)?;
         let attested_name = r.u16_prefixed(CTX)?;
         let _qualified_name = r.u16_prefixed(CTX)?;
-        Ok(Self {
-            extra_data,
-            attested_name,
-        })
+        Ok(Self { extra_data, attested_name })
     }
 }
 
@@ -358,13 +342,10 @@ fn check_aik(aik: &Cert<'_>, inputs: &Inputs<'_, '_>) -> Result<()> {
         .strip_prefix("id:")
         .ok_or_else(|| Error::attestation("AIK certificate TPM manufacturer is not an id"))?;
     if !is_registered_vendor(vendor) && !inputs.rp.policy().dangerous.allow_test_tpm_vendors {
-        return Err(Error::attestation(
-            "AIK certificate TPM manufacturer is not TCG-registered",
-        ));
+        return Err(Error::attestation("AIK certificate TPM manufacturer is not TCG-registered"));
     }
-    let eku = aik
-        .extension(EXT_KEY_USAGE)
-        .ok_or_else(|| Error::attestation("AIK certificate has no extended key usage"))?;
+    let eku =
+        aik.extension(EXT_KEY_USAGE).ok_or_else(|| Error::attestation("AIK certificate has no extended key usage"))?;
     let eku = ExtendedKeyUsage::from_der(eku)
         .map_err(|_| Error::attestation("AIK certificate extended key usage does not parse"))?;
     if !eku.0.contains(&TCG_KP_AIK_CERTIFICATE) {
@@ -486,17 +467,9 @@ mod tests {
         raw.extend_from_slice(&[0, 32]);
         raw.extend_from_slice(&[2; 32]);
         let parsed = PubArea::parse(&raw).unwrap();
-        let key = KeyParams::Ec2 {
-            curve: Curve::P256,
-            x: &[1; 32],
-            y: &[2; 32],
-        };
+        let key = KeyParams::Ec2 { curve: Curve::P256, x: &[1; 32], y: &[2; 32] };
         assert!(parsed.matches(&key));
-        let other = KeyParams::Ec2 {
-            curve: Curve::P256,
-            x: &[2; 32],
-            y: &[1; 32],
-        };
+        let other = KeyParams::Ec2 { curve: Curve::P256, x: &[2; 32], y: &[1; 32] };
         assert!(!parsed.matches(&other));
     }
 

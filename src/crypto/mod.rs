@@ -113,13 +113,7 @@ mod tests {
     /// Both backends must agree on every algorithm: valid signatures pass, tampered ones fail.
     #[test]
     fn backends_agree() {
-        for kind in [
-            KeyKind::Es256,
-            KeyKind::Es384,
-            KeyKind::EdDsa,
-            KeyKind::Rs256,
-            KeyKind::Ps256,
-        ] {
+        for kind in [KeyKind::Es256, KeyKind::Es384, KeyKind::EdDsa, KeyKind::Rs256, KeyKind::Ps256] {
             let cred = SoftCredential::new(kind, b"u", &mut rand_core::OsRng);
             let cose = cred.cose_public_key();
             let key = CoseKey::parse(&cose).unwrap();
@@ -128,14 +122,8 @@ mod tests {
             let mut bad = good.clone();
             let last = bad.len() - 1;
             bad[last] ^= 1;
-            assert!(
-                verify(&key, &[&message[..10], &message[10..]], &good, false).is_ok(),
-                "{kind:?}"
-            );
-            assert_eq!(
-                verify(&key, &[message], &bad, false).unwrap_err().kind(),
-                ErrorKind::Signature
-            );
+            assert!(verify(&key, &[&message[..10], &message[10..]], &good, false).is_ok(), "{kind:?}");
+            assert_eq!(verify(&key, &[message], &bad, false).unwrap_err().kind(), ErrorKind::Signature);
             let rc = rustcrypto::Key::from_cose(&key).unwrap();
             assert!(rc.verify(message, &good).is_ok());
             assert!(rc.verify(message, &bad).is_err());

@@ -17,9 +17,7 @@ pub(super) fn verify(key: &CoseKey<'_>, message: &[u8], sig: &[u8]) -> Option<Re
                 _ => return None,
             };
             let (point, len) = uncompressed_point(x, y);
-            UnparsedPublicKey::new(algorithm, point.get(..len).unwrap_or_default())
-                .verify(message, sig)
-                .is_ok()
+            UnparsedPublicKey::new(algorithm, point.get(..len).unwrap_or_default()).verify(message, sig).is_ok()
         }
         KeyParams::Rsa { n, e } => {
             let params = match key.alg() {

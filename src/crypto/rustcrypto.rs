@@ -105,26 +105,16 @@ fn verify_rsa(alg: CoseAlgorithm, key: &RsaPublicKey, message: &[u8], signature:
         return false;
     }
     let result = match alg {
-        CoseAlgorithm::Rs256 => key.verify(
-            Pkcs1v15Sign::new::<sha2::Sha256>(),
-            &sha2::Sha256::digest(message),
-            signature,
-        ),
-        CoseAlgorithm::Rs384 => key.verify(
-            Pkcs1v15Sign::new::<sha2::Sha384>(),
-            &sha2::Sha384::digest(message),
-            signature,
-        ),
-        CoseAlgorithm::Rs512 => key.verify(
-            Pkcs1v15Sign::new::<sha2::Sha512>(),
-            &sha2::Sha512::digest(message),
-            signature,
-        ),
-        CoseAlgorithm::Rs1 => key.verify(
-            Pkcs1v15Sign::new::<sha1::Sha1>(),
-            &sha1::Sha1::digest(message),
-            signature,
-        ),
+        CoseAlgorithm::Rs256 => {
+            key.verify(Pkcs1v15Sign::new::<sha2::Sha256>(), &sha2::Sha256::digest(message), signature)
+        }
+        CoseAlgorithm::Rs384 => {
+            key.verify(Pkcs1v15Sign::new::<sha2::Sha384>(), &sha2::Sha384::digest(message), signature)
+        }
+        CoseAlgorithm::Rs512 => {
+            key.verify(Pkcs1v15Sign::new::<sha2::Sha512>(), &sha2::Sha512::digest(message), signature)
+        }
+        CoseAlgorithm::Rs1 => key.verify(Pkcs1v15Sign::new::<sha1::Sha1>(), &sha1::Sha1::digest(message), signature),
         CoseAlgorithm::Ps256 => key.verify(Pss::new::<sha2::Sha256>(), &sha2::Sha256::digest(message), signature),
         CoseAlgorithm::Ps384 => key.verify(Pss::new::<sha2::Sha384>(), &sha2::Sha384::digest(message), signature),
         CoseAlgorithm::Ps512 => key.verify(Pss::new::<sha2::Sha512>(), &sha2::Sha512::digest(message), signature),

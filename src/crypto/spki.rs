@@ -97,10 +97,7 @@ impl SpkiKey {
     /// for another key type or curve, or an RSA key outside 2048..=8192 bits.
     pub fn from_der(der: &[u8]) -> Result<Self> {
         let spki = SubjectPublicKeyInfoRef::from_der(der).map_err(|_| bad_cert("SubjectPublicKeyInfo"))?;
-        let bits = spki
-            .subject_public_key
-            .as_bytes()
-            .ok_or_else(|| bad_cert("public key bit string"))?;
+        let bits = spki.subject_public_key.as_bytes().ok_or_else(|| bad_cert("public key bit string"))?;
         let oid = spki.algorithm.oid;
         if oid == EC_PUBLIC_KEY {
             let curve_oid: Oid = spki
@@ -126,14 +123,9 @@ impl SpkiKey {
             }
             Ok(Self::Rsa(key))
         } else if oid == ED25519 {
-            Ok(Self::Ed25519(
-                bits.try_into().map_err(|_| bad_cert("Ed25519 key length"))?,
-            ))
+            Ok(Self::Ed25519(bits.try_into().map_err(|_| bad_cert("Ed25519 key length"))?))
         } else {
-            Err(Error::new(
-                ErrorKind::UnsupportedKey,
-                "unsupported certificate key type",
-            ))
+            Err(Error::new(ErrorKind::UnsupportedKey, "unsupported certificate key type"))
         }
     }
 
@@ -255,11 +247,6 @@ pub fn scheme_from_x509(oid: &str, pss_hash: Option<Hash>) -> Result<Scheme> {
             Scheme::RsaPss(pss_hash.ok_or_else(|| Error::new(ErrorKind::UnsupportedKey, "RSA-PSS parameters"))?)
         }
         "1.3.101.112" => Scheme::Ed25519,
-        _ => {
-            return Err(Error::new(
-                ErrorKind::UnsupportedKey,
-                "unsupported certificate signature algorithm",
-            ))
-        }
+        _ => return Err(Error::new(ErrorKind::UnsupportedKey, "unsupported certificate signature algorithm")),
     })
 }

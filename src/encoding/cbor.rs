@@ -88,12 +88,7 @@ pub struct Seq<'a> {
 
 impl<'a> Seq<'a> {
     /// An empty sequence.
-    pub const EMPTY: Seq<'static> = Seq {
-        bytes: &[],
-        len: 0,
-        depth: 0,
-        input: Input::AttestationObject,
-    };
+    pub const EMPTY: Seq<'static> = Seq { bytes: &[], len: 0, depth: 0, input: Input::AttestationObject };
 
     /// The number of items (arrays) or pairs (maps).
     #[must_use]
@@ -116,19 +111,13 @@ impl<'a> Seq<'a> {
     /// Iterates over the items of an array.
     #[must_use]
     pub fn items(&self) -> Items<'a> {
-        Items {
-            decoder: Decoder::with_depth(self.bytes, self.input, self.depth),
-            left: self.len,
-        }
+        Items { decoder: Decoder::with_depth(self.bytes, self.input, self.depth), left: self.len }
     }
 
     /// Iterates over the key/value pairs of a map.
     #[must_use]
     pub fn entries(&self) -> Entries<'a> {
-        Entries {
-            decoder: Decoder::with_depth(self.bytes, self.input, self.depth),
-            left: self.len,
-        }
+        Entries { decoder: Decoder::with_depth(self.bytes, self.input, self.depth), left: self.len }
     }
 }
 
@@ -194,11 +183,7 @@ impl<'a> Decoder<'a> {
     }
 
     const fn with_depth(bytes: &'a [u8], input: Input, depth: usize) -> Self {
-        Self {
-            rest: bytes,
-            input,
-            depth,
-        }
+        Self { rest: bytes, input, depth }
     }
 
     /// The bytes not decoded yet.
@@ -340,15 +325,11 @@ mod tests {
     fn decodes_nested_maps_lazily() {
         // {1: 2, "a": [3, h'04']}
         let bytes = [0xa2, 0x01, 0x02, 0x61, b'a', 0x82, 0x03, 0x41, 0x04];
-        let Value::Map(map) = one(&bytes).unwrap() else {
-            panic!("not a map")
-        };
+        let Value::Map(map) = one(&bytes).unwrap() else { panic!("not a map") };
         let entries: Vec<_> = map.entries().collect::<Result<_>>().unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0], (Value::Unsigned(1), Value::Unsigned(2)));
-        let Value::Array(arr) = entries[1].1 else {
-            panic!("not an array")
-        };
+        let Value::Array(arr) = entries[1].1 else { panic!("not an array") };
         let items: Vec<_> = arr.items().collect::<Result<_>>().unwrap();
         assert_eq!(items, vec![Value::Unsigned(3), Value::Bytes(&[4])]);
     }
@@ -361,10 +342,7 @@ mod tests {
             &[0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff][..],
             &[0xbb, 0x80, 0, 0, 0, 0, 0, 0, 0][..],
         ] {
-            assert_eq!(
-                one(bytes).unwrap_err().kind(),
-                crate::ErrorKind::Malformed(Input::AttestationObject)
-            );
+            assert_eq!(one(bytes).unwrap_err().kind(), crate::ErrorKind::Malformed(Input::AttestationObject));
         }
     }
 
@@ -372,14 +350,8 @@ mod tests {
     fn refuses_deep_nesting_indefinite_and_trailing() {
         let deep = [0x81u8; 40];
         assert_eq!(one(&deep).unwrap_err().context(), "CBOR nested too deeply");
-        assert_eq!(
-            one(&[0x5f, 0x41, 0x00, 0xff]).unwrap_err().context(),
-            "indefinite-length CBOR item"
-        );
-        assert_eq!(
-            one(&[0x1c]).unwrap_err().context(),
-            "reserved CBOR additional information"
-        );
+        assert_eq!(one(&[0x5f, 0x41, 0x00, 0xff]).unwrap_err().context(), "indefinite-length CBOR item");
+        assert_eq!(one(&[0x1c]).unwrap_err().context(), "reserved CBOR additional information");
         assert_eq!(one(&[0x01, 0x02]).unwrap_err().context(), "trailing bytes");
         assert_eq!(one(&[0x62, 0xff, 0xfe]).unwrap_err().context(), "CBOR text not UTF-8");
         assert_eq!(one(&[0x42, 0x00]).unwrap_err().context(), "CBOR item truncated");

@@ -74,10 +74,7 @@ impl ChallengeStore for MemoryStore {
             // States carry their own expiry; without a clock, drop the oldest-expiring half.
             let mut expiries: Vec<UnixTime> = states.values().map(CeremonyState::expires_at).collect();
             expiries.sort_unstable();
-            let cutoff = expiries
-                .get(expiries.len() / 2)
-                .copied()
-                .unwrap_or(UnixTime::from_secs(0));
+            let cutoff = expiries.get(expiries.len() / 2).copied().unwrap_or(UnixTime::from_secs(0));
             states.retain(|_, s| s.expires_at() > cutoff);
         }
         states.insert(id.clone(), state);

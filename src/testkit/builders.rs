@@ -88,20 +88,11 @@ pub fn authenticator_data(
 /// Builds an attestation object `{fmt, attStmt, authData}`.
 #[must_use]
 pub fn attestation_object(fmt: &str, statement: &[(&str, ciborium::Value)], auth_data: &[u8]) -> Vec<u8> {
-    let statement = statement
-        .iter()
-        .map(|(k, v)| (ciborium::Value::Text((*k).to_owned()), v.clone()))
-        .collect();
+    let statement = statement.iter().map(|(k, v)| (ciborium::Value::Text((*k).to_owned()), v.clone())).collect();
     cbor(&ciborium::Value::Map(vec![
-        (
-            ciborium::Value::Text("fmt".into()),
-            ciborium::Value::Text(fmt.to_owned()),
-        ),
+        (ciborium::Value::Text("fmt".into()), ciborium::Value::Text(fmt.to_owned())),
         (ciborium::Value::Text("attStmt".into()), ciborium::Value::Map(statement)),
-        (
-            ciborium::Value::Text("authData".into()),
-            ciborium::Value::Bytes(auth_data.to_vec()),
-        ),
+        (ciborium::Value::Text("authData".into()), ciborium::Value::Bytes(auth_data.to_vec())),
     ]))
 }
 
@@ -151,10 +142,7 @@ pub fn authentication_json(
 }
 
 fn der_integer(bytes: &[u8]) -> Vec<u8> {
-    let start = bytes
-        .iter()
-        .position(|&b| b != 0)
-        .unwrap_or(bytes.len().saturating_sub(1));
+    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len().saturating_sub(1));
     let mut body = bytes.get(start..).unwrap_or_default().to_vec();
     if body.is_empty() {
         body.push(0);

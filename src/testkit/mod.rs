@@ -112,12 +112,7 @@ impl SoftCredential {
     pub fn new(kind: KeyKind, user_handle: &[u8], rng: &mut impl CryptoRngCore) -> Self {
         let mut id = vec![0u8; 16];
         rng.fill_bytes(&mut id);
-        Self {
-            id,
-            signer: Signer::generate(kind, rng),
-            sign_count: 0,
-            user_handle: user_handle.to_vec(),
-        }
+        Self { id, signer: Signer::generate(kind, rng), sign_count: 0, user_handle: user_handle.to_vec() }
     }
 
     /// The credential ID.
@@ -174,21 +169,14 @@ impl SoftCredential {
             &knobs.rp_id,
             knobs.flags,
             count,
-            Some(&AttestedData {
-                aaguid: knobs.aaguid,
-                credential_id: &self.id,
-                public_key: &cose_key,
-            }),
+            Some(&AttestedData { aaguid: knobs.aaguid, credential_id: &self.id, public_key: &cose_key }),
             None,
         );
         let client_data = self.client_data(challenge, knobs, "webauthn.create");
         let client_data_hash = crate::crypto::sha256(&client_data);
         let self_signed = |alg: i64| {
             let sig = self.sign(&[auth_data.as_slice(), &client_data_hash].concat());
-            vec![
-                ("alg", ciborium::Value::Integer(alg.into())),
-                ("sig", ciborium::Value::Bytes(sig)),
-            ]
+            vec![("alg", ciborium::Value::Integer(alg.into())), ("sig", ciborium::Value::Bytes(sig))]
         };
         let (fmt, statement) = match &knobs.attestation {
             SoftAttestation::None => ("none".to_owned(), vec![]),

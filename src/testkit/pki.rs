@@ -105,9 +105,7 @@ pub struct TestCa {
 
 impl core::fmt::Debug for TestCa {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("TestCa")
-            .field("name", &self.name.to_string())
-            .finish_non_exhaustive()
+        f.debug_struct("TestCa").field("name", &self.name.to_string()).finish_non_exhaustive()
     }
 }
 
@@ -136,10 +134,7 @@ impl TestCa {
     pub fn intermediate(&self, common_name: &str, validity: Period) -> Self {
         let key = p256_key(&mut OsRng);
         let name = cn(common_name);
-        let profile = Profile::SubCA {
-            issuer: self.name.clone(),
-            path_len_constraint: None,
-        };
+        let profile = Profile::SubCA { issuer: self.name.clone(), path_len_constraint: None };
         let spki = key.verifying_key().spki();
         let cert_der = build(profile, name.clone(), spki, &self.key, validity, Vec::new());
         Self { key, cert_der, name }
@@ -166,16 +161,9 @@ impl TestCa {
         let name = Name::from_str(subject).expect("RFC 4514 subject name");
         let issuer = self.name.clone();
         let profile = if is_ca {
-            Profile::SubCA {
-                issuer,
-                path_len_constraint: None,
-            }
+            Profile::SubCA { issuer, path_len_constraint: None }
         } else {
-            Profile::Leaf {
-                issuer,
-                enable_key_agreement: false,
-                enable_key_encipherment: false,
-            }
+            Profile::Leaf { issuer, enable_key_agreement: false, enable_key_encipherment: false }
         };
         build(profile, name, key.spki(), &self.key, validity, extra)
     }
@@ -248,10 +236,7 @@ fn build(
     (not_before, not_after): Period,
     extra: Vec<ExtraExtension>,
 ) -> Vec<u8> {
-    let validity = Validity {
-        not_before: time(not_before),
-        not_after: time(not_after),
-    };
+    let validity = Validity { not_before: time(not_before), not_after: time(not_after) };
     let signer = CaSigner(issuer_key);
     let builder =
         CertificateBuilder::new(profile, serial(), validity, subject, spki, &signer).expect("certificate builder");
@@ -324,9 +309,6 @@ mod tests {
         let root = TestCa::root("Test Root", VALID);
         let key = p256_key(&mut OsRng);
         let der = root.leaf("CN=Leaf", key.verifying_key(), VALID, vec![], true);
-        assert_eq!(
-            Cert::parse(&der).unwrap().basic_constraints().unwrap(),
-            Some((true, None))
-        );
+        assert_eq!(Cert::parse(&der).unwrap().basic_constraints().unwrap(), Some((true, None)));
     }
 }

@@ -44,11 +44,7 @@ impl Signer {
                 Self::Ed25519(ed25519_dalek::SigningKey::from_bytes(&secret))
             }
             KeyKind::Rs256 | KeyKind::Ps256 => {
-                let alg = if kind == KeyKind::Rs256 {
-                    CoseAlgorithm::Rs256
-                } else {
-                    CoseAlgorithm::Ps256
-                };
+                let alg = if kind == KeyKind::Rs256 { CoseAlgorithm::Rs256 } else { CoseAlgorithm::Ps256 };
                 #[allow(clippy::expect_used)]
                 let key = rsa::RsaPrivateKey::new(rng, 2048).expect("RSA key generation");
                 Self::Rsa(alg, Box::new(key))
@@ -109,15 +105,11 @@ impl Signer {
             }
             Self::Ed25519(k) => k.sign(message).to_bytes().to_vec(),
             Self::Rsa(CoseAlgorithm::Ps256, k) => k
-                .sign_with_rng(
-                    &mut rand_core::OsRng,
-                    rsa::Pss::new::<sha2::Sha256>(),
-                    &sha2::Sha256::digest(message),
-                )
+                .sign_with_rng(&mut rand_core::OsRng, rsa::Pss::new::<sha2::Sha256>(), &sha2::Sha256::digest(message))
                 .expect("RSA-PSS signing"),
-            Self::Rsa(_, k) => k
-                .sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &sha2::Sha256::digest(message))
-                .expect("RSA signing"),
+            Self::Rsa(_, k) => {
+                k.sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &sha2::Sha256::digest(message)).expect("RSA signing")
+            }
         }
     }
 }

@@ -94,12 +94,7 @@ fn record(id: &[u8], user: &[u8], sign_count: u32) -> CredentialRecord {
 }
 
 fn update(expected: u32, new: u32) -> SignInUpdate {
-    SignInUpdate {
-        expected_sign_count: expected,
-        new_sign_count: new,
-        backup_state: true,
-        used_at: NOW.plus_secs(9),
-    }
+    SignInUpdate { expected_sign_count: expected, new_sign_count: new, backup_state: true, used_at: NOW.plus_secs(9) }
 }
 
 fn ok<T, E: std::fmt::Debug>(r: Result<T, E>, what: &str) -> T {
@@ -115,31 +110,16 @@ fn take_once<S: ChallengeStore>(store: &S) {
         Some(auth_state(1)),
         "store conformance: take returns the stored state"
     );
-    assert_eq!(
-        ok(block_on(store.take(&id)), "take"),
-        None,
-        "store conformance: a second take finds nothing"
-    );
-    assert_eq!(
-        ok(block_on(store.take(&StateId::random(&mut OsRng))), "take"),
-        None,
-        "store conformance: unknown ID"
-    );
+    assert_eq!(ok(block_on(store.take(&id)), "take"), None, "store conformance: a second take finds nothing");
+    assert_eq!(ok(block_on(store.take(&StateId::random(&mut OsRng))), "take"), None, "store conformance: unknown ID");
 }
 
 fn rp() -> RelyingParty {
-    RelyingParty::builder("example.com")
-        .origin("https://example.com")
-        .build()
-        .unwrap_or_else(|_| unreachable!())
+    RelyingParty::builder("example.com").origin("https://example.com").build().unwrap_or_else(|_| unreachable!())
 }
 
 fn user(handle: &[u8]) -> User {
-    User {
-        id: handle.to_vec(),
-        name: "kit".into(),
-        display_name: "Kit".into(),
-    }
+    User { id: handle.to_vec(), name: "kit".into(), display_name: "Kit".into() }
 }
 
 fn knobs() -> Knobs {
@@ -169,18 +149,13 @@ fn register<C: ChallengeStore, K: CredentialStore>(c: &Ceremonies<C, K>, handle:
     .unwrap_or_default();
     let mut cred = SoftCredential::new(KeyKind::Es256, handle, &mut OsRng);
     let json = cred.register(&challenge, &knobs());
-    ok(
-        block_on(c.finish_registration(&id, json.as_bytes(), None, NOW)),
-        "finish_registration",
-    );
+    ok(block_on(c.finish_registration(&id, json.as_bytes(), None, NOW)), "finish_registration");
     cred
 }
 
 fn request_challenge(options: &crate::RequestOptionsJson) -> Vec<u8> {
-    let text = serde_json::to_value(options)
-        .ok()
-        .and_then(|v| v["challenge"].as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let text =
+        serde_json::to_value(options).ok().and_then(|v| v["challenge"].as_str().map(str::to_owned)).unwrap_or_default();
     crate::encoding::b64::decode(&text).unwrap_or_default()
 }
 
@@ -188,10 +163,8 @@ fn request_challenge(options: &crate::RequestOptionsJson) -> Vec<u8> {
 fn expired_states_are_refused<S: ChallengeStore + CredentialStore>(store: S) {
     let c = Ceremonies::new(rp(), store, NoCredentials);
     let late = NOW.plus_secs(301);
-    let (id, _) = ok(
-        block_on(c.start_registration(&user(b"u1"), &RegistrationOptions::default(), &mut OsRng, NOW)),
-        "start",
-    );
+    let (id, _) =
+        ok(block_on(c.start_registration(&user(b"u1"), &RegistrationOptions::default(), &mut OsRng, NOW)), "start");
     let mut cred = SoftCredential::new(KeyKind::Es256, b"u1", &mut OsRng);
     let json = cred.register(&[0; 32], &knobs());
     expect_kind(
@@ -215,10 +188,7 @@ fn expired_states_are_refused<S: ChallengeStore + CredentialStore>(store: S) {
 
 /// Inserting an existing credential ID fails, for any user, and changes nothing.
 fn credential_ids_are_unique<S: CredentialStore>(store: &S) {
-    assert_eq!(
-        ok(block_on(store.insert_new(record(b"id-1", b"alice", 3))), "insert_new"),
-        InsertOutcome::Inserted
-    );
+    assert_eq!(ok(block_on(store.insert_new(record(b"id-1", b"alice", 3))), "insert_new"), InsertOutcome::Inserted);
     for owner in [&b"alice"[..], b"mallory"] {
         assert_eq!(
             ok(block_on(store.insert_new(record(b"id-1", owner, 0))), "insert_new"),
@@ -237,10 +207,7 @@ fn credential_ids_are_unique<S: CredentialStore>(store: &S) {
 /// The counter update applies only when the stored count is the expected one.
 fn sign_count_is_compare_and_swap<S: CredentialStore>(store: &S) {
     ok(block_on(store.insert_new(record(b"id-1", b"alice", 5))), "insert_new");
-    assert_eq!(
-        ok(block_on(store.update_after_sign_in(b"id-1", update(5, 6))), "update"),
-        UpdateOutcome::Updated
-    );
+    assert_eq!(ok(block_on(store.update_after_sign_in(b"id-1", update(5, 6))), "update"), UpdateOutcome::Updated);
     assert_eq!(
         ok(block_on(store.update_after_sign_in(b"id-1", update(5, 7))), "update"),
         UpdateOutcome::Conflict,
@@ -249,15 +216,8 @@ fn sign_count_is_compare_and_swap<S: CredentialStore>(store: &S) {
     let stored = ok(block_on(store.get(b"id-1")), "get").unwrap_or_else(|| panic!("store conformance: record lost"));
     assert_eq!(stored.credential.sign_count, 6, "store conformance: count after CAS");
     assert!(stored.backup_state, "store conformance: backup state updated");
-    assert_eq!(
-        stored.last_used_at,
-        Some(NOW.plus_secs(9)),
-        "store conformance: last used updated"
-    );
-    assert_eq!(
-        ok(block_on(store.update_after_sign_in(b"id-9", update(0, 1))), "update"),
-        UpdateOutcome::NotFound
-    );
+    assert_eq!(stored.last_used_at, Some(NOW.plus_secs(9)), "store conformance: last used updated");
+    assert_eq!(ok(block_on(store.update_after_sign_in(b"id-9", update(0, 1))), "update"), UpdateOutcome::NotFound);
 }
 
 /// A user's credentials are listed oldest first; deletion removes exactly one.
@@ -266,30 +226,13 @@ fn listing_and_revocation<S: CredentialStore>(store: &S) {
         ok(block_on(store.insert_new(record(id, owner, 0))), "insert_new");
     }
     let ids = |owner: &[u8]| -> Vec<Vec<u8>> {
-        ok(block_on(store.list_for_user(owner)), "list")
-            .into_iter()
-            .map(|r| r.credential.id)
-            .collect()
+        ok(block_on(store.list_for_user(owner)), "list").into_iter().map(|r| r.credential.id).collect()
     };
-    assert_eq!(
-        ids(b"alice"),
-        vec![b"a1".to_vec(), b"a2".to_vec()],
-        "store conformance: listing"
-    );
+    assert_eq!(ids(b"alice"), vec![b"a1".to_vec(), b"a2".to_vec()], "store conformance: listing");
     assert_eq!(ids(b"nobody"), Vec::<Vec<u8>>::new());
-    assert!(
-        ok(block_on(store.delete(b"a1")), "delete"),
-        "store conformance: delete reports an existing credential"
-    );
-    assert!(
-        !ok(block_on(store.delete(b"a1")), "delete"),
-        "store conformance: second delete finds nothing"
-    );
-    assert_eq!(
-        ids(b"alice"),
-        vec![b"a2".to_vec()],
-        "store conformance: listing after revocation"
-    );
+    assert!(ok(block_on(store.delete(b"a1")), "delete"), "store conformance: delete reports an existing credential");
+    assert!(!ok(block_on(store.delete(b"a1")), "delete"), "store conformance: second delete finds nothing");
+    assert_eq!(ids(b"alice"), vec![b"a2".to_vec()], "store conformance: listing after revocation");
     assert_eq!(ok(block_on(store.get(b"a1")), "get"), None);
     assert_eq!(ids(b"bob"), vec![b"b1".to_vec()]);
 }
@@ -324,9 +267,7 @@ impl<S: ChallengeStore> ChallengeStore for Faulty<S> {
 
     async fn insert(&self, id: &StateId, state: CeremonyState) -> Result<(), Self::Error> {
         self.check()?;
-        ChallengeStore::insert(&self.inner, id, state)
-            .await
-            .map_err(Fault::Inner)
+        ChallengeStore::insert(&self.inner, id, state).await.map_err(Fault::Inner)
     }
 
     async fn take(&self, id: &StateId) -> Result<Option<CeremonyState>, Self::Error> {
@@ -398,10 +339,7 @@ impl CredentialStore for NoCredentials {
 
 /// A store error at any step fails the ceremony with [`CeremonyError::Storage`].
 fn store_errors_fail_the_ceremony<S: ChallengeStore + CredentialStore>(store: S) {
-    let faulty = Arc::new(Faulty {
-        inner: store,
-        failing: AtomicBool::new(false),
-    });
+    let faulty = Arc::new(Faulty { inner: store, failing: AtomicBool::new(false) });
     let c = Ceremonies::new(rp(), Arc::clone(&faulty), Arc::clone(&faulty));
     let mut cred = register(&c, b"alice");
     let storage = |r: Result<_, CeremonyError>, what: &str| match r {
@@ -427,10 +365,7 @@ fn store_errors_fail_the_ceremony<S: ChallengeStore + CredentialStore>(store: S)
     );
     let json = cred.assert(&request_challenge(&options), &knobs());
     faulty.failing.store(true, Ordering::SeqCst);
-    storage(
-        block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).map(|_| ()),
-        "finish_authentication",
-    );
+    storage(block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).map(|_| ()), "finish_authentication");
 }
 
 /// Threads racing to take one state: exactly one gets it.
@@ -448,11 +383,7 @@ fn concurrent_takes_have_one_winner<S: ChallengeStore>(store: &S) {
                 });
             }
         });
-        assert_eq!(
-            winners.load(Ordering::SeqCst),
-            1,
-            "store conformance: concurrent takes of one state"
-        );
+        assert_eq!(winners.load(Ordering::SeqCst), 1, "store conformance: concurrent takes of one state");
     }
 }
 
@@ -465,21 +396,15 @@ fn concurrent_counter_updates_have_one_winner<S: CredentialStore>(store: &S) {
         std::thread::scope(|s| {
             for _ in 0..8 {
                 s.spawn(|| {
-                    if ok(
-                        block_on(store.update_after_sign_in(b"race", update(round, round + 1))),
-                        "update",
-                    ) == UpdateOutcome::Updated
+                    if ok(block_on(store.update_after_sign_in(b"race", update(round, round + 1))), "update")
+                        == UpdateOutcome::Updated
                     {
                         winners.fetch_add(1, Ordering::SeqCst);
                     }
                 });
             }
         });
-        assert_eq!(
-            winners.load(Ordering::SeqCst),
-            1,
-            "store conformance: concurrent CAS with one expected count"
-        );
+        assert_eq!(winners.load(Ordering::SeqCst), 1, "store conformance: concurrent CAS with one expected count");
         let count = ok(block_on(store.get(b"race")), "get").map(|r| r.credential.sign_count);
         assert_eq!(count, Some(round + 1), "store conformance: count after a CAS race");
     }
@@ -508,19 +433,11 @@ fn concurrent_sign_ins_have_one_winner<S: ChallengeStore + CredentialStore>(stor
                     Ok(_) => {
                         winners.fetch_add(1, Ordering::SeqCst);
                     }
-                    Err(e) => assert_eq!(
-                        e.kind(),
-                        Some(ErrorKind::StateNotFound),
-                        "store conformance: replayed state"
-                    ),
+                    Err(e) => assert_eq!(e.kind(), Some(ErrorKind::StateNotFound), "store conformance: replayed state"),
                 });
             }
         });
-        assert_eq!(
-            winners.load(Ordering::SeqCst),
-            1,
-            "store conformance: one state finished once"
-        );
+        assert_eq!(winners.load(Ordering::SeqCst), 1, "store conformance: one state finished once");
 
         // Separate states, the same counter value (a cloned authenticator).
         let next = cred.sign_count() + 1;
@@ -544,33 +461,22 @@ fn concurrent_sign_ins_have_one_winner<S: ChallengeStore + CredentialStore>(stor
         std::thread::scope(|s| {
             for (id, json) in &attempts {
                 let (c, winners) = (&c, &winners);
-                s.spawn(
-                    move || match block_on(c.finish_authentication(id, json.as_bytes(), NOW)) {
-                        Ok(_) => {
-                            winners.fetch_add(1, Ordering::SeqCst);
-                        }
-                        Err(e) => {
-                            assert!(
-                                matches!(e.kind(), Some(ErrorKind::Counter | ErrorKind::CounterConflict)),
-                                "store conformance: losing sign-in must fail on the counter, got {e:?}"
-                            )
-                        }
-                    },
-                );
+                s.spawn(move || match block_on(c.finish_authentication(id, json.as_bytes(), NOW)) {
+                    Ok(_) => {
+                        winners.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Err(e) => {
+                        assert!(
+                            matches!(e.kind(), Some(ErrorKind::Counter | ErrorKind::CounterConflict)),
+                            "store conformance: losing sign-in must fail on the counter, got {e:?}"
+                        )
+                    }
+                });
             }
         });
-        assert_eq!(
-            winners.load(Ordering::SeqCst),
-            1,
-            "store conformance: one sign-in per counter value"
-        );
-        let count = ok(block_on(store.get(&cred_id)), "get")
-            .map(|r| r.credential.sign_count)
-            .unwrap_or_default();
-        assert!(
-            count >= last_count && count == next,
-            "store conformance: stored count {count} after race to {next}"
-        );
+        assert_eq!(winners.load(Ordering::SeqCst), 1, "store conformance: one sign-in per counter value");
+        let count = ok(block_on(store.get(&cred_id)), "get").map(|r| r.credential.sign_count).unwrap_or_default();
+        assert!(count >= last_count && count == next, "store conformance: stored count {count} after race to {next}");
         last_count = count;
     }
 }

@@ -142,9 +142,7 @@ pub fn relying_party(case: &Case) -> Result<RelyingParty, Error> {
     policy.dangerous.allow_test_tpm_vendors = case.policy.allow_test_tpm_vendors;
     // With roots, the chain must reach one of them (FORMAT.md `attestation_roots`).
     policy.require_trusted_attestation = case.attestation_roots.is_some();
-    let mut builder = RelyingParty::builder(&case.rp_id)
-        .origins(case.origins.iter().cloned())
-        .policy(policy);
+    let mut builder = RelyingParty::builder(&case.rp_id).origins(case.origins.iter().cloned()).policy(policy);
     for top in &case.policy.top_origins {
         builder = builder.top_origin(top.clone());
     }
@@ -198,13 +196,8 @@ fn run_into(case: &Case, out: &mut Outcome) -> Result<(), Error> {
     let json = serde_json::to_vec(&case.response).map_err(|_| config_error("response is not JSON"))?;
     match case.ceremony.as_str() {
         "registration" => {
-            let state = RegistrationState::new(
-                challenge,
-                DEFAULT_OWNER.to_vec(),
-                uv,
-                rp.policy().algorithms.clone(),
-                expires,
-            );
+            let state =
+                RegistrationState::new(challenge, DEFAULT_OWNER.to_vec(), uv, rp.policy().algorithms.clone(), expires);
             let response = RegistrationResponse::from_json(&json)?;
             let v = crate::verify_registration(&rp, &state, response, now)?;
             out.ok = true;
@@ -220,10 +213,8 @@ fn run_into(case: &Case, out: &mut Outcome) -> Result<(), Error> {
             out.trusted = Some(v.attestation().trusted());
         }
         "authentication" => {
-            let stored = case
-                .credential
-                .as_ref()
-                .ok_or_else(|| config_error("authentication case without credential"))?;
+            let stored =
+                case.credential.as_ref().ok_or_else(|| config_error("authentication case without credential"))?;
             let owner = match &stored.user_handle {
                 Some(h) => b64::decode(h)?,
                 None => DEFAULT_OWNER.to_vec(),
@@ -276,14 +267,9 @@ pub fn compare(case: &Case, outcome: &Outcome) -> Agreement {
         ));
     }
     if !expected_ok {
-        let expected = expect
-            .get("error")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default();
+        let expected = expect.get("error").and_then(serde_json::Value::as_str).unwrap_or_default();
         if !expected.is_empty() && Some(expected) != outcome.error {
-            return Agreement::CategoryDiffers {
-                expected: expected.to_owned(),
-            };
+            return Agreement::CategoryDiffers { expected: expected.to_owned() };
         }
         return Agreement::Agrees;
     }

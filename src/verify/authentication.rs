@@ -89,9 +89,7 @@ impl VerifiedAuthentication {
     /// The authenticator extension outputs as a raw CBOR map, when present.
     #[must_use]
     pub fn authenticator_extensions(&self) -> Option<&[u8]> {
-        AuthenticatorData::parse(self.response.authenticator_data())
-            .ok()
-            .and_then(|ad| ad.extensions())
+        AuthenticatorData::parse(self.response.authenticator_data()).ok().and_then(|ad| ad.extensions())
     }
 }
 
@@ -134,10 +132,7 @@ pub fn verify_authentication(
     check_allowed_credential(state, &response)?;
     check_owner(state, &response, credential)?;
     if !crypto::ct_eq(&credential.id, response.raw_id()) {
-        return Err(Error::new(
-            ErrorKind::CredentialId,
-            "stored credential is not the one presented",
-        ));
+        return Err(Error::new(ErrorKind::CredentialId, "stored credential is not the one presented"));
     }
 
     let client_data = ClientData::parse(response.client_data_json())?;
@@ -177,10 +172,7 @@ pub fn verify_authentication(
 /// §7.2 step 5.
 fn check_allowed_credential(state: &AuthenticationState, response: &AuthenticationResponse) -> Result<()> {
     let allowed = state.allow_credentials.is_empty()
-        || state
-            .allow_credentials
-            .iter()
-            .any(|id| id.as_slice() == response.raw_id());
+        || state.allow_credentials.iter().any(|id| id.as_slice() == response.raw_id());
     if allowed {
         Ok(())
     } else {
@@ -243,14 +235,8 @@ mod tests {
         assert_eq!(check_counter(reject, 5, 6).unwrap(), (CounterOutcome::Increased, 6));
         assert_eq!(check_counter(reject, 0, 1).unwrap(), (CounterOutcome::Increased, 1));
         for (stored, new) in [(5, 5), (5, 0), (6, 5)] {
-            assert_eq!(
-                check_counter(reject, stored, new).unwrap_err().kind(),
-                ErrorKind::Counter
-            );
-            assert_eq!(
-                check_counter(CounterPolicy::Report, stored, new).unwrap(),
-                (CounterOutcome::Regressed, stored)
-            );
+            assert_eq!(check_counter(reject, stored, new).unwrap_err().kind(), ErrorKind::Counter);
+            assert_eq!(check_counter(CounterPolicy::Report, stored, new).unwrap(), (CounterOutcome::Regressed, stored));
         }
     }
 }

@@ -26,14 +26,7 @@ impl StoredCredential {
     /// A stored credential with unknown backup eligibility and no UV at registration.
     #[must_use]
     pub fn new(id: Vec<u8>, public_key: Vec<u8>, sign_count: u32, user_handle: Vec<u8>) -> Self {
-        Self {
-            id,
-            public_key,
-            sign_count,
-            user_handle,
-            backup_eligible: None,
-            user_verified: false,
-        }
+        Self { id, public_key, sign_count, user_handle, backup_eligible: None, user_verified: false }
     }
 }
 

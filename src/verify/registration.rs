@@ -207,10 +207,7 @@ pub fn verify_registration(
     )?;
 
     if attested.credential_id() != response.raw_id() {
-        return Err(Error::new(
-            ErrorKind::CredentialId,
-            "rawId is not the attested credential ID",
-        ));
+        return Err(Error::new(ErrorKind::CredentialId, "rawId is not the attested credential ID"));
     }
 
     Ok(VerifiedRegistration {

@@ -47,16 +47,9 @@ impl<'a> AttestationObject<'a> {
         let att_stmt = att_stmt.ok_or_else(|| err("missing attStmt"))?;
         let auth_data = AuthenticatorData::parse(auth_data.ok_or_else(|| err("missing authData"))?)?;
         if auth_data.attested_credential_data().is_none() {
-            return Err(Error::malformed(
-                Input::AuthenticatorData,
-                "registration without attested credential data",
-            ));
+            return Err(Error::malformed(Input::AuthenticatorData, "registration without attested credential data"));
         }
-        Ok(Self {
-            fmt,
-            att_stmt,
-            auth_data,
-        })
+        Ok(Self { fmt, att_stmt, auth_data })
     }
 
     /// The attestation statement format identifier (`"none"`, `"packed"`, ...).
@@ -95,19 +88,7 @@ mod tests {
         let ad = auth_data();
         let mut v = vec![0xa0 | pairs, 0x63, b'f', b'm', b't', 0x64, b'n', b'o', b'n', b'e'];
         v.extend_from_slice(&[0x67, b'a', b't', b't', b'S', b't', b'm', b't', 0xa0]);
-        v.extend_from_slice(&[
-            0x68,
-            b'a',
-            b'u',
-            b't',
-            b'h',
-            b'D',
-            b'a',
-            b't',
-            b'a',
-            0x58,
-            ad.len() as u8,
-        ]);
+        v.extend_from_slice(&[0x68, b'a', b'u', b't', b'h', b'D', b'a', b't', b'a', 0x58, ad.len() as u8]);
         v.extend_from_slice(&ad);
         v.extend_from_slice(extra);
         v
@@ -119,26 +100,14 @@ mod tests {
         let obj = AttestationObject::parse(&bytes).unwrap();
         assert_eq!(obj.fmt(), "none");
         assert!(matches!(obj.att_stmt(), Value::Map(m) if m.is_empty()));
-        assert_eq!(
-            obj.auth_data().attested_credential_data().unwrap().credential_id(),
-            &[0xcc]
-        );
+        assert_eq!(obj.auth_data().attested_credential_data().unwrap().credential_id(), &[0xcc]);
     }
 
     #[test]
     fn refuses_trailing_bytes_and_duplicates() {
-        assert_eq!(
-            AttestationObject::parse(&object(&[0x00], 3)).unwrap_err().context(),
-            "trailing bytes"
-        );
+        assert_eq!(AttestationObject::parse(&object(&[0x00], 3)).unwrap_err().context(), "trailing bytes");
         let dup = object(&[0x63, b'f', b'm', b't', 0x64, b'n', b'o', b'n', b'e'], 4);
-        assert_eq!(
-            AttestationObject::parse(&dup).unwrap_err().context(),
-            "duplicate member"
-        );
-        assert_eq!(
-            AttestationObject::parse(&[0x80]).unwrap_err().context(),
-            "not a CBOR map"
-        );
+        assert_eq!(AttestationObject::parse(&dup).unwrap_err().context(), "duplicate member");
+        assert_eq!(AttestationObject::parse(&[0x80]).unwrap_err().context(), "not a CBOR map");
     }
 }

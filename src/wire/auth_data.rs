@@ -138,38 +138,21 @@ impl<'a> AuthenticatorData<'a> {
             let aaguid = r.take_array::<16>("AT flag set but attested credential data missing")?;
             let id_len = usize::from(r.u16("truncated credential ID length")?);
             if id_len == 0 || id_len > MAX_CREDENTIAL_ID_LEN {
-                return Err(Error::malformed(
-                    Input::AuthenticatorData,
-                    "credential ID length out of range",
-                ));
+                return Err(Error::malformed(Input::AuthenticatorData, "credential ID length out of range"));
             }
             let credential_id = r.take(id_len, "truncated credential ID")?;
             let public_key = take_cbor_map(&mut r, "credential public key is not a valid CBOR map")?;
-            Some(AttestedCredentialData {
-                aaguid,
-                credential_id,
-                public_key,
-            })
+            Some(AttestedCredentialData { aaguid, credential_id, public_key })
         } else {
             None
         };
         let extensions = if flags.extension_data() {
-            Some(take_cbor_map(
-                &mut r,
-                "ED flag set but extensions are not a valid CBOR map",
-            )?)
+            Some(take_cbor_map(&mut r, "ED flag set but extensions are not a valid CBOR map")?)
         } else {
             None
         };
         r.finish()?;
-        Ok(Self {
-            raw,
-            rp_id_hash,
-            flags,
-            sign_count,
-            attested,
-            extensions,
-        })
+        Ok(Self { raw, rp_id_hash, flags, sign_count, attested, extensions })
     }
 
     /// The raw bytes as received.
@@ -260,14 +243,8 @@ mod tests {
     fn refuses_inconsistent_flags_truncation_and_trailing_bytes() {
         let cases: [(Vec<u8>, &str); 5] = [
             (base(Flags::UP)[..36].to_vec(), "truncated signCount"),
-            (
-                base(Flags::UP | Flags::AT),
-                "AT flag set but attested credential data missing",
-            ),
-            (
-                base(Flags::UP | Flags::ED),
-                "ED flag set but extensions are not a valid CBOR map",
-            ),
+            (base(Flags::UP | Flags::AT), "AT flag set but attested credential data missing"),
+            (base(Flags::UP | Flags::ED), "ED flag set but extensions are not a valid CBOR map"),
             (base(Flags::UP | Flags::BS), "BS flag set without BE"),
             ([base(Flags::UP), vec![0]].concat(), "trailing bytes"),
         ];
@@ -285,9 +262,6 @@ mod tests {
         raw.extend_from_slice(&1024u16.to_be_bytes());
         raw.extend_from_slice(&[0u8; 1024]);
         raw.extend_from_slice(&[0xa0]);
-        assert_eq!(
-            AuthenticatorData::parse(&raw).unwrap_err().context(),
-            "credential ID length out of range"
-        );
+        assert_eq!(AuthenticatorData::parse(&raw).unwrap_err().context(), "credential ID length out of range");
     }
 }

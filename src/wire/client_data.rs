@@ -119,10 +119,7 @@ mod tests {
             br#"{"type":"webauthn.get","challenge":"AQID","origin":"x"} trailing"#,
             b"\xff",
         ] {
-            assert_eq!(
-                ClientData::parse(raw).unwrap_err().kind(),
-                crate::ErrorKind::Malformed(Input::ClientData)
-            );
+            assert_eq!(ClientData::parse(raw).unwrap_err().kind(), crate::ErrorKind::Malformed(Input::ClientData));
         }
     }
 

@@ -142,12 +142,8 @@ impl RegistrationResponse {
     pub fn from_json(json: &[u8]) -> Result<Self> {
         let envelope: Envelope<'_, AttestationWire<'_>> = parse_envelope(json)?;
         let r = &envelope.response;
-        let (buf, [id, raw_id, client_data_json, attestation_object]) = decode_fields([
-            &envelope.id,
-            &envelope.raw_id,
-            &r.client_data_json,
-            &r.attestation_object,
-        ])?;
+        let (buf, [id, raw_id, client_data_json, attestation_object]) =
+            decode_fields([&envelope.id, &envelope.raw_id, &r.client_data_json, &r.attestation_object])?;
         check_id(&buf, &id, &raw_id)?;
         let transports = r.transports.as_deref().unwrap_or_default();
         if transports.len() > MAX_TRANSPORTS || transports.iter().any(|t| t.len() > 64) {
@@ -351,15 +347,9 @@ mod tests {
     #[test]
     fn refuses_id_mismatch_wrong_type_and_bad_base64() {
         let id = ASSERTION.replacen(r#""id":"AQID""#, r#""id":"AQIE""#, 1);
-        assert_eq!(
-            AuthenticationResponse::from_json_str(&id).unwrap_err().kind(),
-            ErrorKind::CredentialId
-        );
+        assert_eq!(AuthenticationResponse::from_json_str(&id).unwrap_err().kind(), ErrorKind::CredentialId);
         let ty = ASSERTION.replace("public-key", "password");
-        assert_eq!(
-            AuthenticationResponse::from_json_str(&ty).unwrap_err().context(),
-            "type is not public-key"
-        );
+        assert_eq!(AuthenticationResponse::from_json_str(&ty).unwrap_err().context(), "type is not public-key");
         let b64 = ASSERTION.replace("BAU=", "BA*U");
         assert_eq!(
             AuthenticationResponse::from_json_str(&b64).unwrap_err().kind(),

@@ -12,19 +12,11 @@ use rand_core::OsRng;
 const NOW: UnixTime = UnixTime::from_secs(1_750_000_000);
 
 fn rp() -> RelyingParty {
-    RelyingParty::builder("example.com")
-        .name("Example")
-        .origin("https://example.com")
-        .build()
-        .unwrap()
+    RelyingParty::builder("example.com").name("Example").origin("https://example.com").build().unwrap()
 }
 
 fn user() -> User {
-    User {
-        id: b"user-0001".to_vec(),
-        name: "alice".into(),
-        display_name: "Alice".into(),
-    }
+    User { id: b"user-0001".to_vec(), name: "alice".into(), display_name: "Alice".into() }
 }
 
 fn register(
@@ -52,13 +44,7 @@ fn sign_in(
     options.user_handle = Some(user().id);
     let (_, state) = start_authentication(&rp, &options, &mut OsRng, NOW).unwrap();
     let json = cred.assert(state.challenge().as_bytes(), knobs);
-    verify_authentication(
-        &rp,
-        &state,
-        AuthenticationResponse::from_json_str(&json).unwrap(),
-        stored,
-        NOW.plus_secs(1),
-    )
+    verify_authentication(&rp, &state, AuthenticationResponse::from_json_str(&json).unwrap(), stored, NOW.plus_secs(1))
 }
 
 #[test]
@@ -134,18 +120,9 @@ fn discoverable_sign_in_identifies_the_owner_from_the_user_handle() {
     let (options, state) = start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
     let options = serde_json::to_value(&options).unwrap();
     assert_eq!(options["allowCredentials"], serde_json::json!([]));
-    let json = cred.assert(
-        state.challenge().as_bytes(),
-        &Knobs::new("example.com", "https://example.com"),
-    );
-    let auth = verify_authentication(
-        &rp,
-        &state,
-        AuthenticationResponse::from_json_str(&json).unwrap(),
-        &stored,
-        NOW,
-    )
-    .unwrap();
+    let json = cred.assert(state.challenge().as_bytes(), &Knobs::new("example.com", "https://example.com"));
+    let auth = verify_authentication(&rp, &state, AuthenticationResponse::from_json_str(&json).unwrap(), &stored, NOW)
+        .unwrap();
     assert_eq!(auth.user_handle(), b"user-0001");
 }
 
@@ -168,11 +145,7 @@ fn cross_origin_iframe_passes_only_for_configured_top_origins() {
 #[test]
 fn android_app_origins_are_accepted_when_configured() {
     let apk = "android:apk-key-hash:lZWtQzj6OyPKhzGFQKb1WvODt48gqqTZp0_pUuHLxTk";
-    let rp = RelyingParty::builder("example.com")
-        .origin("https://example.com")
-        .origin(apk)
-        .build()
-        .unwrap();
+    let rp = RelyingParty::builder("example.com").origin("https://example.com").origin(apk).build().unwrap();
     let (_, state) = start_registration(&rp, &user(), &RegistrationOptions::default(), &mut OsRng, NOW).unwrap();
     let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut OsRng);
     let json = cred.register(state.challenge().as_bytes(), &Knobs::new("example.com", apk));
@@ -184,10 +157,8 @@ fn creation_options_are_level3_json() {
     let rp = rp();
     let mut options = RegistrationOptions::default();
     options.user_verification = UserVerification::Required;
-    options.exclude_credentials = vec![passkey_verifier::CredentialDescriptor {
-        id: vec![1, 2, 3],
-        transports: vec!["usb".into()],
-    }];
+    options.exclude_credentials =
+        vec![passkey_verifier::CredentialDescriptor { id: vec![1, 2, 3], transports: vec!["usb".into()] }];
     let (json, state) = start_registration(&rp, &user(), &options, &mut OsRng, NOW).unwrap();
     let v = serde_json::to_value(&json).unwrap();
     assert_eq!(v["rp"], serde_json::json!({"id": "example.com", "name": "Example"}));
@@ -195,18 +166,8 @@ fn creation_options_are_level3_json() {
     assert_eq!(v["user"]["displayName"], "Alice");
     assert_eq!(v["challenge"], state.challenge().to_base64url());
     assert_eq!(state.challenge().as_bytes().len(), 32);
-    assert_eq!(
-        v["pubKeyCredParams"][0],
-        serde_json::json!({"type": "public-key", "alg": -7})
-    );
-    assert!(
-        v["pubKeyCredParams"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|p| p["alg"] != -65535),
-        "RS1 offered by default"
-    );
+    assert_eq!(v["pubKeyCredParams"][0], serde_json::json!({"type": "public-key", "alg": -7}));
+    assert!(v["pubKeyCredParams"].as_array().unwrap().iter().all(|p| p["alg"] != -65535), "RS1 offered by default");
     assert_eq!(v["timeout"], 300_000);
     assert_eq!(
         v["excludeCredentials"],

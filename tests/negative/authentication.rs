@@ -18,17 +18,12 @@ fn with_signature(f: impl FnOnce(&[u8]) -> Vec<u8>) -> Result<VerifiedAuthentica
 
 /// `(r, s)` of a DER P-256 signature, big-endian.
 fn scalars(der: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let (r, s) = p256::ecdsa::Signature::from_der(der)
-        .expect("DER ECDSA signature")
-        .split_bytes();
+    let (r, s) = p256::ecdsa::Signature::from_der(der).expect("DER ECDSA signature").split_bytes();
     (r.to_vec(), s.to_vec())
 }
 
 fn is_high_s(der: &[u8]) -> bool {
-    p256::ecdsa::Signature::from_der(der)
-        .expect("DER ECDSA signature")
-        .normalize_s()
-        .is_some()
+    p256::ecdsa::Signature::from_der(der).expect("DER ECDSA signature").normalize_s().is_some()
 }
 
 /// A credential that stored count `stored` presenting count `presented`, under `counter`.
@@ -45,24 +40,14 @@ fn expired_state() {
     let mut auth = Auth::new();
     let json = auth.honest_json();
     let expires_at = auth.state.expires_at();
-    auth.verify_at(&json, UnixTime::from_secs(expires_at.as_secs() - 1))
-        .expect("valid until its expiry");
-    assert_fails(
-        auth.verify_at(&json, expires_at),
-        ErrorKind::CeremonyExpired,
-        Category::Challenge,
-    );
+    auth.verify_at(&json, UnixTime::from_secs(expires_at.as_secs() - 1)).expect("valid until its expiry");
+    assert_fails(auth.verify_at(&json, expires_at), ErrorKind::CeremonyExpired, Category::Challenge);
 }
 
 #[test]
 fn credential_not_in_allow_credentials() {
     let result = Auth::new().verify_server_defect(|auth| {
-        auth.reissue(|o| {
-            o.allow_credentials = vec![CredentialDescriptor {
-                id: vec![0xee; 16],
-                transports: vec![],
-            }]
-        });
+        auth.reissue(|o| o.allow_credentials = vec![CredentialDescriptor { id: vec![0xee; 16], transports: vec![] }]);
     });
     assert_fails(result, ErrorKind::CredentialNotAllowed, Category::Credential);
 }
@@ -163,9 +148,7 @@ fn sticky_user_verification_for_credential_registered_with_uv() {
 fn without_sticky_policy_preferred_uv_may_be_skipped() {
     let mut auth = Auth::new();
     assert!(auth.stored.user_verified, "registered with UV");
-    let verified = auth
-        .verify_defect(|k| k.flags = Flags::UP)
-        .expect("UV preferred, not required");
+    let verified = auth.verify_defect(|k| k.flags = Flags::UP).expect("UV preferred, not required");
     assert!(!verified.user_verified());
 }
 
@@ -211,11 +194,7 @@ fn ecdsa_signature_with_s_zero() {
 fn high_s_ecdsa_signature_is_accepted() {
     with_signature(|sig| {
         let flipped = high_s(sig);
-        assert_ne!(
-            is_high_s(sig),
-            is_high_s(&flipped),
-            "exactly one of (r, s) and (r, n - s) is high-S"
-        );
+        assert_ne!(is_high_s(sig), is_high_s(&flipped), "exactly one of (r, s) and (r, n - s) is high-S");
         flipped
     })
     .expect("(r, n - s) verifies as well as (r, s)");
@@ -229,57 +208,35 @@ fn truncated_signature() {
 
 #[test]
 fn counter_equal_to_stored() {
-    assert_fails(
-        counter(5, 5, CounterPolicy::Reject),
-        ErrorKind::Counter,
-        Category::Counter,
-    );
+    assert_fails(counter(5, 5, CounterPolicy::Reject), ErrorKind::Counter, Category::Counter);
 }
 
 #[test]
 fn counter_reset_to_zero() {
-    assert_fails(
-        counter(5, 0, CounterPolicy::Reject),
-        ErrorKind::Counter,
-        Category::Counter,
-    );
+    assert_fails(counter(5, 0, CounterPolicy::Reject), ErrorKind::Counter, Category::Counter);
 }
 
 #[test]
 fn counter_decreased() {
-    assert_fails(
-        counter(5, 4, CounterPolicy::Reject),
-        ErrorKind::Counter,
-        Category::Counter,
-    );
+    assert_fails(counter(5, 4, CounterPolicy::Reject), ErrorKind::Counter, Category::Counter);
 }
 
 #[test]
 fn counter_both_zero_passes() {
     let verified = counter(0, 0, CounterPolicy::Reject).expect("authenticator without a counter");
-    assert_eq!(
-        (verified.counter(), verified.sign_count()),
-        (CounterOutcome::BothZero, 0)
-    );
+    assert_eq!((verified.counter(), verified.sign_count()), (CounterOutcome::BothZero, 0));
 }
 
 #[test]
 fn counter_increase_passes() {
     let verified = counter(5, 9, CounterPolicy::Reject).expect("counter increased");
-    assert_eq!(
-        (verified.counter(), verified.sign_count()),
-        (CounterOutcome::Increased, 9)
-    );
+    assert_eq!((verified.counter(), verified.sign_count()), (CounterOutcome::Increased, 9));
 }
 
 #[test]
 fn counter_regression_reported_under_report_policy() {
     let verified = counter(5, 4, CounterPolicy::Report).expect("reported, not rejected");
-    assert_eq!(
-        (verified.counter(), verified.sign_count()),
-        (CounterOutcome::Regressed, 5),
-        "never lowered"
-    );
+    assert_eq!((verified.counter(), verified.sign_count()), (CounterOutcome::Regressed, 5), "never lowered");
 }
 
 #[test]

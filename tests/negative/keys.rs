@@ -41,11 +41,7 @@ fn es256_alg_with_p384_curve() {
 #[test]
 fn ec_point_not_on_the_curve() {
     assert_unsupported(register_key(KeyKind::Es256, |k| {
-        cose_with(
-            &cose_with(k, -2, Value::Bytes(vec![1; 32])),
-            -3,
-            Value::Bytes(vec![1; 32]),
-        )
+        cose_with(&cose_with(k, -2, Value::Bytes(vec![1; 32])), -3, Value::Bytes(vec![1; 32]))
     }));
 }
 
@@ -64,9 +60,7 @@ fn ed25519_small_order_key() {
     // The encoding of the identity point (y = 1): a valid point of order 1.
     let mut identity = vec![0; 32];
     identity[0] = 1;
-    assert_unsupported(register_key(KeyKind::EdDsa, |k| {
-        cose_with(k, -2, Value::Bytes(identity))
-    }));
+    assert_unsupported(register_key(KeyKind::EdDsa, |k| cose_with(k, -2, Value::Bytes(identity))));
 }
 
 #[test]

@@ -51,9 +51,7 @@ pub fn rp() -> RelyingParty {
 
 /// The default relying party with more configuration.
 pub fn rp_with(configure: impl FnOnce(RelyingPartyBuilder) -> RelyingPartyBuilder) -> RelyingParty {
-    configure(RelyingParty::builder(RP_ID).origin(ORIGIN))
-        .build()
-        .expect("relying party")
+    configure(RelyingParty::builder(RP_ID).origin(ORIGIN)).build().expect("relying party")
 }
 
 /// The default relying party under `policy`.
@@ -67,22 +65,14 @@ pub fn knobs() -> Knobs {
 }
 
 fn user(id: &[u8]) -> User {
-    User {
-        id: id.to_vec(),
-        name: "alice".into(),
-        display_name: "Alice".into(),
-    }
+    User { id: id.to_vec(), name: "alice".into(), display_name: "Alice".into() }
 }
 
 /// Asserts that `result` failed with exactly `kind` in `category`, and returns the error.
 #[track_caller]
 pub fn assert_fails<T: std::fmt::Debug>(result: Result<T>, kind: ErrorKind, category: Category) -> Error {
     let err = result.expect_err("the ceremony must fail");
-    assert_eq!(
-        (err.kind(), err.category()),
-        (kind, category),
-        "unexpected failure: {err}"
-    );
+    assert_eq!((err.kind(), err.category()), (kind, category), "unexpected failure: {err}");
     err
 }
 
@@ -131,11 +121,7 @@ pub fn none_object(auth_data: &[u8]) -> Vec<u8> {
 /// `auth_data || client_data_hash`.
 pub fn packed_self_object(signer: &SoftCredential, auth_data: &[u8], client_data_hash: &[u8; 32]) -> Vec<u8> {
     let sig = signer.sign(&[auth_data, client_data_hash].concat());
-    attestation_object(
-        "packed",
-        &[("alg", int(signer.alg().id())), ("sig", Value::Bytes(sig))],
-        auth_data,
-    )
+    attestation_object("packed", &[("alg", int(signer.alg().id())), ("sig", Value::Bytes(sig))], auth_data)
 }
 
 /// A registration response as separate byte fields, to tamper with.
@@ -171,19 +157,13 @@ impl Reg {
         let mut options = RegistrationOptions::default();
         options.user_verification = user_verification;
         let (_, state) = start_registration(&rp, &user(USER_A), &options, &mut OsRng, NOW).expect("start_registration");
-        Self {
-            rp,
-            options,
-            state,
-            cred: SoftCredential::new(kind, USER_A, &mut OsRng),
-        }
+        Self { rp, options, state, cred: SoftCredential::new(kind, USER_A, &mut OsRng) }
     }
 
     /// Issues a new ceremony (a fresh challenge) with the same options.
     pub fn reissue(&mut self) {
-        self.state = start_registration(&self.rp, &user(USER_A), &self.options, &mut OsRng, NOW)
-            .expect("start_registration")
-            .1;
+        self.state =
+            start_registration(&self.rp, &user(USER_A), &self.options, &mut OsRng, NOW).expect("start_registration").1;
     }
 
     /// The authenticator's response to the issued challenge under `knobs`.
@@ -232,11 +212,7 @@ impl Reg {
 
     /// Honest authenticator data (UP, UV, AT) attesting `credential_id` with `public_key`.
     pub fn auth_data_for(&self, credential_id: &[u8], public_key: &[u8]) -> Vec<u8> {
-        let attested = AttestedData {
-            aaguid: [0; 16],
-            credential_id,
-            public_key,
-        };
+        let attested = AttestedData { aaguid: [0; 16], credential_id, public_key };
         authenticator_data(RP_ID, Flags::UP | Flags::UV, 0, Some(&attested), None)
     }
 
@@ -257,8 +233,7 @@ impl Reg {
     /// Verifies [`Reg::honest_parts`] (it must pass), then the parts changed by `defect`.
     pub fn verify_tampered(&self, defect: impl FnOnce(&mut RegistrationParts)) -> Result<VerifiedRegistration> {
         let mut parts = self.honest_parts();
-        self.verify(&parts.to_json())
-            .expect("the honest crafted registration must verify");
+        self.verify(&parts.to_json()).expect("the honest crafted registration must verify");
         defect(&mut parts);
         self.verify(&parts.to_json())
     }
@@ -334,18 +309,9 @@ impl Auth {
         let stored = reg.verify(&json).expect("registration").to_stored_credential();
         let mut options = AuthenticationOptions::default();
         options.user_handle = Some(USER_A.to_vec());
-        options.allow_credentials = vec![CredentialDescriptor {
-            id: reg.cred.id().to_vec(),
-            transports: vec![],
-        }];
+        options.allow_credentials = vec![CredentialDescriptor { id: reg.cred.id().to_vec(), transports: vec![] }];
         let state = issue(&reg.rp, &options);
-        Self {
-            rp: reg.rp,
-            cred: reg.cred,
-            stored,
-            options,
-            state,
-        }
+        Self { rp: reg.rp, cred: reg.cred, stored, options, state }
     }
 
     /// Issues a new ceremony (a fresh challenge) with the options changed by `configure`.
@@ -384,13 +350,7 @@ impl Auth {
     }
 
     pub fn verify_at(&self, json: &str, now: UnixTime) -> Result<VerifiedAuthentication> {
-        verify_authentication(
-            &self.rp,
-            &self.state,
-            AuthenticationResponse::from_json_str(json)?,
-            &self.stored,
-            now,
-        )
+        verify_authentication(&self.rp, &self.state, AuthenticationResponse::from_json_str(json)?, &self.stored, now)
     }
 
     /// Verifies an honest assertion (it must pass), then one answered under the honest knobs
@@ -428,7 +388,5 @@ impl Auth {
 }
 
 fn issue(rp: &RelyingParty, options: &AuthenticationOptions) -> AuthenticationState {
-    start_authentication(rp, options, &mut OsRng, NOW)
-        .expect("start_authentication")
-        .1
+    start_authentication(rp, options, &mut OsRng, NOW).expect("start_authentication").1
 }

@@ -64,10 +64,7 @@ fn registration_cbor_length_of_4_gib_fails_fast() {
         assert_fails(result, ATTESTATION_OBJECT, Category::Malformed);
     }
     if let (Some(before), Some(after)) = (before, peak_virtual_kib()) {
-        assert!(
-            after - before < 1 << 20,
-            "nothing near the declared length was allocated"
-        );
+        assert!(after - before < 1 << 20, "nothing near the declared length was allocated");
     }
 }
 
@@ -107,9 +104,5 @@ fn authentication_bad_base64url_signature() {
     let json = auth.honest_json();
     auth.verify(&json).expect("the honest assertion must verify");
     let bad = edit_json(&json, |v| v["response"]["signature"] = "MEUC*iEA".into());
-    assert_fails(
-        auth.verify(&bad),
-        ErrorKind::Malformed(Input::Base64),
-        Category::Malformed,
-    );
+    assert_fails(auth.verify(&bad), ErrorKind::Malformed(Input::Base64), Category::Malformed);
 }

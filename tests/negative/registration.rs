@@ -12,11 +12,7 @@ const PARTNER: &str = "https://partner.example";
 
 /// A registration at a relying party that lets [`PARTNER`] embed its ceremonies.
 fn embeddable() -> Reg {
-    Reg::build(
-        rp_with(|b| b.top_origin(PARTNER)),
-        KeyKind::Es256,
-        UserVerification::Preferred,
-    )
+    Reg::build(rp_with(|b| b.top_origin(PARTNER)), KeyKind::Es256, UserVerification::Preferred)
 }
 
 /// The client reports a cross-origin ceremony embedded by `top`.
@@ -37,13 +33,8 @@ fn expired_state() {
     let mut reg = Reg::new();
     let json = reg.respond(&knobs());
     let expires_at = reg.state.expires_at();
-    reg.verify_at(&json, UnixTime::from_secs(expires_at.as_secs() - 1))
-        .expect("valid until its expiry");
-    assert_fails(
-        reg.verify_at(&json, expires_at),
-        ErrorKind::CeremonyExpired,
-        Category::Challenge,
-    );
+    reg.verify_at(&json, UnixTime::from_secs(expires_at.as_secs() - 1)).expect("valid until its expiry");
+    assert_fails(reg.verify_at(&json, expires_at), ErrorKind::CeremonyExpired, Category::Challenge);
 }
 
 #[test]
@@ -65,20 +56,12 @@ fn origin_not_allowed() {
 
 #[test]
 fn suffix_origin() {
-    assert_fails(
-        with_origin("https://evilexample.com"),
-        ErrorKind::Origin,
-        Category::Origin,
-    );
+    assert_fails(with_origin("https://evilexample.com"), ErrorKind::Origin, Category::Origin);
 }
 
 #[test]
 fn subdomain_origin() {
-    assert_fails(
-        with_origin("https://login.example.com"),
-        ErrorKind::Origin,
-        Category::Origin,
-    );
+    assert_fails(with_origin("https://login.example.com"), ErrorKind::Origin, Category::Origin);
 }
 
 #[test]
@@ -88,11 +71,7 @@ fn http_origin_for_https() {
 
 #[test]
 fn origin_with_another_port() {
-    assert_fails(
-        with_origin("https://example.com:8443"),
-        ErrorKind::Origin,
-        Category::Origin,
-    );
+    assert_fails(with_origin("https://example.com:8443"), ErrorKind::Origin, Category::Origin);
 }
 
 #[test]
@@ -109,9 +88,7 @@ fn top_origin_not_in_configured_list() {
 
 #[test]
 fn configured_top_origin_is_accepted() {
-    embeddable()
-        .verify_defect(embedded_by(PARTNER))
-        .expect("a configured top origin may embed the ceremony");
+    embeddable().verify_defect(embedded_by(PARTNER)).expect("a configured top origin may embed the ceremony");
 }
 
 #[test]
@@ -153,8 +130,7 @@ fn algorithm_not_among_the_ceremony_algorithms() {
 #[test]
 fn packed_self_attestation_alg_differs_from_key() {
     let mut reg = Reg::new();
-    reg.verify_defect(|k| k.attestation = SoftAttestation::PackedSelf)
-        .expect("honest packed self attestation");
+    reg.verify_defect(|k| k.attestation = SoftAttestation::PackedSelf).expect("honest packed self attestation");
     let result = reg.verify_defect(|k| k.attestation = SoftAttestation::PackedSelfWithAlg(CoseAlgorithm::Es384.id()));
     assert_fails(result, ErrorKind::Attestation, Category::Attestation);
 }
@@ -164,8 +140,7 @@ fn packed_self_attestation_bad_signature() {
     let reg = Reg::new();
     let auth_data = reg.auth_data();
     let good = packed_self_object(&reg.cred, &auth_data, &sha256(&reg.client_data()));
-    reg.verify_tampered(|p| p.attestation_object = good)
-        .expect("a correctly signed crafted packed statement verifies");
+    reg.verify_tampered(|p| p.attestation_object = good).expect("a correctly signed crafted packed statement verifies");
     // A valid signature by the right key, over another clientDataJSON.
     let bad = packed_self_object(&reg.cred, &auth_data, &sha256(b"{\"type\":\"webauthn.create\"}"));
     let result = reg.verify_tampered(|p| p.attestation_object = bad);

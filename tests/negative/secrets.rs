@@ -21,18 +21,10 @@ fn assert_redacted(err: &Error, secrets: &[String]) {
 fn registration_errors_reveal_no_challenge_origin_or_credential_id() {
     let mut reg = Reg::new();
     let issued = reg.state.challenge().to_base64url();
-    let err = assert_fails(
-        reg.verify_defect(|k| k.origin = EVIL_ORIGIN.into()),
-        ErrorKind::Origin,
-        Category::Origin,
-    );
+    let err = assert_fails(reg.verify_defect(|k| k.origin = EVIL_ORIGIN.into()), ErrorKind::Origin, Category::Origin);
     assert_redacted(&err, &[issued.clone(), EVIL_ORIGIN.into(), b64::encode(reg.cred.id())]);
 
-    let err = assert_fails(
-        reg.verify_server_defect(Reg::reissue),
-        ErrorKind::Challenge,
-        Category::Challenge,
-    );
+    let err = assert_fails(reg.verify_server_defect(Reg::reissue), ErrorKind::Challenge, Category::Challenge);
     let reissued = reg.state.challenge().to_base64url();
     assert_redacted(&err, &[issued, reissued, b64::encode(reg.cred.id())]);
 }
@@ -40,18 +32,9 @@ fn registration_errors_reveal_no_challenge_origin_or_credential_id() {
 #[test]
 fn authentication_errors_reveal_no_challenge_origin_or_credential_id() {
     let mut auth = Auth::new();
-    let secrets = |auth: &Auth| {
-        vec![
-            auth.state.challenge().to_base64url(),
-            EVIL_ORIGIN.to_owned(),
-            b64::encode(auth.cred.id()),
-        ]
-    };
-    let err = assert_fails(
-        auth.verify_defect(|k| k.origin = EVIL_ORIGIN.into()),
-        ErrorKind::Origin,
-        Category::Origin,
-    );
+    let secrets =
+        |auth: &Auth| vec![auth.state.challenge().to_base64url(), EVIL_ORIGIN.to_owned(), b64::encode(auth.cred.id())];
+    let err = assert_fails(auth.verify_defect(|k| k.origin = EVIL_ORIGIN.into()), ErrorKind::Origin, Category::Origin);
     assert_redacted(&err, &secrets(&auth));
 
     let err = assert_fails(

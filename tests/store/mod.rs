@@ -17,19 +17,12 @@ fn memory_store_passes_the_conformance_kit() {
 }
 
 fn ceremonies() -> Ceremonies<MemoryStore, MemoryStore> {
-    let rp = RelyingParty::builder("example.com")
-        .origin("https://example.com")
-        .build()
-        .unwrap();
+    let rp = RelyingParty::builder("example.com").origin("https://example.com").build().unwrap();
     Ceremonies::new(rp, MemoryStore::new(), MemoryStore::new())
 }
 
 fn user(handle: &[u8]) -> User {
-    User {
-        id: handle.to_vec(),
-        name: "user".into(),
-        display_name: "User".into(),
-    }
+    User { id: handle.to_vec(), name: "user".into(), display_name: "User".into() }
 }
 
 fn challenge_of(options: &impl serde::Serialize) -> Vec<u8> {
@@ -75,12 +68,7 @@ fn registering_an_existing_credential_id_fails_for_anyone() {
             block_on(c.start_registration(&user(handle), &RegistrationOptions::default(), &mut OsRng, NOW)).unwrap();
         let json = cred.register(&challenge_of(&options), &knobs());
         let err = block_on(c.finish_registration(&id, json.as_bytes(), None, NOW)).unwrap_err();
-        assert_eq!(
-            err.kind(),
-            Some(ErrorKind::CredentialExists),
-            "{:?}",
-            String::from_utf8_lossy(handle)
-        );
+        assert_eq!(err.kind(), Some(ErrorKind::CredentialExists), "{:?}", String::from_utf8_lossy(handle));
     }
     let owners: Vec<_> = block_on(c.credentials().list_for_user(b"mallory")).unwrap();
     assert!(owners.is_empty());
@@ -182,10 +170,7 @@ fn sqlite_store_persists_across_connections() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("store.db");
     let _ = std::fs::remove_file(&path);
-    let rp = RelyingParty::builder("example.com")
-        .origin("https://example.com")
-        .build()
-        .unwrap();
+    let rp = RelyingParty::builder("example.com").origin("https://example.com").build().unwrap();
     let (mut cred, state_id, challenge) = {
         let store = std::sync::Arc::new(sqlite_store::SqliteStore::open(&path).unwrap());
         let c = Ceremonies::new(rp.clone(), std::sync::Arc::clone(&store), std::sync::Arc::clone(&store));

@@ -60,10 +60,7 @@ fn attestation_fmt(case: &Case) -> Option<String> {
     let response = RegistrationResponse::from_json(&json).ok()?;
     let value: ciborium::Value = ciborium::from_reader(response.attestation_object()).ok()?;
     let map = value.as_map()?;
-    let fmt = map
-        .iter()
-        .find(|(key, _)| key.as_text() == Some("fmt"))
-        .map(|(_, v)| v)?;
+    let fmt = map.iter().find(|(key, _)| key.as_text() == Some("fmt")).map(|(_, v)| v)?;
     Some(fmt.as_text()?.to_owned())
 }
 
@@ -79,18 +76,13 @@ fn every_vector_agrees_with_its_verdict() {
             Agreement::Agrees => agreed += 1,
             Agreement::CategoryDiffers { expected } => {
                 agreed += 1;
-                category_mismatches.push(format!(
-                    "{label}: expected {expected}, got {:?} ({:?})",
-                    outcome.error, outcome.detail
-                ));
+                category_mismatches
+                    .push(format!("{label}: expected {expected}, got {:?} ({:?})", outcome.error, outcome.detail));
             }
             Agreement::Disagrees(why) => {
                 let conflict = KNOWN_CONFLICTS.iter().find(|(f, n, _)| f == file && *n == case.name);
                 let pending = attestation_fmt(case).is_some_and(|k| UNSUPPORTED_YET.contains(&k.as_str()))
-                    && outcome
-                        .detail
-                        .as_deref()
-                        .is_some_and(|d| d.ends_with("not supported yet"));
+                    && outcome.detail.as_deref().is_some_and(|d| d.ends_with("not supported yet"));
                 if let Some((_, _, kind)) = conflict {
                     assert_eq!(outcome.error, Some(kind.category().as_str()), "{label}: {why}");
                     conflicts += 1;
@@ -109,15 +101,6 @@ fn every_vector_agrees_with_its_verdict() {
     for m in &category_mismatches {
         println!("category mismatch: {m}");
     }
-    assert!(
-        failures.is_empty(),
-        "{} disagreements:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert_eq!(
-        conflicts,
-        KNOWN_CONFLICTS.len(),
-        "a known conflict now agrees: remove it from the list"
-    );
+    assert!(failures.is_empty(), "{} disagreements:\n{}", failures.len(), failures.join("\n"));
+    assert_eq!(conflicts, KNOWN_CONFLICTS.len(), "a known conflict now agrees: remove it from the list");
 }
