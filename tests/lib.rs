@@ -1,5 +1,6 @@
 //! The crate's integration tests: one binary, a module per concern.
 
+mod attestation;
 mod ceremony;
 mod metadata;
 mod negative;

@@ -300,7 +300,7 @@ impl<'a> Reader<'a> {
                     return Err(bad_description());
                 }
             }
-            if number < 0x1f || number > MAX_TAG_NUMBER {
+            if !(0x1f..=MAX_TAG_NUMBER).contains(&number) {
                 return Err(bad_description());
             }
         }

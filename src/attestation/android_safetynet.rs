@@ -303,7 +303,7 @@ mod tests {
         assert_eq!(parsed.signature, [1, 2, 3]);
         assert_eq!(parsed.payload, b"{}");
         let dot = text.rfind('.').unwrap();
-        assert_eq!(parsed.signing_input, text[..dot].as_bytes());
+        assert_eq!(parsed.signing_input, &text.as_bytes()[..dot]);
         assert_eq!(parsed.certificates().unwrap(), vec![vec![0u8, 0, 0]]);
     }
 

@@ -1,10 +1,12 @@
 //! Attestation statement verification (WebAuthn L3 §8).
 //!
-//! Implemented formats: `none` (§8.7) and `packed` self attestation (§8.2). Every other format,
-//! and `packed` with a certificate chain, is refused with [`Category::Attestation`]
-//! (never accepted unchecked).
-//!
-//! [`Category::Attestation`]: crate::Category::Attestation
+//! Every format of §8: `packed` (§8.2), `tpm` (§8.3), `android-key` (§8.4),
+//! `android-safetynet` (§8.5), `fido-u2f` (§8.6), `none` (§8.7), `apple` (§8.8) and `compound`
+//! (§8.9, every sub-statement must verify). A format verifier checks the statement and returns
+//! its certificate chain; [`cert::verify_chain`] then checks the chain's links and validity and
+//! whether it reaches a root the host configured. Without roots, trust is reported as not
+//! established; `Policy::require_trusted_attestation` turns that into a failure. An unknown
+//! format fails with [`Category::Attestation`](crate::Category::Attestation).
 
 mod android_key;
 mod android_safetynet;

@@ -6,17 +6,26 @@
 //! ([`client_data_json`], [`authenticator_data`], [`attestation_object`],
 //! [`registration_json`], [`authentication_json`]) let negative tests craft any defect.
 //!
+//! Attestation ([`SoftAttestation`]): `none`, `packed` (self, or with a certificate chain the
+//! test supplies), `fido-u2f`, `apple`, `android-key`, `tpm` and `compound`. The `apple`,
+//! `android-key` and `tpm` statements need certificates whose content depends on the ceremony
+//! (the credential key, the nonce, the challenge): they are minted at registration by the
+//! [`pki::TestCa`] the variant carries, valid for the same period as that CA's certificate, so
+//! a test only chooses the CA (and configures its root at the relying party for trust).
+//!
 //! Never enable this feature in production builds: it exists to forge ceremonies.
 
 // Test-support code: slicing known-length encodings is clearer than `get` here.
 #![allow(clippy::indexing_slicing)]
 
+mod attest;
 mod builders;
 pub mod pki;
 mod signer;
 pub mod store_conformance;
 pub mod vectors;
 
+pub use attest::attestation_object_with_statement;
 pub use builders::{
     attestation_object, authentication_json, authenticator_data, client_data_json, der_ecdsa_signature, high_s,
     registration_json, AttestedData, ClientDataFields,
@@ -30,7 +39,10 @@ use crate::wire::auth_data::Flags;
 use signer::Signer;
 
 /// The attestation statement a [`SoftCredential`] produces at registration.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// Statements are honest unless a field says otherwise; the verifier's trust decision then
+/// depends only on the relying party's configured roots and policy.
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub enum SoftAttestation {
     /// `fmt: "none"`, empty statement.
@@ -42,11 +54,88 @@ pub enum SoftAttestation {
     PackedSelfWithAlg(i64),
     /// An arbitrary format name with an empty statement (for refusal tests).
     Format(String),
+    /// `fmt: "packed"` basic attestation: `key` signs `authData ‖ clientDataHash` with ES256
+    /// (`alg: -7`) and the statement carries `x5c` as given (leaf first; the test mints it,
+    /// for example with [`pki::TestCa::leaf`] for `key`'s public key).
+    Packed {
+        /// The attestation key (the public key of `x5c[0]`).
+        key: p256::ecdsa::SigningKey,
+        /// The certificate chain, DER, leaf first.
+        x5c: Vec<Vec<u8>>,
+    },
+    /// `fmt: "fido-u2f"`: `key` signs `0x00 ‖ rpIdHash ‖ clientDataHash ‖ credentialId ‖
+    /// 0x04 ‖ x ‖ y` (ES256), `x5c` is `[cert]`. Only meaningful for ES256 credentials: for
+    /// any other key the raw public key follows the `0x04`, which a verifier must refuse.
+    FidoU2f {
+        /// The attestation key (the public key of `cert`).
+        key: p256::ecdsa::SigningKey,
+        /// The attestation certificate, DER.
+        cert: Vec<u8>,
+    },
+    /// `fmt: "apple"`: `ca` issues a certificate for the credential public key with the
+    /// nonce extension (1.2.840.113635.100.8.2) holding `SHA-256(authData ‖ clientDataHash)`,
+    /// or `nonce_override`. `x5c` is `[credential certificate, ca]`.
+    Apple {
+        /// The issuing CA (its root, or itself, anchors the chain).
+        ca: pki::TestCa,
+        /// A nonce to use instead of the honest one.
+        nonce_override: Option<[u8; 32]>,
+    },
+    /// `fmt: "android-key"`: `ca` issues a certificate for the credential public key with a
+    /// key description (1.3.6.1.4.1.11129.2.1.17) whose challenge is the client data hash and
+    /// whose `teeEnforced` list says purpose SIGN, origin GENERATED; the credential key signs
+    /// `authData ‖ clientDataHash` with its own algorithm. `x5c` is `[credential certificate,
+    /// ca]`. With `corrupt_signature`, the signature is over another message.
+    AndroidKey {
+        /// The issuing CA.
+        ca: pki::TestCa,
+        /// Sign a different message (a well-formed signature that does not verify).
+        corrupt_signature: bool,
+    },
+    /// `fmt: "tpm"`: `pubArea` is the credential key (RSA, or ECC P-256 / P-384) under
+    /// `name_alg`, `certInfo` certifies it with `extraData = hash(authData ‖ clientDataHash)`,
+    /// and a fresh AIK signs `certInfo`: P-256 and ES256, or with `sha1` RSA-2048 and RS1. `ca`
+    /// issues the AIK certificate (empty subject, TPM attributes with `manufacturer` in the
+    /// subject alternative name, EKU tcg-kp-AIKCertificate, `cA=FALSE`); `x5c` is `[AIK, ca]`.
+    Tpm {
+        /// The issuing CA.
+        ca: pki::TestCa,
+        /// tcg-at-tpmManufacturer, such as `"id:494E5443"` (Intel).
+        manufacturer: String,
+        /// `pubArea.nameAlg` (`TPM_ALG_SHA256` = `0x000b`; unregistered values are hashed with
+        /// SHA-256).
+        name_alg: u16,
+        /// Sign with RS1 (SHA-1) instead of ES256.
+        sha1: bool,
+    },
+    /// `fmt: "compound"`: an array of `{fmt, attStmt}`, one per item (which may itself be
+    /// `Compound`, to test nesting).
+    Compound(Vec<SoftAttestation>),
+}
+
+impl SoftAttestation {
+    /// `apple` attestation by `ca`, with the honest nonce.
+    #[must_use]
+    pub const fn apple(ca: pki::TestCa) -> Self {
+        Self::Apple { ca, nonce_override: None }
+    }
+
+    /// Honest `android-key` attestation by `ca`.
+    #[must_use]
+    pub const fn android_key(ca: pki::TestCa) -> Self {
+        Self::AndroidKey { ca, corrupt_signature: false }
+    }
+
+    /// Honest `tpm` attestation by `ca`: an Intel TPM (`id:494E5443`), SHA-256 names, ES256.
+    #[must_use]
+    pub fn tpm(ca: pki::TestCa) -> Self {
+        Self::Tpm { ca, manufacturer: "id:494E5443".to_owned(), name_alg: 0x000b, sha1: false }
+    }
 }
 
 /// Knobs for one ceremony. [`Knobs::new`] gives an honest ceremony: UP and UV set, the
 /// counter incremented, `none` attestation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Knobs {
     /// The RP ID whose hash goes into authenticator data.
@@ -174,17 +263,14 @@ impl SoftCredential {
         );
         let client_data = self.client_data(challenge, knobs, "webauthn.create");
         let client_data_hash = crate::crypto::sha256(&client_data);
-        let self_signed = |alg: i64| {
-            let sig = self.sign(&[auth_data.as_slice(), &client_data_hash].concat());
-            vec![("alg", ciborium::Value::Integer(alg.into())), ("sig", ciborium::Value::Bytes(sig))]
+        let ceremony = attest::Ceremony {
+            signer: &self.signer,
+            credential_id: &self.id,
+            auth_data: &auth_data,
+            client_data_hash: &client_data_hash,
         };
-        let (fmt, statement) = match &knobs.attestation {
-            SoftAttestation::None => ("none".to_owned(), vec![]),
-            SoftAttestation::PackedSelf => ("packed".to_owned(), self_signed(self.alg().id())),
-            SoftAttestation::PackedSelfWithAlg(alg) => ("packed".to_owned(), self_signed(*alg)),
-            SoftAttestation::Format(fmt) => (fmt.clone(), vec![]),
-        };
-        let object = attestation_object(&fmt, &statement, &auth_data);
+        let (fmt, statement) = attest::statement(&knobs.attestation, &ceremony);
+        let object = attestation_object_with_statement(&fmt, &statement, &auth_data);
         registration_json(&self.id, &client_data, &object)
     }
 
