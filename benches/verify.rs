@@ -318,6 +318,16 @@ fn parse(c: &mut Criterion) {
     // the COSE coordinates (what verification does with the stored key every time).
     g.bench_function("sha256_client_data", |b| b.iter(|| crypto::sha256(black_box(&f.client_data_json))));
     g.bench_function("p256_key_from_cose", |b| b.iter(|| crypto::validate_key(black_box(&key)).is_ok()));
+    // EdDSA pays more: building the Ed25519 key from the COSE bytes decompresses the point.
+    let ed = AssertionFixture::new(KeyKind::EdDsa);
+    let ed_key = ed.cose_key();
+    g.bench_function("ed25519_key_from_cose", |b| b.iter(|| crypto::validate_key(black_box(&ed_key)).is_ok()));
+    // The registration breakdown: the response JSON alone.
+    let mut soft = SoftCredential::new(KeyKind::Es256, USER_HANDLE, &mut rand_core::OsRng);
+    let none = registration(&mut soft, SoftAttestation::None);
+    g.bench_function("registration_json", |b| {
+        b.iter(|| RegistrationResponse::from_json(black_box(&none.json)).expect("registration JSON"));
+    });
     g.finish();
 }
 

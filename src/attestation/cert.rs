@@ -1,6 +1,9 @@
 //! X.509 certificates of attestation statements, and chain verification up to the trust
 //! anchors the host configured.
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use x509_cert::der::asn1::ObjectIdentifier as Oid;
 use x509_cert::der::{Decode as _, Encode as _, Reader as _, SliceReader};
 use x509_cert::ext::pkix::BasicConstraints;
@@ -27,8 +30,8 @@ fn malformed(context: &'static str) -> Error {
 /// never a re-encoding).
 #[derive(Debug, Clone)]
 pub struct Cert<'a> {
-    der: &'a [u8],
-    tbs: &'a [u8],
+    der: Cow<'a, [u8]>,
+    tbs: Range<usize>,
     parsed: Certificate,
     key: SpkiKey,
 }
@@ -41,11 +44,25 @@ impl<'a> Cert<'a> {
     /// Malformed [`Input::Certificate`]; [`ErrorKind::UnsupportedKey`] for an unsupported
     /// subject key.
     pub fn parse(der: &'a [u8]) -> Result<Self> {
+        Self::from_cow(Cow::Borrowed(der))
+    }
+
+    /// Parses one DER certificate the result owns (certificates decoded from text, such as the
+    /// `x5c` of a JWS header).
+    ///
+    /// # Errors
+    ///
+    /// As [`Cert::parse`].
+    pub fn parse_owned(der: Vec<u8>) -> Result<Cert<'static>> {
+        Cert::from_cow(Cow::Owned(der))
+    }
+
+    fn from_cow(der: Cow<'a, [u8]>) -> Result<Self> {
         if der.len() > MAX_CERT_LEN {
             return Err(malformed("certificate too large"));
         }
-        let parsed = Certificate::from_der(der).map_err(|_| malformed("not an X.509 certificate"))?;
-        let tbs = tbs_bytes(der).ok_or_else(|| malformed("not an X.509 certificate"))?;
+        let parsed = Certificate::from_der(&der).map_err(|_| malformed("not an X.509 certificate"))?;
+        let tbs = tbs_range(&der).ok_or_else(|| malformed("not an X.509 certificate"))?;
         let spki =
             parsed.tbs_certificate.subject_public_key_info.to_der().map_err(|_| malformed("SubjectPublicKeyInfo"))?;
         let key = SpkiKey::from_der(&spki)?;
@@ -54,8 +71,8 @@ impl<'a> Cert<'a> {
 
     /// The DER bytes.
     #[must_use]
-    pub const fn der(&self) -> &'a [u8] {
-        self.der
+    pub fn der(&self) -> &[u8] {
+        &self.der
     }
 
     /// The parsed certificate.
@@ -164,7 +181,8 @@ impl<'a> Cert<'a> {
         let scheme =
             self.signature_scheme().map_err(|_| Error::attestation("unsupported certificate signature algorithm"))?;
         let signature = self.parsed.signature.as_bytes().ok_or_else(|| malformed("signature bit string"))?;
-        issuer_key.verify(scheme, self.tbs, signature, allow_sha1).map_err(|e| {
+        let tbs = self.der.get(self.tbs.clone()).ok_or_else(|| malformed("tbsCertificate"))?;
+        issuer_key.verify(scheme, tbs, signature, allow_sha1).map_err(|e| {
             if e.kind() == ErrorKind::Signature {
                 Error::attestation("certificate signature does not verify")
             } else {
@@ -196,13 +214,16 @@ pub fn name_attribute(name: &Name, oid: &str) -> Option<String> {
     })
 }
 
-fn tbs_bytes(der: &[u8]) -> Option<&[u8]> {
+/// Where the `tbsCertificate` TLV lies in the certificate's DER.
+fn tbs_range(der: &[u8]) -> Option<Range<usize>> {
     let mut reader = SliceReader::new(der).ok()?;
     let header = x509_cert::der::Header::decode(&mut reader).ok()?;
     if header.tag != x509_cert::der::Tag::Sequence {
         return None;
     }
-    reader.tlv_bytes().ok()
+    let start = usize::try_from(u32::from(reader.position())).ok()?;
+    let len = reader.tlv_bytes().ok()?.len();
+    Some(start..start.checked_add(len)?)
 }
 
 /// Reads the hash of RSASSA-PSS parameters (only MGF1 with the same hash is supported).

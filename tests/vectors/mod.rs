@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use passkey_verifier::testkit::vectors::{compare, run_case, Agreement, Case, VectorFile};
-use passkey_verifier::{ErrorKind, RegistrationResponse};
+use passkey_verifier::ErrorKind;
 
 fn vectors_dir() -> PathBuf {
     std::env::var_os("PASSKEY_VECTORS")
@@ -32,10 +32,6 @@ fn load() -> Vec<(String, Case)> {
     cases
 }
 
-/// Attestation formats still being implemented. Registration cases using them may fail with
-/// "not supported yet": the one place where cases are listed as expected-unsupported.
-const UNSUPPORTED_YET: &[&str] = &["tpm", "android-key", "android-safetynet"];
-
 /// Cases whose verdict contradicts another case, each with the failure this crate reports
 /// instead. The test still requires exactly that failure.
 ///
@@ -52,22 +48,10 @@ const KNOWN_CONFLICTS: &[(&str, &str, ErrorKind)] = &[
     ("webauthn_rs", "reg/google_android_key", ErrorKind::CredentialId),
 ];
 
-fn attestation_fmt(case: &Case) -> Option<String> {
-    if case.ceremony != "registration" {
-        return None;
-    }
-    let json = serde_json::to_vec(&case.response).ok()?;
-    let response = RegistrationResponse::from_json(&json).ok()?;
-    let value: ciborium::Value = ciborium::from_reader(response.attestation_object()).ok()?;
-    let map = value.as_map()?;
-    let fmt = map.iter().find(|(key, _)| key.as_text() == Some("fmt")).map(|(_, v)| v)?;
-    Some(fmt.as_text()?.to_owned())
-}
-
 #[test]
 fn every_vector_agrees_with_its_verdict() {
     let cases = load();
-    let (mut agreed, mut unsupported, mut conflicts, mut category_mismatches) = (0, 0, 0, Vec::new());
+    let (mut agreed, mut conflicts, mut category_mismatches) = (0, 0, Vec::new());
     let mut failures = Vec::new();
     for (file, case) in &cases {
         let outcome = run_case(case);
@@ -81,23 +65,16 @@ fn every_vector_agrees_with_its_verdict() {
             }
             Agreement::Disagrees(why) => {
                 let conflict = KNOWN_CONFLICTS.iter().find(|(f, n, _)| f == file && *n == case.name);
-                let pending = attestation_fmt(case).is_some_and(|k| UNSUPPORTED_YET.contains(&k.as_str()))
-                    && outcome.detail.as_deref().is_some_and(|d| d.ends_with("not supported yet"));
                 if let Some((_, _, kind)) = conflict {
                     assert_eq!(outcome.error, Some(kind.category().as_str()), "{label}: {why}");
                     conflicts += 1;
-                } else if pending {
-                    unsupported += 1;
                 } else {
                     failures.push(format!("{label}: {why}"));
                 }
             }
         }
     }
-    println!(
-        "vectors: {} cases, {agreed} agree, {conflicts} known conflicts, {unsupported} expected-unsupported",
-        cases.len()
-    );
+    println!("vectors: {} cases, {agreed} agree, {conflicts} known conflicts", cases.len());
     for m in &category_mismatches {
         println!("category mismatch: {m}");
     }
