@@ -22,42 +22,76 @@ fn err(context: &'static str) -> Error {
     Error::malformed(Input::CredentialJson, context)
 }
 
+/// A JSON string borrowed from the input when it has no escapes (serde only borrows a bare
+/// `Cow<str>` field, not one inside `Option` or `Vec`).
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> core::result::Result<Self, D::Error> {
+        struct Visitor<'a>(core::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = Text<'a>;
+
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> core::result::Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> core::result::Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(Visitor(core::marker::PhantomData))
+    }
+}
+
+impl core::ops::Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Envelope<'a, R> {
     #[serde(borrow)]
-    id: Cow<'a, str>,
+    id: Text<'a>,
     #[serde(borrow)]
-    raw_id: Cow<'a, str>,
+    raw_id: Text<'a>,
     #[serde(rename = "type", borrow)]
-    ty: Cow<'a, str>,
+    ty: Text<'a>,
     response: R,
     #[serde(borrow, default)]
     client_extension_results: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    authenticator_attachment: Option<Cow<'a, str>>,
+    authenticator_attachment: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
 struct AttestationWire<'a> {
     #[serde(rename = "clientDataJSON", borrow)]
-    client_data_json: Cow<'a, str>,
+    client_data_json: Text<'a>,
     #[serde(rename = "attestationObject", borrow)]
-    attestation_object: Cow<'a, str>,
+    attestation_object: Text<'a>,
     #[serde(borrow, default)]
-    transports: Option<Vec<Cow<'a, str>>>,
+    transports: Option<Vec<Text<'a>>>,
 }
 
 #[derive(Deserialize)]
 struct AssertionWire<'a> {
     #[serde(rename = "clientDataJSON", borrow)]
-    client_data_json: Cow<'a, str>,
+    client_data_json: Text<'a>,
     #[serde(rename = "authenticatorData", borrow)]
-    authenticator_data: Cow<'a, str>,
+    authenticator_data: Text<'a>,
     #[serde(borrow)]
-    signature: Cow<'a, str>,
+    signature: Text<'a>,
     #[serde(rename = "userHandle", borrow, default)]
-    user_handle: Option<Cow<'a, str>>,
+    user_handle: Option<Text<'a>>,
 }
 
 fn parse_envelope<'a, R: Deserialize<'a>>(json: &'a [u8]) -> Result<Envelope<'a, R>> {
@@ -66,27 +100,44 @@ fn parse_envelope<'a, R: Deserialize<'a>>(json: &'a [u8]) -> Result<Envelope<'a,
     }
     let envelope: Envelope<'a, R> =
         serde_json::from_slice(json).map_err(|_| err("not a PublicKeyCredential JSON object"))?;
-    if envelope.ty != "public-key" {
+    if &*envelope.ty != "public-key" {
         return Err(err("type is not public-key"));
     }
     Ok(envelope)
 }
 
-/// Decodes several base64url fields into one buffer (one allocation) and returns their ranges.
-fn decode_fields<const N: usize>(fields: [&str; N]) -> Result<(Vec<u8>, [Range<usize>; N])> {
-    let capacity = fields.iter().map(|f| b64::decoded_len_bound(f)).sum();
-    let mut buf = Vec::with_capacity(capacity);
-    let mut ranges: [Range<usize>; N] = core::array::from_fn(|_| 0..0);
-    for (field, range) in fields.iter().zip(ranges.iter_mut()) {
-        let start = buf.len();
-        b64::decode_into(field, &mut buf)?;
-        *range = start..buf.len();
+/// One buffer holding every decoded field of a response (a single allocation), addressed by
+/// ranges.
+struct Packer {
+    buf: Vec<u8>,
+}
+
+impl Packer {
+    fn with_capacity(base64_fields: &[&str], texts: &[&str]) -> Self {
+        let decoded: usize = base64_fields.iter().map(|f| b64::decoded_len_bound(f)).sum();
+        let text: usize = texts.iter().map(|t| t.len()).sum();
+        Self { buf: Vec::with_capacity(decoded + text) }
     }
-    Ok((buf, ranges))
+
+    fn decode(&mut self, field: &str) -> Result<Range<usize>> {
+        let start = self.buf.len();
+        b64::decode_into(field, &mut self.buf)?;
+        Ok(start..self.buf.len())
+    }
+
+    fn text(&mut self, text: &str) -> Range<usize> {
+        let start = self.buf.len();
+        self.buf.extend_from_slice(text.as_bytes());
+        start..self.buf.len()
+    }
 }
 
 fn slice<'b>(buf: &'b [u8], range: &Range<usize>) -> &'b [u8] {
     buf.get(range.clone()).unwrap_or_default()
+}
+
+fn text<'b>(buf: &'b [u8], range: Option<&Range<usize>>) -> Option<&'b str> {
+    range.and_then(|r| core::str::from_utf8(slice(buf, r)).ok())
 }
 
 /// `id` must be the base64url encoding of `rawId`: compares the decoded bytes.
@@ -101,18 +152,25 @@ fn check_id(buf: &[u8], id: &Range<usize>, raw_id: &Range<usize>) -> Result<()> 
     Ok(())
 }
 
-/// Optional members shared by both responses.
+/// Optional members shared by both responses, kept as text in the response's buffer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Extras {
-    client_extension_results: Option<Box<str>>,
-    authenticator_attachment: Option<Box<str>>,
+    client_extension_results: Option<Range<usize>>,
+    authenticator_attachment: Option<Range<usize>>,
 }
 
 impl Extras {
-    fn from_envelope<R>(envelope: &Envelope<'_, R>) -> Self {
+    fn texts<'e, R>(envelope: &'e Envelope<'_, R>) -> [&'e str; 2] {
+        [
+            envelope.client_extension_results.map(RawValue::get).unwrap_or_default(),
+            envelope.authenticator_attachment.as_deref().unwrap_or_default(),
+        ]
+    }
+
+    fn pack<R>(envelope: &Envelope<'_, R>, packer: &mut Packer) -> Self {
         Self {
-            client_extension_results: envelope.client_extension_results.map(|raw| raw.get().into()),
-            authenticator_attachment: envelope.authenticator_attachment.as_deref().map(Into::into),
+            client_extension_results: envelope.client_extension_results.map(|raw| packer.text(raw.get())),
+            authenticator_attachment: envelope.authenticator_attachment.as_deref().map(|a| packer.text(a)),
         }
     }
 }
@@ -142,17 +200,21 @@ impl RegistrationResponse {
     pub fn from_json(json: &[u8]) -> Result<Self> {
         let envelope: Envelope<'_, AttestationWire<'_>> = parse_envelope(json)?;
         let r = &envelope.response;
-        let (buf, [id, raw_id, client_data_json, attestation_object]) =
-            decode_fields([&envelope.id, &envelope.raw_id, &r.client_data_json, &r.attestation_object])?;
-        check_id(&buf, &id, &raw_id)?;
         let transports = r.transports.as_deref().unwrap_or_default();
         if transports.len() > MAX_TRANSPORTS || transports.iter().any(|t| t.len() > 64) {
             return Err(err("too many or too long transports"));
         }
+        let fields = [&*envelope.id, &*envelope.raw_id, &*r.client_data_json, &*r.attestation_object];
+        let mut packer = Packer::with_capacity(&fields, &Extras::texts(&envelope));
+        let [id, raw_id, client_data_json, attestation_object] = fields.map(|f| packer.decode(f));
+        let (id, raw_id) = (id?, raw_id?);
+        let (client_data_json, attestation_object) = (client_data_json?, attestation_object?);
+        check_id(&packer.buf, &id, &raw_id)?;
+        let extras = Extras::pack(&envelope, &mut packer);
         Ok(Self {
             transports: transports.iter().map(|t| t.to_string()).collect(),
-            extras: Extras::from_envelope(&envelope),
-            buf,
+            extras,
+            buf: packer.buf,
             raw_id,
             client_data_json,
             attestation_object,
@@ -195,13 +257,13 @@ impl RegistrationResponse {
     /// `clientExtensionResults` as raw JSON, when present.
     #[must_use]
     pub fn client_extension_results(&self) -> Option<&str> {
-        self.extras.client_extension_results.as_deref()
+        text(&self.buf, self.extras.client_extension_results.as_ref())
     }
 
     /// `authenticatorAttachment` (`"platform"` or `"cross-platform"`), when present.
     #[must_use]
     pub fn authenticator_attachment(&self) -> Option<&str> {
-        self.extras.authenticator_attachment.as_deref()
+        text(&self.buf, self.extras.authenticator_attachment.as_ref())
     }
 }
 
@@ -241,18 +303,25 @@ impl AuthenticationResponse {
         let envelope: Envelope<'_, AssertionWire<'_>> = parse_envelope(json)?;
         let r = &envelope.response;
         let user_handle = r.user_handle.as_deref().unwrap_or_default();
-        let (buf, [id, raw_id, client_data_json, authenticator_data, signature, user_handle]) = decode_fields([
-            &envelope.id,
-            &envelope.raw_id,
-            &r.client_data_json,
-            &r.authenticator_data,
-            &r.signature,
+        let fields = [
+            &*envelope.id,
+            &*envelope.raw_id,
+            &*r.client_data_json,
+            &*r.authenticator_data,
+            &*r.signature,
             user_handle,
-        ])?;
-        check_id(&buf, &id, &raw_id)?;
+        ];
+        let mut packer = Packer::with_capacity(&fields, &Extras::texts(&envelope));
+        let mut ranges = fields.map(|f| packer.decode(f));
+        let [id, raw_id, client_data_json, authenticator_data, signature, user_handle] =
+            core::array::from_fn(|i| core::mem::replace(&mut ranges[i], Ok(0..0)));
+        let (id, raw_id, client_data_json) = (id?, raw_id?, client_data_json?);
+        let (authenticator_data, signature, user_handle) = (authenticator_data?, signature?, user_handle?);
+        check_id(&packer.buf, &id, &raw_id)?;
+        let extras = Extras::pack(&envelope, &mut packer);
         Ok(Self {
-            extras: Extras::from_envelope(&envelope),
-            buf,
+            extras,
+            buf: packer.buf,
             raw_id,
             client_data_json,
             authenticator_data,
@@ -303,13 +372,13 @@ impl AuthenticationResponse {
     /// `clientExtensionResults` as raw JSON, when present.
     #[must_use]
     pub fn client_extension_results(&self) -> Option<&str> {
-        self.extras.client_extension_results.as_deref()
+        text(&self.buf, self.extras.client_extension_results.as_ref())
     }
 
     /// `authenticatorAttachment`, when present.
     #[must_use]
     pub fn authenticator_attachment(&self) -> Option<&str> {
-        self.extras.authenticator_attachment.as_deref()
+        text(&self.buf, self.extras.authenticator_attachment.as_ref())
     }
 }
 
