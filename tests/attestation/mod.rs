@@ -9,6 +9,7 @@
 
 mod formats;
 mod metadata;
+mod safetynet;
 
 use p256::ecdsa::SigningKey;
 use passkey_verifier::testkit::pki::{p256_key, ExtraExtension, Period, TestCa};
