@@ -93,7 +93,7 @@ fn check_description(kd: &KeyDescription<'_>, client_data_hash: &[u8; 32], accep
 
 /// The fields of the KeyDescription this verifier reads.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct KeyDescription<'a> {
+pub(super) struct KeyDescription<'a> {
     challenge: &'a [u8],
     software: AuthorizationList,
     tee: AuthorizationList,
@@ -127,7 +127,7 @@ impl<'a> KeyDescription<'a> {
     /// ```
     ///
     /// Fields after `teeEnforced` (later schema versions) are ignored.
-    fn parse(der: &'a [u8]) -> Result<Self> {
+    pub(super) fn parse(der: &'a [u8]) -> Result<Self> {
         let mut outer = Reader::new(der);
         let seq = outer.expect(UNIVERSAL, true, SEQUENCE)?;
         if !outer.is_empty() {

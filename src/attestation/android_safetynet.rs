@@ -70,7 +70,7 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
 }
 
 /// The parts of a compact JWS.
-struct Jws<'a> {
+pub(super) struct Jws<'a> {
     /// `header_b64 "." payload_b64`: what the signature covers.
     signing_input: &'a [u8],
     header: Header,
@@ -109,7 +109,7 @@ fn bad_jws() -> Error {
 
 impl<'a> Jws<'a> {
     /// Splits and decodes a compact JWS; checks the header's `alg`, `x5c` count and `crit`.
-    fn parse(response: &'a [u8]) -> Result<Self> {
+    pub(super) fn parse(response: &'a [u8]) -> Result<Self> {
         if response.len() > MAX_JWS_LEN {
             return Err(Error::attestation("android-safetynet response too large"));
         }

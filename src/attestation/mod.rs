@@ -13,6 +13,7 @@ mod android_safetynet;
 mod apple;
 pub mod cert;
 mod fido_u2f;
+pub mod hazmat;
 mod none;
 mod packed;
 mod stmt;

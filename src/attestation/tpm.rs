@@ -190,13 +190,13 @@ enum TpmKey<'a> {
 
 /// The fields of a `TPMT_PUBLIC` that WebAuthn checks.
 #[derive(Debug)]
-struct PubArea<'a> {
+pub(super) struct PubArea<'a> {
     name_alg: u16,
     key: TpmKey<'a>,
 }
 
 impl<'a> PubArea<'a> {
-    fn parse(bytes: &'a [u8]) -> Result<Self> {
+    pub(super) fn parse(bytes: &'a [u8]) -> Result<Self> {
         let mut r = Reader::new(bytes, Input::Certificate);
         Self::read(&mut r)
             .and_then(|p| r.finish().map(|()| p))
@@ -297,13 +297,13 @@ fn read_kdf(r: &mut Reader<'_>) -> Result<()> {
 
 /// The fields of a `TPMS_ATTEST` of type `TPM_ST_ATTEST_CERTIFY` that WebAuthn checks.
 #[derive(Debug)]
-struct CertInfo<'a> {
+pub(super) struct CertInfo<'a> {
     extra_data: &'a [u8],
     attested_name: &'a [u8],
 }
 
 impl<'a> CertInfo<'a> {
-    fn parse(bytes: &'a [u8]) -> Result<Self> {
+    pub(super) fn parse(bytes: &'a [u8]) -> Result<Self> {
         let mut r = Reader::new(bytes, Input::Certificate);
         Self::read(&mut r)
             .and_then(|c| r.finish().map(|()| c))
