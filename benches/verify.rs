@@ -1,10 +1,9 @@
 //! Verification benchmarks: full ceremonies from JSON bytes against the bare signature
 //! verification they contain, the parsers on their own, and allocation counts.
 //!
-//! Every input is built once, outside the timed loops, with the software authenticator.
-//! Before criterion runs, the allocations of one ES256 assertion and one `none` registration
-//! are counted and printed, and the ES256 assertion is held to its allocation budget (so that
-//! `cargo bench --bench verify -- --test` catches regressions).
+//! Every input is built once, outside the timed loops, with the software authenticator (and
+//! its test PKI for the attestation chains). Allocation counts are a test of their own:
+//! `cargo test --test allocations -- --nocapture`.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -13,111 +12,16 @@ use std::hint::black_box;
 use criterion::{criterion_group, Criterion};
 use p256::ecdsa::signature::Verifier as _;
 use passkey_verifier::cose::{CoseKey, KeyParams};
+use passkey_verifier::testkit::pki::{p256_key, TestCa};
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftAttestation, SoftCredential};
 use passkey_verifier::wire::auth_data::AuthenticatorData;
 use passkey_verifier::wire::client_data::ClientData;
 use passkey_verifier::{
     crypto, start_authentication, start_registration, verify_authentication, verify_registration,
-    AuthenticationOptions, AuthenticationResponse, AuthenticationState, CredentialDescriptor, RegistrationOptions,
-    RegistrationResponse, RegistrationState, RelyingParty, StoredCredential, UnixTime, User,
+    AuthenticationOptions, AuthenticationResponse, AuthenticationState, CredentialDescriptor, Policy,
+    RegistrationOptions, RegistrationResponse, RegistrationState, RelyingParty, StoredCredential, UnixTime, User,
 };
 use sha2::Digest as _;
-
-// ---------------------------------------------------------------------------------------------
-// Allocation counting
-// ---------------------------------------------------------------------------------------------
-//
-// A counting `#[global_allocator]` needs `unsafe impl GlobalAlloc`, and Cargo.toml sets
-// `[lints.rust] unsafe_code = "forbid"` for every target of the package, benches included
-// (a forbid cannot be lifted by `#[allow]`). Until that becomes `deny` (then add
-// `#![allow(unsafe_code)]` here and drop the cfg), the allocator is compiled only under
-// `--cfg count_allocations` with lints capped, for the bench target alone:
-//
-//   cargo rustc --profile bench --bench verify -- --cfg count_allocations --cap-lints warn
-//   target/release/deps/verify-<hash> --test      # or: --bench
-
-#[allow(unexpected_cfgs)] // `count_allocations`, see the comment above
-mod allocations {
-    #[cfg(count_allocations)]
-    use super::{registration, AssertionFixture, KeyKind, SoftAttestation, SoftCredential, USER_HANDLE};
-
-    #[cfg(count_allocations)]
-    mod counting {
-        use std::alloc::{GlobalAlloc, Layout, System};
-        use std::hint::black_box;
-        use std::sync::atomic::{AtomicUsize, Ordering};
-
-        /// Counts every allocation (`alloc`, `alloc_zeroed`, `realloc`) made by any thread.
-        struct CountingAllocator;
-
-        static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-        // SAFETY: every call is forwarded unchanged to the system allocator; the counter is atomic.
-        unsafe impl GlobalAlloc for CountingAllocator {
-            unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-                ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-                System.alloc(layout)
-            }
-
-            unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-                ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-                System.alloc_zeroed(layout)
-            }
-
-            unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-                ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-                System.realloc(ptr, layout, new_size)
-            }
-
-            unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-                System.dealloc(ptr, layout);
-            }
-        }
-
-        #[global_allocator]
-        static GLOBAL: CountingAllocator = CountingAllocator;
-
-        /// The allocations `f` makes (including dropping its result), on an otherwise idle process.
-        pub(crate) fn count<T>(f: impl FnOnce() -> T) -> usize {
-            let before = ALLOCATIONS.load(Ordering::SeqCst);
-            drop(black_box(f()));
-            ALLOCATIONS.load(Ordering::SeqCst) - before
-        }
-    }
-
-    /// The most allocations one ES256 assertion (parse + verify) may make.
-    const ES256_ASSERTION_ALLOCATION_BUDGET: usize = 4;
-
-    /// Counts, prints and checks the allocations of one ceremony of each kind.
-    #[cfg(count_allocations)]
-    pub(crate) fn report() {
-        let assertion = AssertionFixture::new(KeyKind::Es256);
-        let mut soft = SoftCredential::new(KeyKind::Es256, USER_HANDLE, &mut rand_core::OsRng);
-        let none = registration(&mut soft, SoftAttestation::None);
-        // Warm up (lazy initialisation anywhere must not be counted).
-        assertion.run();
-        none.run();
-
-        let per_assertion = counting::count(|| assertion.run());
-        let per_registration = counting::count(|| none.run());
-        println!("allocations per ES256 assertion: {per_assertion}");
-        println!("allocations per none registration: {per_registration}");
-        assert!(
-            per_assertion <= ES256_ASSERTION_ALLOCATION_BUDGET,
-            "allocation regression: one ES256 assertion (AuthenticationResponse::from_json + verify_authentication) \
-             made {per_assertion} allocations; the budget is {ES256_ASSERTION_ALLOCATION_BUDGET}"
-        );
-    }
-
-    #[cfg(not(count_allocations))]
-    pub(crate) fn report() {
-        let _ = ES256_ASSERTION_ALLOCATION_BUDGET;
-        println!(
-            "allocation counting is off (unsafe_code is forbidden for benches); see 'Allocation counting' in \
-             benches/verify.rs to enable it"
-        );
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -150,6 +54,24 @@ impl RegistrationFixture {
         verify_registration(&self.rp, &self.state, response, NOW).expect("registration verifies")
     }
 }
+
+impl RegistrationFixture {
+    /// The same fixture at a relying party that trusts `root` and requires trust.
+    fn trusting(mut self, root: &TestCa) -> Self {
+        let mut policy = Policy::default();
+        policy.require_trusted_attestation = true;
+        self.rp = RelyingParty::builder(RP_ID)
+            .origin(ORIGIN)
+            .attestation_root(root.cert_der())
+            .policy(policy)
+            .build()
+            .expect("relying party");
+        self
+    }
+}
+
+const VALIDITY: (u64, u64) = (1_700_000_000, 1_800_000_000);
+const PACKED_SUBJECT: &str = "C=US,O=Bench,OU=Authenticator Attestation,CN=Bench Key";
 
 fn registration(soft: &mut SoftCredential, attestation: SoftAttestation) -> RegistrationFixture {
     let rp = relying_party();
@@ -297,6 +219,38 @@ fn registration_group(c: &mut Criterion) {
     g.finish();
 }
 
+/// Attestation with certificate chains, next to the bare signature checks they contain:
+/// packed x5c = the statement signature plus one certificate link (both ECDSA P-256); tpm =
+/// the certInfo signature plus one link. Certificates are parsed once per verification.
+fn attestation_group(c: &mut Criterion) {
+    let root = TestCa::root("Bench Root", VALIDITY);
+    let ca = root.intermediate("Bench CA", VALIDITY);
+    let key = p256_key(&mut rand_core::OsRng);
+    let leaf = ca.leaf(PACKED_SUBJECT, key.verifying_key(), VALIDITY, vec![], false);
+    let mut soft = SoftCredential::new(KeyKind::Es256, USER_HANDLE, &mut rand_core::OsRng);
+    let packed = registration(&mut soft, SoftAttestation::Packed { key, x5c: vec![leaf, ca.cert_der().to_vec()] })
+        .trusting(&root);
+    let tpm = registration(&mut soft, SoftAttestation::tpm(ca.clone())).trusting(&root);
+    assert!(packed.run().attestation().trusted() && tpm.run().attestation().trusted());
+
+    // The bare cost: two P-256 verifications of the same kind (a statement and a link).
+    let sk = p256_key(&mut rand_core::OsRng);
+    let vk = *sk.verifying_key();
+    let message = vec![7u8; 200];
+    let signature: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(&sk, &message);
+
+    let mut g = c.benchmark_group("attestation");
+    g.bench_function("packed_x5c_from_json", |b| b.iter(|| packed.run()));
+    g.bench_function("tpm_from_json", |b| b.iter(|| tpm.run()));
+    g.bench_function("two_bare_p256_signatures", |b| {
+        b.iter(|| {
+            vk.verify(black_box(&message), black_box(&signature)).is_ok()
+                && vk.verify(black_box(&message), black_box(&signature)).is_ok()
+        })
+    });
+    g.finish();
+}
+
 fn parse(c: &mut Criterion) {
     let f = AssertionFixture::new(KeyKind::Es256);
     let key = f.cose_key();
@@ -331,10 +285,9 @@ fn parse(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, es256, eddsa, rs256, registration_group, parse);
+criterion_group!(benches, es256, eddsa, rs256, registration_group, attestation_group, parse);
 
 fn main() {
-    allocations::report();
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -48,10 +48,34 @@ impl Origin {
     /// [`ErrorKind::Config`] when `text` is not an origin (a path, query, fragment, user info
     /// or an empty host is present, for example).
     pub fn parse(text: &str) -> Result<Self> {
+        Ok(match OriginRef::parse(text)? {
+            OriginRef::Web { scheme, host, port } => {
+                Self::Web { scheme: scheme.to_ascii_lowercase(), host: host.to_ascii_lowercase(), port }
+            }
+            OriginRef::AndroidApk { key_hash } => Self::AndroidApk { key_hash },
+        })
+    }
+
+    /// Whether `text` (an origin as a client reported it) is this origin. Does not allocate.
+    #[must_use]
+    pub fn matches(&self, text: &str) -> bool {
+        OriginRef::parse(text).is_ok_and(|other| other.is(self))
+    }
+}
+
+/// An origin parsed without copying, for comparing what a client sent.
+enum OriginRef<'a> {
+    Web { scheme: &'a str, host: &'a str, port: Option<u16> },
+    AndroidApk { key_hash: [u8; 32] },
+}
+
+impl<'a> OriginRef<'a> {
+    fn parse(text: &'a str) -> Result<Self> {
         if let Some(hash) = text.strip_prefix(ANDROID_PREFIX) {
-            let bytes = b64::decode(hash).map_err(|_| config("apk-key-hash is not base64url"))?;
-            let key_hash = bytes.try_into().map_err(|_| config("apk-key-hash is not 32 bytes"))?;
-            return Ok(Self::AndroidApk { key_hash });
+            let mut key_hash = [0u8; 35];
+            let len = b64::decode_slice(hash, &mut key_hash).map_err(|_| config("apk-key-hash is not base64url"))?;
+            let key_hash = key_hash.get(..len).and_then(|h| h.try_into().ok());
+            return Ok(Self::AndroidApk { key_hash: key_hash.ok_or_else(|| config("apk-key-hash is not 32 bytes"))? });
         }
         let (scheme, rest) = text.split_once("://").ok_or_else(|| config("origin without scheme"))?;
         let scheme_ok = scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
@@ -70,20 +94,26 @@ impl Origin {
         if host.is_empty() {
             return Err(config("origin without host"));
         }
-        let scheme = scheme.to_ascii_lowercase();
-        let default_port = match scheme.as_str() {
-            "https" => Some(443),
-            "http" => Some(80),
-            _ => None,
+        let default_port = if scheme.eq_ignore_ascii_case("https") {
+            Some(443)
+        } else if scheme.eq_ignore_ascii_case("http") {
+            Some(80)
+        } else {
+            None
         };
-        let port = port.or(default_port);
-        Ok(Self::Web { scheme, host: host.to_ascii_lowercase(), port })
+        Ok(Self::Web { scheme, host, port: port.or(default_port) })
     }
 
-    /// Whether `text` (an origin as a client reported it) is this origin.
-    #[must_use]
-    pub fn matches(&self, text: &str) -> bool {
-        Self::parse(text).is_ok_and(|other| &other == self)
+    /// Structural equality with a configured origin (scheme and host compared ASCII
+    /// case-insensitively).
+    fn is(&self, origin: &Origin) -> bool {
+        match (self, origin) {
+            (Self::Web { scheme, host, port }, Origin::Web { scheme: s, host: h, port: p }) => {
+                scheme.eq_ignore_ascii_case(s) && host.eq_ignore_ascii_case(h) && port == p
+            }
+            (Self::AndroidApk { key_hash }, Origin::AndroidApk { key_hash: k }) => key_hash == k,
+            _ => false,
+        }
     }
 }
 
@@ -274,13 +304,13 @@ impl RelyingParty {
     /// Whether `origin` (as a client reported it) is one of the configured origins.
     #[must_use]
     pub fn allows_origin(&self, origin: &str) -> bool {
-        Origin::parse(origin).is_ok_and(|o| self.origins.contains(&o))
+        OriginRef::parse(origin).is_ok_and(|o| self.origins.iter().any(|configured| o.is(configured)))
     }
 
     /// Whether `origin` may embed ceremonies in a cross-origin iframe.
     #[must_use]
     pub fn allows_top_origin(&self, origin: &str) -> bool {
-        Origin::parse(origin).is_ok_and(|o| self.top_origins.contains(&o))
+        OriginRef::parse(origin).is_ok_and(|o| self.top_origins.iter().any(|configured| o.is(configured)))
     }
 
     /// Whether any cross-origin embedding is configured.
