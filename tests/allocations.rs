@@ -1,6 +1,9 @@
 //! Heap allocations per verification, counted with an instrumented global allocator. The
 //! budget: at most 4 allocations for an ES256 assertion verified from its JSON bytes.
 
+// Tests and their fixtures: a panic is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use std::alloc::System;
 
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};

@@ -12,6 +12,9 @@
 //! update, and to finish the same sign-in). A failure panics with a message naming the
 //! property.
 
+// A test harness: a panic naming the property is how it reports a failure.
+#![allow(clippy::panic)]
+
 use core::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -88,7 +88,19 @@ mod tests {
         let ad = auth_data();
         let mut v = vec![0xa0 | pairs, 0x63, b'f', b'm', b't', 0x64, b'n', b'o', b'n', b'e'];
         v.extend_from_slice(&[0x67, b'a', b't', b't', b'S', b't', b'm', b't', 0xa0]);
-        v.extend_from_slice(&[0x68, b'a', b'u', b't', b'h', b'D', b'a', b't', b'a', 0x58, ad.len() as u8]);
+        v.extend_from_slice(&[
+            0x68,
+            b'a',
+            b'u',
+            b't',
+            b'h',
+            b'D',
+            b'a',
+            b't',
+            b'a',
+            0x58,
+            u8::try_from(ad.len()).unwrap(),
+        ]);
         v.extend_from_slice(&ad);
         v.extend_from_slice(extra);
         v

@@ -312,9 +312,8 @@ impl AuthenticationResponse {
             user_handle,
         ];
         let mut packer = Packer::with_capacity(&fields, &Extras::texts(&envelope));
-        let mut ranges = fields.map(|f| packer.decode(f));
         let [id, raw_id, client_data_json, authenticator_data, signature, user_handle] =
-            core::array::from_fn(|i| core::mem::replace(&mut ranges[i], Ok(0..0)));
+            fields.map(|f| packer.decode(f));
         let (id, raw_id, client_data_json) = (id?, raw_id?, client_data_json?);
         let (authenticator_data, signature, user_handle) = (authenticator_data?, signature?, user_handle?);
         check_id(&packer.buf, &id, &raw_id)?;
