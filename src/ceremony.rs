@@ -161,7 +161,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
             verified.attestation().format().as_str(),
             now,
         );
-        record.transports = verified.transports().to_vec();
+        record.transports = verified.transports().map(str::to_owned).collect();
         record.backup_state = verified.flags().backup_state();
         record.nickname = nickname;
         match self.credentials.insert_new(record.clone()).await.map_err(CeremonyError::storage)? {

@@ -11,6 +11,7 @@ mod error;
 pub mod metadata;
 mod options;
 mod rp;
+pub mod stepup;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -4,6 +4,8 @@ use super::{
     check_challenge, check_not_expired, check_origin, check_rp_id_hash, check_top_origin, check_type,
     check_user_present, check_user_verified, uv_required, StoredCredential,
 };
+use std::ops::Range;
+
 use crate::attestation::{self, AttestationOutcome};
 use crate::challenge::{RegistrationState, UnixTime};
 use crate::cose::{CoseAlgorithm, CoseKey};
@@ -18,29 +20,44 @@ use crate::wire::json::RegistrationResponse;
 /// A registration that passed every check of §7.1. Only this crate can construct it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct VerifiedRegistration {
-    credential_id: Vec<u8>,
-    public_key: Vec<u8>,
+    /// Where the credential ID lies within the response's attestation object.
+    credential_id: Range<usize>,
+    /// Where the COSE key lies within the response's attestation object.
+    public_key: Range<usize>,
     alg: CoseAlgorithm,
     sign_count: u32,
     aaguid: [u8; 16],
     flags: Flags,
     attestation: AttestationOutcome,
     user_handle: Vec<u8>,
-    authenticator_extensions: Option<Vec<u8>>,
+    authenticator_extensions: Option<Range<usize>>,
     response: RegistrationResponse,
+}
+
+/// The position of `inner` within `outer` (`inner` must be a sub-slice of it).
+fn range_in(outer: &[u8], inner: &[u8]) -> Result<Range<usize>> {
+    let start = (inner.as_ptr() as usize).checked_sub(outer.as_ptr() as usize);
+    match start {
+        Some(start) if start + inner.len() <= outer.len() => Ok(start..start + inner.len()),
+        _ => Err(Error::malformed(crate::Input::AttestationObject, "internal slice bookkeeping")),
+    }
 }
 
 impl VerifiedRegistration {
     /// The credential ID.
     #[must_use]
     pub fn credential_id(&self) -> &[u8] {
-        &self.credential_id
+        self.object_slice(&self.credential_id)
+    }
+
+    fn object_slice(&self, range: &Range<usize>) -> &[u8] {
+        self.response.attestation_object().get(range.clone()).unwrap_or_default()
     }
 
     /// The credential public key as COSE_Key bytes (store these).
     #[must_use]
     pub fn public_key(&self) -> &[u8] {
-        &self.public_key
+        self.object_slice(&self.public_key)
     }
 
     /// The credential key's algorithm.
@@ -85,9 +102,8 @@ impl VerifiedRegistration {
         &self.user_handle
     }
 
-    /// The transports the client reported.
-    #[must_use]
-    pub fn transports(&self) -> &[String] {
+    /// The transports the client reported (unknown values kept as sent).
+    pub fn transports(&self) -> impl Iterator<Item = &str> + '_ {
         self.response.transports()
     }
 
@@ -100,7 +116,7 @@ impl VerifiedRegistration {
     /// The authenticator extension outputs as a raw CBOR map, when present.
     #[must_use]
     pub fn authenticator_extensions(&self) -> Option<&[u8]> {
-        self.authenticator_extensions.as_deref()
+        self.authenticator_extensions.as_ref().map(|r| self.object_slice(r))
     }
 
     /// `authenticatorAttachment`, when present.
@@ -113,8 +129,8 @@ impl VerifiedRegistration {
     #[must_use]
     pub fn to_stored_credential(&self) -> StoredCredential {
         StoredCredential {
-            id: self.credential_id.clone(),
-            public_key: self.public_key.clone(),
+            id: self.credential_id().to_vec(),
+            public_key: self.public_key().to_vec(),
             sign_count: self.sign_count,
             user_handle: self.user_handle.clone(),
             backup_eligible: Some(self.flags.backup_eligible()),
@@ -126,7 +142,7 @@ impl VerifiedRegistration {
 impl core::fmt::Debug for VerifiedRegistration {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("VerifiedRegistration")
-            .field("credential_id_len", &self.credential_id.len())
+            .field("credential_id_len", &self.credential_id().len())
             .field("alg", &self.alg)
             .field("sign_count", &self.sign_count)
             .field("aaguid", &self.aaguid_string())
@@ -210,16 +226,20 @@ pub fn verify_registration(
         return Err(Error::new(ErrorKind::CredentialId, "rawId is not the attested credential ID"));
     }
 
+    let object_bytes = response.attestation_object();
+    let credential_id = range_in(object_bytes, attested.credential_id())?;
+    let public_key = range_in(object_bytes, attested.public_key())?;
+    let authenticator_extensions = auth_data.extensions().map(|e| range_in(object_bytes, e)).transpose()?;
     Ok(VerifiedRegistration {
-        credential_id: attested.credential_id().to_vec(),
-        public_key: attested.public_key().to_vec(),
+        credential_id,
+        public_key,
         alg: key.alg(),
         sign_count: auth_data.sign_count(),
         aaguid: attested.aaguid(),
         flags: auth_data.flags(),
         attestation,
         user_handle: state.user_handle.clone(),
-        authenticator_extensions: auth_data.extensions().map(<[u8]>::to_vec),
+        authenticator_extensions,
         response,
     })
 }

@@ -113,10 +113,10 @@ struct Packer {
 }
 
 impl Packer {
-    fn with_capacity(base64_fields: &[&str], texts: &[&str]) -> Self {
+    fn with_capacity(base64_fields: &[&str], texts: &[&str], more: usize) -> Self {
         let decoded: usize = base64_fields.iter().map(|f| b64::decoded_len_bound(f)).sum();
         let text: usize = texts.iter().map(|t| t.len()).sum();
-        Self { buf: Vec::with_capacity(decoded + text) }
+        Self { buf: Vec::with_capacity(decoded + text + more) }
     }
 
     fn decode(&mut self, field: &str) -> Result<Range<usize>> {
@@ -182,7 +182,8 @@ pub struct RegistrationResponse {
     raw_id: Range<usize>,
     client_data_json: Range<usize>,
     attestation_object: Range<usize>,
-    transports: Vec<String>,
+    /// Ranges of the transport names in `buf`.
+    transports: Vec<Range<usize>>,
     extras: Extras,
 }
 
@@ -205,20 +206,16 @@ impl RegistrationResponse {
             return Err(err("too many or too long transports"));
         }
         let fields = [&*envelope.id, &*envelope.raw_id, &*r.client_data_json, &*r.attestation_object];
-        let mut packer = Packer::with_capacity(&fields, &Extras::texts(&envelope));
+        let transport_len: usize = transports.iter().map(|t| t.len()).sum();
+        let [ext, attachment] = Extras::texts(&envelope);
+        let mut packer = Packer::with_capacity(&fields, &[ext, attachment], transport_len);
         let [id, raw_id, client_data_json, attestation_object] = fields.map(|f| packer.decode(f));
         let (id, raw_id) = (id?, raw_id?);
         let (client_data_json, attestation_object) = (client_data_json?, attestation_object?);
         check_id(&packer.buf, &id, &raw_id)?;
         let extras = Extras::pack(&envelope, &mut packer);
-        Ok(Self {
-            transports: transports.iter().map(|t| t.to_string()).collect(),
-            extras,
-            buf: packer.buf,
-            raw_id,
-            client_data_json,
-            attestation_object,
-        })
+        let transports = transports.iter().map(|t| packer.text(t)).collect();
+        Ok(Self { transports, extras, buf: packer.buf, raw_id, client_data_json, attestation_object })
     }
 
     /// Parses a JSON string; see [`RegistrationResponse::from_json`].
@@ -249,9 +246,8 @@ impl RegistrationResponse {
     }
 
     /// The transports the client reported (unknown values kept as sent).
-    #[must_use]
-    pub fn transports(&self) -> &[String] {
-        &self.transports
+    pub fn transports(&self) -> impl Iterator<Item = &str> + '_ {
+        self.transports.iter().filter_map(|r| text(&self.buf, Some(r)))
     }
 
     /// `clientExtensionResults` as raw JSON, when present.
@@ -273,7 +269,7 @@ impl core::fmt::Debug for RegistrationResponse {
             .field("raw_id_len", &self.raw_id().len())
             .field("client_data_json_len", &self.client_data_json().len())
             .field("attestation_object_len", &self.attestation_object().len())
-            .field("transports", &self.transports)
+            .field("transports", &self.transports().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
@@ -311,7 +307,7 @@ impl AuthenticationResponse {
             &*r.signature,
             user_handle,
         ];
-        let mut packer = Packer::with_capacity(&fields, &Extras::texts(&envelope));
+        let mut packer = Packer::with_capacity(&fields, &Extras::texts(&envelope), 0);
         let [id, raw_id, client_data_json, authenticator_data, signature, user_handle] =
             fields.map(|f| packer.decode(f));
         let (id, raw_id, client_data_json) = (id?, raw_id?, client_data_json?);

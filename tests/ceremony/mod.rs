@@ -81,7 +81,7 @@ fn registration_reports_what_was_verified() {
     assert_eq!(reg.aaguid_string(), "70617373-6b65-792d-7665-726966696572");
     assert_eq!(reg.sign_count(), 1);
     assert!(reg.flags().user_present() && reg.flags().user_verified());
-    assert_eq!(reg.transports(), ["internal", "hybrid"]);
+    assert_eq!(reg.transports().collect::<Vec<_>>(), ["internal", "hybrid"]);
     assert_eq!(reg.client_extension_results(), Some("{}"));
     assert_eq!(reg.authenticator_attachment(), Some("platform"));
     assert_eq!(reg.user_handle(), b"user-0001");
