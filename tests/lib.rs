@@ -7,5 +7,6 @@ mod attestation;
 mod ceremony;
 mod metadata;
 mod negative;
+mod stepup;
 mod store;
 mod vectors;

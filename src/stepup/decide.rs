@@ -95,7 +95,7 @@ fn requirement(op: Operation, signals: &RiskSignals, policy: &StepUpPolicy, reas
     reasons.push(Reason::RequiredAssurance(base));
     let mut req = Requirement { level: base, two_factors: false, manual_review: false, passkey_cap: None };
     for rule in policy.rules.iter().filter(|rule| signals.has(rule.signal) && base >= rule.from) {
-        reasons.push(Reason::Signal(rule.signal, rule.effect));
+        reasons.push(Reason::SignalApplied(rule.signal, rule.effect));
         match rule.effect {
             SignalEffect::RaiseRequirement => match req.level.raised() {
                 Some(level) => req.level = level,

@@ -299,7 +299,7 @@ pub enum Reason {
     /// The operation's required assurance under the policy, before risk signals.
     RequiredAssurance(Assurance),
     /// A present risk signal applied this effect.
-    Signal(Signal, SignalEffect),
+    SignalApplied(Signal, SignalEffect),
     /// The risk signals raised the requirement to this level.
     RequirementRaised(Assurance),
     /// The risk signals require two distinct channels.

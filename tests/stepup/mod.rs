@@ -141,10 +141,12 @@ fn precedence_table() {
             vec![RequiredAssurance(Low), PushNotAttested]),
         ("attested push before passkey", SignIn, vec![PASSKEY_UV, PUSH_ATTESTED], none(), UseChannel(Push),
             vec![RequiredAssurance(Medium)]),
-        ("weak first skipped", CredentialChange, vec![EMAIL_FRESH, PUSH_PLAIN, RCS_E2EE], none(), UseChannel(Rcs),
-            vec![RequiredAssurance(High)]),
-        ("unusable first skipped", SignIn, vec![RCS_E2EE, PUSH_PLAIN, sms(true, false)], none(), UseChannel(Rcs),
-            vec![RequiredAssurance(Medium)]),
+        ("e2ee rcs before plain push", CredentialChange, vec![EMAIL_FRESH, PUSH_PLAIN, RCS_E2EE], none(),
+            UseChannel(Rcs), vec![RequiredAssurance(High)]),
+        ("weak passkey skipped", PayoutChange, vec![PASSKEY_UP, PASSKEY_UV], none(), UseChannel(Passkey),
+            vec![RequiredAssurance(VeryHigh), PasskeyWithoutUserVerification, ChannelTooWeak(Passkey)]),
+        ("unusable sms skipped", View, vec![sms(true, false), EMAIL_FRESH], none(), UseChannel(Email),
+            vec![RequiredAssurance(Low), RecentNumberPort(Sms), ChannelUnusable(Sms)]),
         ("passkey without uv too weak for payout, rcs too", PayoutChange, vec![RCS_E2EE, PASSKEY_UP], none(),
             StepUp(Passkey, Rcs),
             vec![RequiredAssurance(VeryHigh), PasskeyWithoutUserVerification, ChannelTooWeak(Passkey),
@@ -249,10 +251,11 @@ fn unencrypted_rcs_counts_as_sms() {
                     let row = format!("port={port} sim={sim} {op:?} {signals:?} {companion:?}");
                     assert_eq!(rcs_as_sms_outcome(by_rcs.outcome), by_sms.outcome, "{row}");
                     assert_eq!(rcs_as_sms_reasons(&by_rcs.reasons), by_sms.reasons, "{row}");
-                    let examined = by_sms.reasons.iter().any(|r| {
-                        matches!(r, Reason::ChannelTooWeak(Sms) | Reason::ChannelUnusable(Sms))
-                            || by_sms.outcome == Outcome::UseChannel(Sms)
-                    });
+                    let examined = matches!(by_sms.outcome, Outcome::UseChannel(Sms) | Outcome::StepUp(_, Sms))
+                        || by_sms
+                            .reasons
+                            .iter()
+                            .any(|r| matches!(r, Reason::ChannelTooWeak(Sms) | Reason::ChannelUnusable(Sms)));
                     if examined {
                         assert!(by_rcs.reasons.contains(&Reason::RcsNotEncryptedCountsAsSms), "{row}");
                     }
@@ -273,12 +276,12 @@ fn risk_signal_table() {
     use Reason::*;
     use SignalEffect::*;
     let set = || vec![EMAIL_FRESH, SMS, RCS_E2EE, PASSKEY_UV];
-    let cap = Reason::Signal(Signal::CounterRegression, CapPasskey(Medium));
-    let backup = Reason::Signal(Signal::BackupStateChange, RequireTwoFactors);
-    let new_device = Reason::Signal(Signal::NewDevice, RaiseRequirement);
-    let elevated = Reason::Signal(Signal::VelocityElevated, RaiseRequirement);
-    let high = Reason::Signal(Signal::VelocityHigh, RaiseRequirement);
-    let high_manual = Reason::Signal(Signal::VelocityHigh, SignalEffect::ManualReview);
+    let cap = Reason::SignalApplied(Signal::CounterRegression, CapPasskey(Medium));
+    let backup = Reason::SignalApplied(Signal::BackupStateChange, RequireTwoFactors);
+    let new_device = Reason::SignalApplied(Signal::NewDevice, RaiseRequirement);
+    let elevated = Reason::SignalApplied(Signal::VelocityElevated, RaiseRequirement);
+    let high = Reason::SignalApplied(Signal::VelocityHigh, RaiseRequirement);
+    let high_manual = Reason::SignalApplied(Signal::VelocityHigh, SignalEffect::ManualReview);
     let cr = signal(Signal::CounterRegression);
     let bs = signal(Signal::BackupStateChange);
     let nd = signal(Signal::NewDevice);
@@ -388,14 +391,14 @@ fn policy_is_configurable() {
             vec![RequiredAssurance(Low), RecentNumberPort(Sms)])),
         (low_floor, ("verified email pairs", PayoutChange, vec![EMAIL_VERIFIED, RCS_E2EE], none(), StepUp(Rcs, Email),
             vec![RequiredAssurance(VeryHigh), ChannelTooWeak(Rcs), EmailNotRecentlyRevalidated,
-                 PairAssurance(VeryHigh)])),
+                 ChannelTooWeak(Email), PairAssurance(VeryHigh)])),
         (minimal_view, ("verified email views", View, vec![EMAIL_VERIFIED], none(), UseChannel(Email),
             vec![RequiredAssurance(Minimal), EmailNotRecentlyRevalidated])),
         (no_rules, ("signals ignored", PayoutChange, vec![PASSKEY_UV], signal(Signal::VelocityHigh),
             UseChannel(Passkey), vec![RequiredAssurance(VeryHigh)])),
         (manual_on_counter.clone(), ("counter to manual review", CredentialChange, vec![PASSKEY_UV],
             signal(Signal::CounterRegression), Outcome::ManualReview,
-            vec![RequiredAssurance(High), Reason::Signal(Signal::CounterRegression, SignalEffect::ManualReview)])),
+            vec![RequiredAssurance(High), Reason::SignalApplied(Signal::CounterRegression, SignalEffect::ManualReview)])),
         (manual_on_counter, ("rule below its threshold", SignIn, vec![PASSKEY_UV],
             signal(Signal::CounterRegression), UseChannel(Passkey), vec![RequiredAssurance(Medium)])),
     ];

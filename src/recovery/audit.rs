@@ -1,0 +1,191 @@
+//! Audit events and the host's sink for them.
+
+use std::sync::{Mutex, PoisonError};
+
+use super::policy::Channel;
+use super::token::CorrelationId;
+use crate::ceremony::CeremonyError;
+use crate::challenge::UnixTime;
+use crate::error::Category;
+
+/// The step an [`AuditEvent`] records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuditKind {
+    /// A recovery was initiated (or refused: rate limit, invalid request, unknown account).
+    RecoveryInitiated,
+    /// A recovery token was redeemed and a grant issued.
+    RecoveryCompleted,
+    /// A completion attempt failed.
+    RecoveryFailed,
+    /// A grant was consumed (or the attempt to consume it failed).
+    GrantConsumed,
+    /// A new device started an onboarding.
+    OnboardingStarted,
+    /// An existing device approved an onboarding (or the approval failed).
+    OnboardingApproved,
+    /// A new device redeemed an approved onboarding (or the redemption failed).
+    OnboardingRedeemed,
+    /// A registration ceremony finished (see [`AuditEvent::from_ceremony`]).
+    Registration,
+    /// A sign-in ceremony finished (see [`AuditEvent::from_ceremony`]).
+    SignIn,
+}
+
+/// Whether the step succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditOutcome {
+    /// It succeeded.
+    Success,
+    /// It failed; the event's `reason` says why.
+    Failure,
+}
+
+/// Why a step failed, as a category (never the data involved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReasonCategory {
+    /// Unknown token, nonce or grant.
+    UnknownToken,
+    /// Already used.
+    Replayed,
+    /// Expired.
+    Expired,
+    /// No attempts left.
+    AttemptsExhausted,
+    /// A passkey of another account.
+    WrongSubject,
+    /// A token presented without the required passkey assertion.
+    PasskeyRequired,
+    /// An onboarding not approved yet.
+    NotApproved,
+    /// A grant without the requested scope.
+    ScopeNotGranted,
+    /// A rate limit was reached.
+    RateLimited,
+    /// Recovery requested for an account that does not exist (nothing was stored).
+    UnknownAccount,
+    /// Input that does not parse.
+    Malformed,
+    /// A request the policy does not allow.
+    InvalidRequest,
+    /// An assertion or ceremony failed verification, by category.
+    Verification(Category),
+    /// A store failed.
+    Storage,
+}
+
+/// One audited step: a correlation ID, the step, the channel, the outcome and a reason
+/// category. It never holds a token, challenge, key, user handle or personal data: the
+/// account appears only through the random correlation ID of its recovery or onboarding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuditEvent {
+    /// The recovery's or onboarding's correlation ID; `None` when the step could not be tied
+    /// to one (an unknown token).
+    pub correlation_id: Option<CorrelationId>,
+    /// The step.
+    pub kind: AuditKind,
+    /// The delivery channel, for recovery steps.
+    pub channel: Option<Channel>,
+    /// Whether it succeeded.
+    pub outcome: AuditOutcome,
+    /// Why it failed.
+    pub reason: Option<ReasonCategory>,
+    /// When it happened.
+    pub at: UnixTime,
+}
+
+impl AuditEvent {
+    /// An event for `kind` with the outcome and reason of `reason` (`None`: success).
+    #[must_use]
+    pub const fn new(
+        kind: AuditKind,
+        correlation_id: Option<CorrelationId>,
+        channel: Option<Channel>,
+        reason: Option<ReasonCategory>,
+        at: UnixTime,
+    ) -> Self {
+        let outcome = if reason.is_some() { AuditOutcome::Failure } else { AuditOutcome::Success };
+        Self { correlation_id, kind, channel, outcome, reason, at }
+    }
+
+    /// An event for a finished ceremony of [`Ceremonies`](crate::Ceremonies) (`kind` is
+    /// [`AuditKind::Registration`] or [`AuditKind::SignIn`]), from its result; the reason of a
+    /// failure is its category.
+    #[must_use]
+    pub fn from_ceremony<T>(
+        kind: AuditKind,
+        correlation_id: Option<CorrelationId>,
+        result: &Result<T, CeremonyError>,
+        at: UnixTime,
+    ) -> Self {
+        let reason = match result {
+            Ok(_) => None,
+            Err(CeremonyError::Storage(_)) => Some(ReasonCategory::Storage),
+            Err(e) => Some(ReasonCategory::Verification(e.category())),
+        };
+        Self::new(kind, correlation_id, None, reason, at)
+    }
+}
+
+/// Where audit events go: the host's write-once log, SIEM or alerting. Called synchronously
+/// and in order; implementations should not block for long.
+pub trait AuditSink: Send + Sync {
+    /// Records `event`.
+    fn record(&self, event: AuditEvent);
+}
+
+impl<T: AuditSink + ?Sized> AuditSink for std::sync::Arc<T> {
+    fn record(&self, event: AuditEvent) {
+        (**self).record(event);
+    }
+}
+
+impl<T: AuditSink + ?Sized> AuditSink for &T {
+    fn record(&self, event: AuditEvent) {
+        (**self).record(event);
+    }
+}
+
+/// A sink that drops every event.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoAudit;
+
+impl AuditSink for NoAudit {
+    fn record(&self, _event: AuditEvent) {}
+}
+
+/// A sink that keeps events in memory, in order (for tests, examples and small hosts).
+#[derive(Debug, Default)]
+pub struct MemoryAuditSink {
+    events: Mutex<Vec<AuditEvent>>,
+}
+
+impl MemoryAuditSink {
+    /// An empty sink.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A copy of the events recorded so far.
+    #[must_use]
+    pub fn events(&self) -> Vec<AuditEvent> {
+        self.events.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Removes and returns the events recorded so far.
+    #[must_use]
+    pub fn take(&self) -> Vec<AuditEvent> {
+        core::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+impl AuditSink for MemoryAuditSink {
+    fn record(&self, event: AuditEvent) {
+        // An event is appended even after a panic elsewhere poisoned the lock: the log must
+        // not lose events.
+        self.events.lock().unwrap_or_else(PoisonError::into_inner).push(event);
+    }
+}

@@ -1,0 +1,232 @@
+//! Thread-safe in-memory recovery and rate-limit stores.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use super::rate_limit::{window_start, RateKey, RateLimitStore, WindowCount};
+use super::store::{
+    ApproveOutcome, AttemptOutcome, ChallengeRecord, ConsumeOutcome, GrantRecord, OnboardingRecord, RecoveryStore,
+};
+use super::token::{SubjectId, TokenHash};
+use crate::challenge::UnixTime;
+
+/// The in-memory stores' error: only a poisoned lock (a panic in another thread while it held
+/// the store).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("in-memory recovery store lock poisoned")]
+pub struct MemoryRecoveryStoreError;
+
+/// The most records of each kind (challenges, grants, onboardings, rate-limit buckets) kept
+/// at once. When an insert finds a table full, the half closest to expiry is dropped, so that
+/// a flood cannot grow memory without bound (the rate limits keep legitimate records from
+/// being crowded out).
+pub const MAX_RECORDS: usize = 100_000;
+
+fn lock<T>(m: &Mutex<T>) -> Result<MutexGuard<'_, T>, MemoryRecoveryStoreError> {
+    m.lock().map_err(|_| MemoryRecoveryStoreError)
+}
+
+/// Drops the earliest-expiring half of `map` when it is full.
+fn make_room<K: Eq + core::hash::Hash, V>(map: &mut HashMap<K, V>, expires: impl Fn(&V) -> UnixTime) {
+    if map.len() < MAX_RECORDS {
+        return;
+    }
+    let mut expiries: Vec<UnixTime> = map.values().map(&expires).collect();
+    expiries.sort_unstable();
+    let cutoff = expiries.get(expiries.len() / 2).copied().unwrap_or(UnixTime::from_secs(0));
+    map.retain(|_, v| expires(v) > cutoff);
+}
+
+/// A thread-safe in-memory [`RecoveryStore`]. State is lost when the process ends.
+#[derive(Default)]
+pub struct MemoryRecoveryStore {
+    challenges: Mutex<HashMap<TokenHash, ChallengeRecord>>,
+    grants: Mutex<HashMap<TokenHash, GrantRecord>>,
+    onboardings: Mutex<HashMap<TokenHash, OnboardingRecord>>,
+}
+
+impl core::fmt::Debug for MemoryRecoveryStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MemoryRecoveryStore").finish_non_exhaustive()
+    }
+}
+
+impl MemoryRecoveryStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The number of stored challenges, tombstones included.
+    ///
+    /// # Errors
+    ///
+    /// [`MemoryRecoveryStoreError`] when the lock is poisoned.
+    pub fn challenge_count(&self) -> Result<usize, MemoryRecoveryStoreError> {
+        Ok(lock(&self.challenges)?.len())
+    }
+
+    /// Drops every record (tombstones included) that expired at or before `now`; returns
+    /// how many.
+    ///
+    /// # Errors
+    ///
+    /// [`MemoryRecoveryStoreError`] when a lock is poisoned.
+    pub fn purge_expired(&self, now: UnixTime) -> Result<usize, MemoryRecoveryStoreError> {
+        let mut purged = 0;
+        let mut challenges = lock(&self.challenges)?;
+        let before = challenges.len();
+        challenges.retain(|_, r| r.expires_at > now);
+        purged += before - challenges.len();
+        let mut grants = lock(&self.grants)?;
+        let before = grants.len();
+        grants.retain(|_, r| r.expires_at > now);
+        purged += before - grants.len();
+        let mut onboardings = lock(&self.onboardings)?;
+        let before = onboardings.len();
+        onboardings.retain(|_, r| r.expires_at > now);
+        purged += before - onboardings.len();
+        Ok(purged)
+    }
+}
+
+impl RecoveryStore for MemoryRecoveryStore {
+    type Error = MemoryRecoveryStoreError;
+
+    async fn insert_challenge(&self, record: ChallengeRecord) -> Result<(), Self::Error> {
+        let mut map = lock(&self.challenges)?;
+        make_room(&mut map, |r| r.expires_at);
+        map.insert(record.token_hash, record);
+        Ok(())
+    }
+
+    async fn find_challenge(&self, hash: &TokenHash) -> Result<Option<ChallengeRecord>, Self::Error> {
+        Ok(lock(&self.challenges)?.get(hash).cloned())
+    }
+
+    async fn decrement_attempts(&self, hash: &TokenHash) -> Result<AttemptOutcome, Self::Error> {
+        let mut map = lock(&self.challenges)?;
+        Ok(match map.get_mut(hash) {
+            None => AttemptOutcome::NotFound,
+            Some(r) if r.consumed || r.attempts_left == 0 => AttemptOutcome::Unchanged,
+            Some(r) => {
+                r.attempts_left -= 1;
+                AttemptOutcome::Decremented(r.attempts_left)
+            }
+        })
+    }
+
+    async fn consume_challenge(&self, hash: &TokenHash) -> Result<ConsumeOutcome, Self::Error> {
+        let mut map = lock(&self.challenges)?;
+        Ok(match map.get_mut(hash) {
+            None => ConsumeOutcome::NotFound,
+            Some(r) if r.consumed => ConsumeOutcome::AlreadyConsumed,
+            Some(r) if r.attempts_left == 0 => ConsumeOutcome::Unavailable,
+            Some(r) => {
+                r.consumed = true;
+                ConsumeOutcome::Consumed
+            }
+        })
+    }
+
+    async fn insert_grant(&self, record: GrantRecord) -> Result<(), Self::Error> {
+        let mut map = lock(&self.grants)?;
+        make_room(&mut map, |r| r.expires_at);
+        map.insert(record.grant_hash, record);
+        Ok(())
+    }
+
+    async fn find_grant(&self, hash: &TokenHash) -> Result<Option<GrantRecord>, Self::Error> {
+        Ok(lock(&self.grants)?.get(hash).cloned())
+    }
+
+    async fn consume_grant(&self, hash: &TokenHash) -> Result<ConsumeOutcome, Self::Error> {
+        let mut map = lock(&self.grants)?;
+        Ok(match map.get_mut(hash) {
+            None => ConsumeOutcome::NotFound,
+            Some(r) if r.consumed => ConsumeOutcome::AlreadyConsumed,
+            Some(r) => {
+                r.consumed = true;
+                ConsumeOutcome::Consumed
+            }
+        })
+    }
+
+    async fn insert_onboarding(&self, record: OnboardingRecord) -> Result<(), Self::Error> {
+        let mut map = lock(&self.onboardings)?;
+        make_room(&mut map, |r| r.expires_at);
+        map.insert(record.nonce_hash, record);
+        Ok(())
+    }
+
+    async fn find_onboarding(&self, hash: &TokenHash) -> Result<Option<OnboardingRecord>, Self::Error> {
+        Ok(lock(&self.onboardings)?.get(hash).cloned())
+    }
+
+    async fn approve_onboarding(&self, hash: &TokenHash, approver: &SubjectId) -> Result<ApproveOutcome, Self::Error> {
+        let mut map = lock(&self.onboardings)?;
+        Ok(match map.get_mut(hash) {
+            None => ApproveOutcome::NotFound,
+            Some(r) if r.approved_by.is_some() => ApproveOutcome::AlreadyApproved,
+            Some(r) => {
+                r.approved_by = Some(approver.clone());
+                ApproveOutcome::Approved
+            }
+        })
+    }
+
+    async fn consume_onboarding(&self, hash: &TokenHash) -> Result<ConsumeOutcome, Self::Error> {
+        let mut map = lock(&self.onboardings)?;
+        Ok(match map.get_mut(hash) {
+            None => ConsumeOutcome::NotFound,
+            Some(r) if r.consumed => ConsumeOutcome::AlreadyConsumed,
+            Some(r) if r.approved_by.is_none() => ConsumeOutcome::Unavailable,
+            Some(r) => {
+                r.consumed = true;
+                ConsumeOutcome::Consumed
+            }
+        })
+    }
+}
+
+/// A thread-safe in-memory [`RateLimitStore`].
+#[derive(Default)]
+pub struct MemoryRateLimitStore {
+    /// Per key: the start of its current window, its length, and the count in it.
+    buckets: Mutex<HashMap<RateKey, (u64, u64, u32)>>,
+}
+
+impl core::fmt::Debug for MemoryRateLimitStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MemoryRateLimitStore").finish_non_exhaustive()
+    }
+}
+
+impl MemoryRateLimitStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl RateLimitStore for MemoryRateLimitStore {
+    type Error = MemoryRecoveryStoreError;
+
+    async fn hit(&self, key: &RateKey, window_secs: u64, now: UnixTime) -> Result<WindowCount, Self::Error> {
+        let start = window_start(window_secs, now);
+        let mut buckets = lock(&self.buckets)?;
+        if buckets.len() >= MAX_RECORDS && !buckets.contains_key(key) {
+            // Drop buckets whose window has ended; if that frees nothing, the oldest half.
+            buckets.retain(|_, (s, len, _)| s.saturating_add(*len) > now.as_secs());
+            make_room(&mut buckets, |(s, len, _)| UnixTime::from_secs(s.saturating_add(*len)));
+        }
+        let bucket = buckets.entry(*key).or_insert((start, window_secs, 0));
+        if bucket.0 != start || bucket.1 != window_secs {
+            *bucket = (start, window_secs, 0);
+        }
+        bucket.2 = bucket.2.saturating_add(1);
+        Ok(WindowCount { count: bucket.2, resets_at: UnixTime::from_secs(start.saturating_add(window_secs)) })
+    }
+}
