@@ -1,0 +1,9 @@
+#![no_main]
+//! X.509 certificate parsing as attestation statements use it.
+
+use libfuzzer_sys::fuzz_target;
+use passkey_verifier::attestation::hazmat;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = hazmat::parse_certificate(data);
+});

@@ -1,0 +1,10 @@
+#![no_main]
+//! TPM `TPMS_ATTEST` (certInfo) and `TPMT_PUBLIC` (pubArea) parsing.
+
+use libfuzzer_sys::fuzz_target;
+use passkey_verifier::attestation::hazmat;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = hazmat::parse_tpm_cert_info(data);
+    let _ = hazmat::parse_tpm_pub_area(data);
+});
