@@ -61,6 +61,13 @@ impl Challenge {
         Self(bytes)
     }
 
+    /// A challenge derived from a 32-byte digest (for example one that commits to a recovery
+    /// token).
+    #[must_use]
+    pub fn from_digest(digest: [u8; 32]) -> Self {
+        Self(digest.to_vec())
+    }
+
     /// Wraps challenge bytes a host issued itself (they should be at least 16 random bytes).
     ///
     /// # Errors

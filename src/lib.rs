@@ -10,6 +10,7 @@ pub mod encoding;
 mod error;
 pub mod metadata;
 mod options;
+pub mod recovery;
 mod rp;
 pub mod stepup;
 pub mod store;

@@ -7,6 +7,7 @@ mod attestation;
 mod ceremony;
 mod metadata;
 mod negative;
+mod recovery;
 mod stepup;
 mod store;
 mod vectors;

@@ -47,7 +47,7 @@ pub use memory::{MemoryRateLimitStore, MemoryRecoveryStore, MemoryRecoveryStoreE
 pub use onboarding::{OnboardingApproval, OnboardingRequest, OnboardingStarted, RegistrationTicket};
 pub use policy::{Channel, RateLimit, RecoveryPolicy, Redemption, Risk, Scope};
 pub use rate_limit::{RateKey, RateLimitStore, WindowCount};
-pub use service::{Grant, Initiated, InitiateRequest, Proof, Recovery, RedeemedGrant};
+pub use service::{Grant, InitiateRequest, Initiated, Proof, Recovery, RedeemedGrant};
 pub use store::{
     ApproveOutcome, AttemptOutcome, ChallengeRecord, ConsumeOutcome, GrantRecord, OnboardingRecord, RecoveryStore,
 };

@@ -139,8 +139,7 @@ pub trait RecoveryStore: Send + Sync {
 
     /// Marks the challenge consumed if it is not yet and has attempts left, atomically: of
     /// concurrent calls at most one gets [`ConsumeOutcome::Consumed`]. Keeps the record.
-    fn consume_challenge(&self, hash: &TokenHash)
-        -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send;
+    fn consume_challenge(&self, hash: &TokenHash) -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send;
 
     /// Stores a new grant.
     fn insert_grant(&self, record: GrantRecord) -> impl Future<Output = Result<(), Self::Error>> + Send;
@@ -170,8 +169,7 @@ pub trait RecoveryStore: Send + Sync {
 
     /// Marks the onboarding consumed if it is approved and not consumed yet, atomically (at
     /// most one [`ConsumeOutcome::Consumed`]; not approved: [`ConsumeOutcome::Unavailable`]).
-    fn consume_onboarding(&self, hash: &TokenHash)
-        -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send;
+    fn consume_onboarding(&self, hash: &TokenHash) -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send;
 }
 
 impl<T: RecoveryStore + ?Sized> RecoveryStore for std::sync::Arc<T> {
@@ -192,10 +190,7 @@ impl<T: RecoveryStore + ?Sized> RecoveryStore for std::sync::Arc<T> {
         (**self).decrement_attempts(hash)
     }
 
-    fn consume_challenge(
-        &self,
-        hash: &TokenHash,
-    ) -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send {
+    fn consume_challenge(&self, hash: &TokenHash) -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send {
         (**self).consume_challenge(hash)
     }
 
@@ -230,10 +225,7 @@ impl<T: RecoveryStore + ?Sized> RecoveryStore for std::sync::Arc<T> {
         (**self).approve_onboarding(hash, approver)
     }
 
-    fn consume_onboarding(
-        &self,
-        hash: &TokenHash,
-    ) -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send {
+    fn consume_onboarding(&self, hash: &TokenHash) -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send {
         (**self).consume_onboarding(hash)
     }
 }

@@ -153,11 +153,7 @@ pub fn onboarding_challenge(nonce: &OnboardingNonce) -> Challenge {
 }
 
 fn challenge_from_digest(digest: [u8; 32]) -> Challenge {
-    match Challenge::from_bytes(digest.to_vec()) {
-        Ok(challenge) => challenge,
-        // 32 bytes are always within the accepted 1..=1024 challenge lengths.
-        Err(_) => unreachable!("a 32-byte challenge is always valid"),
-    }
+    Challenge::from_digest(digest)
 }
 
 /// An opaque reference to an account: the WebAuthn user handle (bytes), never a phone number,
