@@ -4,6 +4,7 @@
 
 use rand_core::CryptoRngCore;
 
+use crate::challenge::AuthenticationState;
 use crate::challenge::UnixTime;
 use crate::error::{Category, Error, ErrorKind};
 use crate::options::{
@@ -15,7 +16,7 @@ use crate::store::{
     CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, SignInUpdate, StateId,
     UpdateOutcome,
 };
-use crate::verify::{verify_authentication, verify_registration, CounterOutcome};
+use crate::verify::{verify_authentication, verify_registration, CounterOutcome, VerifiedAuthentication};
 use crate::wire::json::{AuthenticationResponse, RegistrationResponse};
 
 /// A ceremony failure: either verification refused the response, or a store failed.
@@ -221,34 +222,67 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
             return Err(Error::new(ErrorKind::CeremonyExpired, "").into());
         }
         let response = AuthenticationResponse::from_json(response_json)?;
-        let record = self
-            .credentials
-            .get(response.raw_id())
+        let verified = sign_in(&self.rp, &self.credentials, response, now, |_| state)
             .await
-            .map_err(CeremonyError::storage)?
-            .ok_or_else(|| Error::new(ErrorKind::CredentialNotFound, ""))?;
-        let verified = verify_authentication(&self.rp, &state, response, &record.credential, now)?;
-        let update = SignInUpdate {
-            expected_sign_count: record.credential.sign_count,
-            new_sign_count: verified.sign_count(),
-            backup_state: verified.flags().backup_state(),
-            used_at: now,
-        };
-        match self
-            .credentials
-            .update_after_sign_in(&record.credential.id, update)
-            .await
-            .map_err(CeremonyError::storage)?
-        {
-            UpdateOutcome::Updated => Ok(SignIn {
-                user_handle: verified.user_handle().to_vec(),
-                credential_id: verified.credential_id().to_vec(),
-                user_verified: verified.user_verified(),
-                counter: verified.counter(),
-                sign_count: verified.sign_count(),
-            }),
-            UpdateOutcome::Conflict => Err(Error::new(ErrorKind::CounterConflict, "").into()),
-            UpdateOutcome::NotFound => Err(Error::new(ErrorKind::CredentialNotFound, "revoked during sign-in").into()),
+            .map_err(|e| e.into_error(CeremonyError::storage))?;
+        Ok(SignIn {
+            user_handle: verified.user_handle().to_vec(),
+            credential_id: verified.credential_id().to_vec(),
+            user_verified: verified.user_verified(),
+            counter: verified.counter(),
+            sign_count: verified.sign_count(),
+        })
+    }
+}
+
+/// A failure of [`sign_in`]: a failed check, or the credential store's error.
+pub(crate) enum SignInFailure<E> {
+    Check(Error),
+    Storage(E),
+}
+
+impl<E> From<Error> for SignInFailure<E> {
+    fn from(e: Error) -> Self {
+        Self::Check(e)
+    }
+}
+
+impl<E> SignInFailure<E> {
+    /// Folds the failure into a caller's error type.
+    pub(crate) fn into_error<T: From<Error>>(self, storage: impl FnOnce(E) -> T) -> T {
+        match self {
+            Self::Check(e) => e.into(),
+            Self::Storage(e) => storage(e),
         }
+    }
+}
+
+/// Looks the presented credential up, verifies the assertion against it with the state
+/// `state_for` gives for that record, and applies the result to the store by compare-and-swap
+/// on the sign count (a concurrent sign-in that moved the count first wins).
+pub(crate) async fn sign_in<K: CredentialStore>(
+    rp: &RelyingParty,
+    credentials: &K,
+    response: AuthenticationResponse,
+    now: UnixTime,
+    state_for: impl FnOnce(&CredentialRecord) -> AuthenticationState,
+) -> Result<VerifiedAuthentication, SignInFailure<K::Error>> {
+    let record = credentials
+        .get(response.raw_id())
+        .await
+        .map_err(SignInFailure::Storage)?
+        .ok_or_else(|| Error::new(ErrorKind::CredentialNotFound, ""))?;
+    let state = state_for(&record);
+    let verified = verify_authentication(rp, &state, response, &record.credential, now)?;
+    let update = SignInUpdate {
+        expected_sign_count: record.credential.sign_count,
+        new_sign_count: verified.sign_count(),
+        backup_state: verified.flags().backup_state(),
+        used_at: now,
+    };
+    match credentials.update_after_sign_in(&record.credential.id, update).await.map_err(SignInFailure::Storage)? {
+        UpdateOutcome::Updated => Ok(verified),
+        UpdateOutcome::Conflict => Err(Error::new(ErrorKind::CounterConflict, "").into()),
+        UpdateOutcome::NotFound => Err(Error::new(ErrorKind::CredentialNotFound, "revoked during sign-in").into()),
     }
 }

@@ -106,14 +106,7 @@ impl<'a> Cert<'a> {
     /// The value of extension `oid` (the content of its OCTET STRING), if present.
     #[must_use]
     pub fn extension(&self, oid: &str) -> Option<&[u8]> {
-        let oid = Oid::new(oid).ok()?;
-        self.parsed
-            .tbs_certificate
-            .extensions
-            .as_ref()?
-            .iter()
-            .find(|e| e.extn_id == oid)
-            .map(|e| e.extn_value.as_bytes())
+        self.extension_with_criticality(oid).map(|(_, value)| value)
     }
 
     /// The value of extension `oid` and whether it is critical, if present.

@@ -10,11 +10,10 @@ use super::token::{
     recovery_challenge, AssertionOptionsJson, CorrelationId, DeliveryPayload, GrantToken, RecoveryToken, SubjectId,
 };
 use super::RecoveryError;
+use crate::ceremony::sign_in;
 use crate::challenge::{AuthenticationState, Challenge, UnixTime};
-use crate::error::{Error, ErrorKind};
 use crate::rp::RelyingParty;
-use crate::store::{CredentialStore, SignInUpdate, UpdateOutcome};
-use crate::verify::verify_authentication;
+use crate::store::CredentialStore;
 use crate::wire::json::AuthenticationResponse;
 
 /// A request to start a recovery. `Debug` redacts the subject and keys.
@@ -466,31 +465,13 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
         now: UnixTime,
     ) -> Result<SubjectId, RecoveryError> {
         let response = AuthenticationResponse::from_json(json)?;
-        let record = self
-            .credentials
-            .get(response.raw_id())
-            .await
-            .map_err(RecoveryError::storage)?
-            .ok_or_else(|| Error::new(ErrorKind::CredentialNotFound, ""))?;
-        let expected = subject.map_or_else(|| record.user_handle().to_vec(), |s| s.as_bytes().to_vec());
-        let state =
-            AuthenticationState::new(challenge, Some(expected), self.policy.user_verification, Vec::new(), expires_at);
-        let verified = verify_authentication(&self.rp, &state, response, &record.credential, now)?;
-        let update = SignInUpdate {
-            expected_sign_count: record.credential.sign_count,
-            new_sign_count: verified.sign_count(),
-            backup_state: verified.flags().backup_state(),
-            used_at: now,
-        };
-        match self
-            .credentials
-            .update_after_sign_in(&record.credential.id, update)
-            .await
-            .map_err(RecoveryError::storage)?
-        {
-            UpdateOutcome::Updated => Ok(SubjectId::new(verified.user_handle())),
-            UpdateOutcome::Conflict => Err(Error::new(ErrorKind::CounterConflict, "").into()),
-            UpdateOutcome::NotFound => Err(Error::new(ErrorKind::CredentialNotFound, "revoked meanwhile").into()),
-        }
+        let uv = self.policy.user_verification;
+        let verified = sign_in(&self.rp, &self.credentials, response, now, |record| {
+            let expected = subject.map_or_else(|| record.user_handle().to_vec(), |s| s.as_bytes().to_vec());
+            AuthenticationState::new(challenge, Some(expected), uv, Vec::new(), expires_at)
+        })
+        .await
+        .map_err(|e| e.into_error(RecoveryError::storage))?;
+        Ok(SubjectId::new(verified.user_handle()))
     }
 }
