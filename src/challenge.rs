@@ -98,9 +98,17 @@ impl Challenge {
     /// the challenge bytes.
     #[must_use]
     pub fn matches(&self, text: &str) -> bool {
-        let mut decoded = [0u8; MAX_CHALLENGE_LEN + 3];
-        match b64::decode_slice(text, &mut decoded) {
-            Ok(n) => crypto::ct_eq(decoded.get(..n).unwrap_or_default(), &self.0),
+        // Issued challenges are 32 bytes: decode those into a small buffer.
+        let mut small = [0u8; 64];
+        let mut large;
+        let buf: &mut [u8] = if b64::decoded_len_bound(text) <= small.len() {
+            &mut small
+        } else {
+            large = [0u8; MAX_CHALLENGE_LEN + 3];
+            &mut large
+        };
+        match b64::decode_slice(text, buf) {
+            Ok(n) => crypto::ct_eq(buf.get(..n).unwrap_or_default(), &self.0),
             Err(_) => false,
         }
     }

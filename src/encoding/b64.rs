@@ -34,8 +34,8 @@ const URL_NO_PAD: GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_
 
 /// An upper bound of the decoded length of `text` (exact for unpadded input).
 #[must_use]
-pub fn decoded_len_bound(text: &str) -> usize {
-    text.len() / 4 * 3 + 3
+pub fn decoded_len_bound(text: impl AsRef<[u8]>) -> usize {
+    text.as_ref().len() / 4 * 3 + 3
 }
 
 /// Decodes `text` under the crate's policy into `out`, returning the decoded length.
@@ -44,15 +44,16 @@ pub fn decoded_len_bound(text: &str) -> usize {
 ///
 /// [`Input::Base64`] malformed when `text` is not base64 under the policy or `out` is too
 /// short for it.
-pub fn decode_slice(text: &str, out: &mut [u8]) -> Result<usize> {
+pub fn decode_slice(text: impl AsRef<[u8]>, out: &mut [u8]) -> Result<usize> {
+    let text = text.as_ref();
     let malformed = || Error::malformed(Input::Base64, "not base64url");
-    if text.ends_with('=') && text.len() % 4 != 0 {
+    if text.last() == Some(&b'=') && text.len() % 4 != 0 {
         return Err(Error::malformed(Input::Base64, "wrong base64 padding"));
     }
     if let Ok(n) = URL.decode_slice(text, out) {
         return Ok(n);
     }
-    let uses_url_alphabet = text.bytes().any(|b| b == b'-' || b == b'_');
+    let uses_url_alphabet = text.iter().any(|&b| b == b'-' || b == b'_');
     if uses_url_alphabet {
         return Err(malformed());
     }
@@ -64,7 +65,8 @@ pub fn decode_slice(text: &str, out: &mut [u8]) -> Result<usize> {
 /// # Errors
 ///
 /// [`Input::Base64`] malformed when `text` is not base64 under the policy.
-pub fn decode_into(text: &str, out: &mut Vec<u8>) -> Result<()> {
+pub fn decode_into(text: impl AsRef<[u8]>, out: &mut Vec<u8>) -> Result<()> {
+    let text = text.as_ref();
     let start = out.len();
     out.resize(start + decoded_len_bound(text), 0);
     match decode_slice(text, out.get_mut(start..).unwrap_or_default()) {
@@ -84,7 +86,8 @@ pub fn decode_into(text: &str, out: &mut Vec<u8>) -> Result<()> {
 /// # Errors
 ///
 /// [`Input::Base64`] malformed when `text` is not base64 under the policy.
-pub fn decode(text: &str) -> Result<Vec<u8>> {
+pub fn decode(text: impl AsRef<[u8]>) -> Result<Vec<u8>> {
+    let text = text.as_ref();
     let mut out = Vec::with_capacity(decoded_len_bound(text));
     decode_into(text, &mut out)?;
     Ok(out)

@@ -132,7 +132,7 @@ pub(super) fn verify(blob: &[u8], fido_root: &TrustAnchor, now: UnixTime) -> Res
         return Err(Error::attestation("x5c must hold 1 to 8 certificates"));
     }
     // x5c members are standard base64 with padding (RFC 7515 §4.1.6).
-    let ders = x5c.iter().map(|c| b64::decode(c)).collect::<Result<Vec<_>>>()?;
+    let ders = x5c.iter().map(b64::decode).collect::<Result<Vec<_>>>()?;
     let refs: Vec<&[u8]> = ders.iter().map(Vec::as_slice).collect();
     let chain = parse_x5c(&refs)?;
 

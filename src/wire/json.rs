@@ -22,9 +22,10 @@ fn err(context: &'static str) -> Error {
     Error::malformed(Input::CredentialJson, context)
 }
 
-/// A JSON string borrowed from the input when it has no escapes (serde only borrows a bare
-/// `Cow<str>` field, not one inside `Option` or `Vec`).
-struct Text<'a>(Cow<'a, str>);
+/// The bytes of a JSON string, borrowed from the input when it has no escapes. Read as bytes,
+/// so that serde_json does not validate UTF-8 of long base64 strings (base64 decoding checks
+/// every byte anyway; text members are validated where they are read as text).
+struct Text<'a>(Cow<'a, [u8]>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> core::result::Result<Self, D::Error> {
@@ -36,22 +37,30 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
                 f.write_str("a string")
             }
 
-            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> core::result::Result<Self::Value, E> {
+            fn visit_borrowed_bytes<E: serde::de::Error>(self, v: &'de [u8]) -> core::result::Result<Self::Value, E> {
                 Ok(Text(Cow::Borrowed(v)))
             }
 
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> core::result::Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_vec())))
+            }
+
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> core::result::Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v.as_bytes())))
+            }
+
             fn visit_str<E: serde::de::Error>(self, v: &str) -> core::result::Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(v.to_owned())))
+                Ok(Text(Cow::Owned(v.as_bytes().to_vec())))
             }
         }
-        deserializer.deserialize_str(Visitor(core::marker::PhantomData))
+        deserializer.deserialize_bytes(Visitor(core::marker::PhantomData))
     }
 }
 
 impl core::ops::Deref for Text<'_> {
-    type Target = str;
+    type Target = [u8];
 
-    fn deref(&self) -> &str {
+    fn deref(&self) -> &[u8] {
         &self.0
     }
 }
@@ -100,8 +109,11 @@ fn parse_envelope<'a, R: Deserialize<'a>>(json: &'a [u8]) -> Result<Envelope<'a,
     }
     let envelope: Envelope<'a, R> =
         serde_json::from_slice(json).map_err(|_| err("not a PublicKeyCredential JSON object"))?;
-    if &*envelope.ty != "public-key" {
+    if &*envelope.ty != b"public-key" {
         return Err(err("type is not public-key"));
+    }
+    if envelope.authenticator_attachment.as_deref().is_some_and(|a| core::str::from_utf8(a).is_err()) {
+        return Err(err("authenticatorAttachment is not text"));
     }
     Ok(envelope)
 }
@@ -113,21 +125,28 @@ struct Packer {
 }
 
 impl Packer {
-    fn with_capacity(base64_fields: &[&str], texts: &[&str], more: usize) -> Self {
-        let decoded: usize = base64_fields.iter().map(|f| b64::decoded_len_bound(f)).sum();
+    fn with_capacity(base64_fields: &[&[u8]], texts: &[&[u8]], more: usize) -> Self {
+        let decoded: usize = base64_fields.iter().map(b64::decoded_len_bound).sum();
         let text: usize = texts.iter().map(|t| t.len()).sum();
         Self { buf: Vec::with_capacity(decoded + text + more) }
     }
 
-    fn decode(&mut self, field: &str) -> Result<Range<usize>> {
+    fn decode(&mut self, field: &[u8]) -> Result<Range<usize>> {
         let start = self.buf.len();
         b64::decode_into(field, &mut self.buf)?;
         Ok(start..self.buf.len())
     }
 
-    fn text(&mut self, text: &str) -> Range<usize> {
+    /// Decodes `id` and `rawId`; when their texts are equal, `id` shares `rawId`'s bytes.
+    fn decode_id(&mut self, id: &[u8], raw_id: &[u8]) -> Result<(Range<usize>, Range<usize>)> {
+        let raw = self.decode(raw_id)?;
+        let id = if id == raw_id { raw.clone() } else { self.decode(id)? };
+        Ok((id, raw))
+    }
+
+    fn text(&mut self, text: &[u8]) -> Range<usize> {
         let start = self.buf.len();
-        self.buf.extend_from_slice(text.as_bytes());
+        self.buf.extend_from_slice(text);
         start..self.buf.len()
     }
 }
@@ -140,7 +159,8 @@ fn text<'b>(buf: &'b [u8], range: Option<&Range<usize>>) -> Option<&'b str> {
     range.and_then(|r| core::str::from_utf8(slice(buf, r)).ok())
 }
 
-/// `id` must be the base64url encoding of `rawId`: compares the decoded bytes.
+/// `id` must be the base64url encoding of `rawId`: compares the decoded bytes (`id` is decoded
+/// only when its text differs from `rawId`'s, see [`Packer::decode_id`]).
 fn check_id(buf: &[u8], id: &Range<usize>, raw_id: &Range<usize>) -> Result<()> {
     let raw = slice(buf, raw_id);
     if raw.is_empty() {
@@ -160,16 +180,16 @@ struct Extras {
 }
 
 impl Extras {
-    fn texts<'e, R>(envelope: &'e Envelope<'_, R>) -> [&'e str; 2] {
+    fn texts<'e, R>(envelope: &'e Envelope<'_, R>) -> [&'e [u8]; 2] {
         [
-            envelope.client_extension_results.map(RawValue::get).unwrap_or_default(),
+            envelope.client_extension_results.map(|raw| raw.get().as_bytes()).unwrap_or_default(),
             envelope.authenticator_attachment.as_deref().unwrap_or_default(),
         ]
     }
 
     fn pack<R>(envelope: &Envelope<'_, R>, packer: &mut Packer) -> Self {
         Self {
-            client_extension_results: envelope.client_extension_results.map(|raw| packer.text(raw.get())),
+            client_extension_results: envelope.client_extension_results.map(|raw| packer.text(raw.get().as_bytes())),
             authenticator_attachment: envelope.authenticator_attachment.as_deref().map(|a| packer.text(a)),
         }
     }
@@ -202,16 +222,18 @@ impl RegistrationResponse {
         let envelope: Envelope<'_, AttestationWire<'_>> = parse_envelope(json)?;
         let r = &envelope.response;
         let transports = r.transports.as_deref().unwrap_or_default();
-        if transports.len() > MAX_TRANSPORTS || transports.iter().any(|t| t.len() > 64) {
+        if transports.len() > MAX_TRANSPORTS
+            || transports.iter().any(|t| t.len() > 64 || core::str::from_utf8(t).is_err())
+        {
             return Err(err("too many or too long transports"));
         }
         let fields = [&*envelope.id, &*envelope.raw_id, &*r.client_data_json, &*r.attestation_object];
         let transport_len: usize = transports.iter().map(|t| t.len()).sum();
         let [ext, attachment] = Extras::texts(&envelope);
         let mut packer = Packer::with_capacity(&fields, &[ext, attachment], transport_len);
-        let [id, raw_id, client_data_json, attestation_object] = fields.map(|f| packer.decode(f));
-        let (id, raw_id) = (id?, raw_id?);
-        let (client_data_json, attestation_object) = (client_data_json?, attestation_object?);
+        let (id, raw_id) = packer.decode_id(&envelope.id, &envelope.raw_id)?;
+        let client_data_json = packer.decode(&r.client_data_json)?;
+        let attestation_object = packer.decode(&r.attestation_object)?;
         check_id(&packer.buf, &id, &raw_id)?;
         let extras = Extras::pack(&envelope, &mut packer);
         let transports = transports.iter().map(|t| packer.text(t)).collect();
@@ -308,10 +330,11 @@ impl AuthenticationResponse {
             user_handle,
         ];
         let mut packer = Packer::with_capacity(&fields, &Extras::texts(&envelope), 0);
-        let [id, raw_id, client_data_json, authenticator_data, signature, user_handle] =
-            fields.map(|f| packer.decode(f));
-        let (id, raw_id, client_data_json) = (id?, raw_id?, client_data_json?);
-        let (authenticator_data, signature, user_handle) = (authenticator_data?, signature?, user_handle?);
+        let (id, raw_id) = packer.decode_id(&envelope.id, &envelope.raw_id)?;
+        let client_data_json = packer.decode(&r.client_data_json)?;
+        let authenticator_data = packer.decode(&r.authenticator_data)?;
+        let signature = packer.decode(&r.signature)?;
+        let user_handle = packer.decode(user_handle)?;
         check_id(&packer.buf, &id, &raw_id)?;
         let extras = Extras::pack(&envelope, &mut packer);
         Ok(Self {
