@@ -2,6 +2,8 @@
 //! the user, expiring), verifies responses with the pure functions, and applies the outcome
 //! to the stores.
 
+use std::sync::Arc;
+
 use rand_core::CryptoRngCore;
 
 use crate::challenge::AuthenticationState;
@@ -11,6 +13,7 @@ use crate::options::{
     start_authentication, start_registration, AuthenticationOptions, CreationOptionsJson, CredentialDescriptor,
     RegistrationOptions, RequestOptionsJson, User,
 };
+use crate::recovery::{AuditEvent, AuditKind, AuditSink};
 use crate::rp::RelyingParty;
 use crate::store::{
     CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, SignInUpdate, StateId,
@@ -73,17 +76,42 @@ pub struct SignIn {
 
 /// Drives registration and sign-in ceremonies over a [`ChallengeStore`] and a
 /// [`CredentialStore`] (one type may implement both, like [`MemoryStore`](crate::store::MemoryStore)).
-#[derive(Debug)]
 pub struct Ceremonies<C, K> {
     rp: RelyingParty,
     challenges: C,
     credentials: K,
+    audit: Option<Arc<dyn AuditSink>>,
+}
+
+impl<C: core::fmt::Debug, K: core::fmt::Debug> core::fmt::Debug for Ceremonies<C, K> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Ceremonies")
+            .field("rp", &self.rp)
+            .field("challenges", &self.challenges)
+            .field("credentials", &self.credentials)
+            .field("audit", &self.audit.is_some())
+            .finish()
+    }
 }
 
 impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
     /// Ceremonies for `rp` over the given stores.
     pub const fn new(rp: RelyingParty, challenges: C, credentials: K) -> Self {
-        Self { rp, challenges, credentials }
+        Self { rp, challenges, credentials, audit: None }
+    }
+
+    /// Sends an [`AuditEvent`] for every finished registration and sign-in (success or the
+    /// failure's category; never a challenge, key or identifier) to `sink`.
+    #[must_use]
+    pub fn with_audit_sink(mut self, sink: Arc<dyn AuditSink>) -> Self {
+        self.audit = Some(sink);
+        self
+    }
+
+    fn audit<T>(&self, kind: AuditKind, result: &Result<T, CeremonyError>, now: UnixTime) {
+        if let Some(sink) = &self.audit {
+            sink.record(AuditEvent::from_ceremony(kind, None, result, now));
+        }
     }
 
     /// The relying party.
@@ -142,6 +170,18 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
     /// [`ErrorKind::CredentialExists`] when the credential ID is registered already (to
     /// anyone); [`CeremonyError::Storage`].
     pub async fn finish_registration(
+        &self,
+        state_id: &StateId,
+        response_json: &[u8],
+        nickname: Option<String>,
+        now: UnixTime,
+    ) -> Result<CredentialRecord, CeremonyError> {
+        let result = self.finish_registration_unaudited(state_id, response_json, nickname, now).await;
+        self.audit(AuditKind::Registration, &result, now);
+        result
+    }
+
+    async fn finish_registration_unaudited(
         &self,
         state_id: &StateId,
         response_json: &[u8],
@@ -207,6 +247,17 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
     /// [`ErrorKind::UserHandle`]); [`ErrorKind::CounterConflict`] when a concurrent sign-in
     /// updated the counter first; [`CeremonyError::Storage`].
     pub async fn finish_authentication(
+        &self,
+        state_id: &StateId,
+        response_json: &[u8],
+        now: UnixTime,
+    ) -> Result<SignIn, CeremonyError> {
+        let result = self.finish_authentication_unaudited(state_id, response_json, now).await;
+        self.audit(AuditKind::SignIn, &result, now);
+        result
+    }
+
+    async fn finish_authentication_unaudited(
         &self,
         state_id: &StateId,
         response_json: &[u8],

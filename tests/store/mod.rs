@@ -192,3 +192,41 @@ fn sqlite_store_persists_across_connections() {
     assert_eq!(record.last_used_at, Some(NOW));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn finished_ceremonies_are_audited_without_identifiers() {
+    use passkey_verifier::recovery::{AuditKind, AuditOutcome, MemoryAuditSink, ReasonCategory};
+    let sink = std::sync::Arc::new(MemoryAuditSink::new());
+    let rp = RelyingParty::builder("example.com").origin("https://example.com").build().unwrap();
+    let c = Ceremonies::new(rp, MemoryStore::new(), MemoryStore::new()).with_audit_sink(sink.clone());
+    let (mut cred, _) = register(&c, b"alice");
+    let (id, options) =
+        block_on(c.start_authentication(Some(b"alice"), &AuthenticationOptions::default(), &mut OsRng, NOW)).unwrap();
+    let json = cred.assert(&challenge_of(&options), &knobs());
+    block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap();
+    let _ = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
+
+    let events = sink.events();
+    let kinds: Vec<_> = events.iter().map(|e| (e.kind, e.outcome, e.reason)).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (AuditKind::Registration, AuditOutcome::Success, None),
+            (AuditKind::SignIn, AuditOutcome::Success, None),
+            (
+                AuditKind::SignIn,
+                AuditOutcome::Failure,
+                Some(ReasonCategory::Verification(passkey_verifier::Category::Challenge))
+            ),
+        ]
+    );
+    let text = format!("{events:?}");
+    for secret in [
+        passkey_verifier::encoding::b64::encode(cred.id()),
+        passkey_verifier::encoding::b64::encode(b"alice"),
+        "alice".to_string(),
+        id.as_str().to_string(),
+    ] {
+        assert!(!text.contains(&secret), "audit events leak {secret}");
+    }
+}
