@@ -108,6 +108,27 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         self
     }
 
+    /// Stores issued state under a fresh random ID.
+    async fn keep(
+        &self,
+        state: CeremonyState,
+        rng: &mut (impl CryptoRngCore + Send),
+    ) -> Result<StateId, CeremonyError> {
+        let id = StateId::random(rng);
+        self.challenges.insert(&id, state).await.map_err(CeremonyError::storage)?;
+        Ok(id)
+    }
+
+    /// Takes state once; an expired state is refused before anything is looked up.
+    async fn take(&self, id: &StateId, now: UnixTime) -> Result<CeremonyState, CeremonyError> {
+        let state = self.challenges.take(id).await.map_err(CeremonyError::storage)?;
+        let state = state.ok_or_else(|| Error::new(ErrorKind::StateNotFound, "no pending ceremony"))?;
+        if now >= state.expires_at() {
+            return Err(Error::new(ErrorKind::CeremonyExpired, "").into());
+        }
+        Ok(state)
+    }
+
     fn audit<T>(&self, kind: AuditKind, result: &Result<T, CeremonyError>, now: UnixTime) {
         if let Some(sink) = &self.audit {
             sink.record(AuditEvent::from_ceremony(kind, None, result, now));
@@ -155,9 +176,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         let mut options = options.clone();
         options.exclude_credentials = self.descriptors(&user.id).await?;
         let (json, state) = start_registration(&self.rp, user, &options, rng, now)?;
-        let id = StateId::random(rng);
-        self.challenges.insert(&id, CeremonyState::Registration(state)).await.map_err(CeremonyError::storage)?;
-        Ok((id, json))
+        Ok((self.keep(CeremonyState::Registration(state), rng).await?, json))
     }
 
     /// Finishes a registration: takes the state (once), verifies the response, and stores
@@ -188,9 +207,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         nickname: Option<String>,
         now: UnixTime,
     ) -> Result<CredentialRecord, CeremonyError> {
-        let Some(CeremonyState::Registration(state)) =
-            self.challenges.take(state_id).await.map_err(CeremonyError::storage)?
-        else {
+        let CeremonyState::Registration(state) = self.take(state_id, now).await? else {
             return Err(Error::new(ErrorKind::StateNotFound, "no pending registration").into());
         };
         let response = RegistrationResponse::from_json(response_json)?;
@@ -231,9 +248,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
             None => Vec::new(),
         };
         let (json, state) = start_authentication(&self.rp, &options, rng, now)?;
-        let id = StateId::random(rng);
-        self.challenges.insert(&id, CeremonyState::Authentication(state)).await.map_err(CeremonyError::storage)?;
-        Ok((id, json))
+        Ok((self.keep(CeremonyState::Authentication(state), rng).await?, json))
     }
 
     /// Finishes a sign-in: takes the state (once), looks the credential up, verifies the
@@ -263,15 +278,9 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         response_json: &[u8],
         now: UnixTime,
     ) -> Result<SignIn, CeremonyError> {
-        let Some(CeremonyState::Authentication(state)) =
-            self.challenges.take(state_id).await.map_err(CeremonyError::storage)?
-        else {
+        let CeremonyState::Authentication(state) = self.take(state_id, now).await? else {
             return Err(Error::new(ErrorKind::StateNotFound, "no pending sign-in").into());
         };
-        // Refuse an expired state before looking anything up.
-        if now >= state.expires_at() {
-            return Err(Error::new(ErrorKind::CeremonyExpired, "").into());
-        }
         let response = AuthenticationResponse::from_json(response_json)?;
         let verified = sign_in(&self.rp, &self.credentials, response, now, |_| state)
             .await

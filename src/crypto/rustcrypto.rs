@@ -21,22 +21,19 @@ fn invalid(context: &'static str) -> Error {
     Error::new(ErrorKind::UnsupportedKey, context)
 }
 
-fn sec1_point<const N: usize>(x: &[u8], y: &[u8]) -> ([u8; N], usize) {
-    let mut point = [0u8; N];
-    point[0] = 0x04;
+/// The uncompressed SEC1 encoding `04 || x || y` of a point (at most 133 bytes, for P-521),
+/// assembled on the stack.
+pub(super) fn uncompressed_point(x: &[u8], y: &[u8]) -> ([u8; 133], usize) {
+    let mut point = [0u8; 133];
     let len = 1 + x.len() + y.len();
-    if let Some(dst) = point.get_mut(1..1 + x.len()) {
-        dst.copy_from_slice(x);
-    }
-    if let Some(dst) = point.get_mut(1 + x.len()..len) {
-        dst.copy_from_slice(y);
+    if let Some(dst) = point.get_mut(..len) {
+        let (tag, coordinates) = dst.split_at_mut(1);
+        tag.copy_from_slice(&[0x04]);
+        let (dx, dy) = coordinates.split_at_mut(x.len());
+        dx.copy_from_slice(x);
+        dy.copy_from_slice(y);
     }
     (point, len)
-}
-
-/// The uncompressed SEC1 encoding `04 || x || y` of a point (at most 133 bytes, for P-521).
-pub(super) fn uncompressed_point(x: &[u8], y: &[u8]) -> ([u8; 133], usize) {
-    sec1_point::<133>(x, y)
 }
 
 impl Key {

@@ -142,18 +142,14 @@ impl OnboardingNonce {
 /// it received (or gets it from [`Recovery::assertion_options`](super::Recovery::assertion_options)).
 #[must_use]
 pub fn recovery_challenge(token: &RecoveryToken) -> Challenge {
-    challenge_from_digest(crypto::sha256_concat(&[RECOVERY_DOMAIN, &token.0]))
+    Challenge::from_digest(crypto::sha256_concat(&[RECOVERY_DOMAIN, &token.0]))
 }
 
 /// The challenge of the passkey assertion that approves an onboarding `nonce`: SHA-256 of a
 /// domain-separation string (distinct from [`recovery_challenge`]'s) and the nonce bytes.
 #[must_use]
 pub fn onboarding_challenge(nonce: &OnboardingNonce) -> Challenge {
-    challenge_from_digest(crypto::sha256_concat(&[ONBOARDING_DOMAIN, &nonce.0]))
-}
-
-fn challenge_from_digest(digest: [u8; 32]) -> Challenge {
-    Challenge::from_digest(digest)
+    Challenge::from_digest(crypto::sha256_concat(&[ONBOARDING_DOMAIN, &nonce.0]))
 }
 
 /// An opaque reference to an account: the WebAuthn user handle (bytes), never a phone number,

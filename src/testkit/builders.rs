@@ -89,11 +89,7 @@ pub fn authenticator_data(
 #[must_use]
 pub fn attestation_object(fmt: &str, statement: &[(&str, ciborium::Value)], auth_data: &[u8]) -> Vec<u8> {
     let statement = statement.iter().map(|(k, v)| (ciborium::Value::Text((*k).to_owned()), v.clone())).collect();
-    cbor(&ciborium::Value::Map(vec![
-        (ciborium::Value::Text("fmt".into()), ciborium::Value::Text(fmt.to_owned())),
-        (ciborium::Value::Text("attStmt".into()), ciborium::Value::Map(statement)),
-        (ciborium::Value::Text("authData".into()), ciborium::Value::Bytes(auth_data.to_vec())),
-    ]))
+    super::attest::attestation_object_with_statement(fmt, &ciborium::Value::Map(statement), auth_data)
 }
 
 /// A registration response in Level 3 JSON.
