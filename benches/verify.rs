@@ -75,8 +75,14 @@ const PACKED_SUBJECT: &str = "C=US,O=Bench,OU=Authenticator Attestation,CN=Bench
 
 fn registration(soft: &mut SoftCredential, attestation: SoftAttestation) -> RegistrationFixture {
     let rp = relying_party();
-    let (_, state) = start_registration(&rp, &user(), &RegistrationOptions::default(), &mut rand_core::OsRng, NOW)
-        .expect("start registration");
+    let (_, state) = start_registration(
+        &rp,
+        &user(),
+        &RegistrationOptions::default(),
+        &mut rand_core::UnwrapErr(getrandom::SysRng),
+        NOW,
+    )
+    .expect("start registration");
     let mut knobs = Knobs::new(RP_ID, ORIGIN);
     knobs.attestation = attestation;
     let json = soft.register(state.challenge().as_bytes(), &knobs).into_bytes();
@@ -99,7 +105,7 @@ struct AssertionFixture {
 
 impl AssertionFixture {
     fn new(kind: KeyKind) -> Self {
-        let mut soft = SoftCredential::new(kind, USER_HANDLE, &mut rand_core::OsRng);
+        let mut soft = SoftCredential::new(kind, USER_HANDLE, &mut rand_core::UnwrapErr(getrandom::SysRng));
         let credential = registration(&mut soft, SoftAttestation::None).run().to_stored_credential();
 
         let rp = relying_party();
@@ -107,7 +113,8 @@ impl AssertionFixture {
         options.user_handle = Some(USER_HANDLE.to_vec());
         options.allow_credentials =
             vec![CredentialDescriptor { id: credential.id.clone(), transports: vec!["internal".into()] }];
-        let (_, state) = start_authentication(&rp, &options, &mut rand_core::OsRng, NOW).expect("start authentication");
+        let (_, state) = start_authentication(&rp, &options, &mut rand_core::UnwrapErr(getrandom::SysRng), NOW)
+            .expect("start authentication");
         let json = soft.assert(state.challenge().as_bytes(), &Knobs::new(RP_ID, ORIGIN)).into_bytes();
 
         let parsed = AuthenticationResponse::from_json(&json).expect("assertion JSON");
@@ -183,7 +190,8 @@ fn eddsa(c: &mut Criterion) {
 fn rs256(c: &mut Criterion) {
     let f = AssertionFixture::new(KeyKind::Rs256);
     let KeyParams::Rsa { n, e } = *f.cose_key().params() else { panic!("RS256 key is not RSA") };
-    let key = rsa::RsaPublicKey::new(rsa::BigUint::from_bytes_be(n), rsa::BigUint::from_bytes_be(e)).expect("RSA key");
+    let key = rsa::PublicKey::new(rsa::BoxedUint::from_be_slice_vartime(n), rsa::BoxedUint::from_be_slice_vartime(e))
+        .expect("RSA key");
     let bare = |message: &[u8], signature: &[u8]| {
         key.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &sha2::Sha256::digest(message), signature).is_ok()
     };
@@ -207,7 +215,7 @@ fn rs256(c: &mut Criterion) {
 }
 
 fn registration_group(c: &mut Criterion) {
-    let mut soft = SoftCredential::new(KeyKind::Es256, USER_HANDLE, &mut rand_core::OsRng);
+    let mut soft = SoftCredential::new(KeyKind::Es256, USER_HANDLE, &mut rand_core::UnwrapErr(getrandom::SysRng));
     let none = registration(&mut soft, SoftAttestation::None);
     let packed = registration(&mut soft, SoftAttestation::PackedSelf);
     none.run();
@@ -226,16 +234,16 @@ fn registration_group(c: &mut Criterion) {
 fn attestation_group(c: &mut Criterion) {
     let root = TestCa::root("Bench Root", VALIDITY);
     let ca = root.intermediate("Bench CA", VALIDITY);
-    let key = p256_key(&mut rand_core::OsRng);
+    let key = p256_key(&mut rand_core::UnwrapErr(getrandom::SysRng));
     let leaf = ca.leaf(PACKED_SUBJECT, key.verifying_key(), VALIDITY, vec![], false);
-    let mut soft = SoftCredential::new(KeyKind::Es256, USER_HANDLE, &mut rand_core::OsRng);
+    let mut soft = SoftCredential::new(KeyKind::Es256, USER_HANDLE, &mut rand_core::UnwrapErr(getrandom::SysRng));
     let packed = registration(&mut soft, SoftAttestation::Packed { key, x5c: vec![leaf, ca.cert_der().to_vec()] })
         .trusting(&root);
     let tpm = registration(&mut soft, SoftAttestation::tpm(ca.clone())).trusting(&root);
     assert!(packed.run().attestation().trusted() && tpm.run().attestation().trusted());
 
     // The bare cost: three P-256 verifications (a statement and two links).
-    let sk = p256_key(&mut rand_core::OsRng);
+    let sk = p256_key(&mut rand_core::UnwrapErr(getrandom::SysRng));
     let vk = *sk.verifying_key();
     let message = vec![7u8; 200];
     let signature: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(&sk, &message);
@@ -275,7 +283,7 @@ fn parse(c: &mut Criterion) {
     let ed_key = ed.cose_key();
     g.bench_function("ed25519_key_from_cose", |b| b.iter(|| crypto::validate_key(black_box(&ed_key)).is_ok()));
     // The registration breakdown: the response JSON alone.
-    let mut soft = SoftCredential::new(KeyKind::Es256, USER_HANDLE, &mut rand_core::OsRng);
+    let mut soft = SoftCredential::new(KeyKind::Es256, USER_HANDLE, &mut rand_core::UnwrapErr(getrandom::SysRng));
     let none = registration(&mut soft, SoftAttestation::None);
     g.bench_function("registration_json", |b| {
         b.iter(|| RegistrationResponse::from_json(black_box(&none.json)).expect("registration JSON"));

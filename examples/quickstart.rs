@@ -5,13 +5,14 @@
 //! cargo run --example quickstart
 //! ```
 
+use getrandom::SysRng;
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
 use passkey_verifier::{
     start_authentication, start_registration, verify_authentication, verify_registration, AuthenticationOptions,
     AuthenticationResponse, CredentialDescriptor, RegistrationOptions, RegistrationResponse, RelyingParty, UnixTime,
     User, UserVerification,
 };
-use rand_core::OsRng;
+use rand_core::UnwrapErr;
 
 fn main() -> Result<(), passkey_verifier::Error> {
     // The relying party: its RP ID and the exact origins it serves.
@@ -22,11 +23,11 @@ fn main() -> Result<(), passkey_verifier::Error> {
     let user = User { id: b"user-7f3a9c".to_vec(), name: "alice@example.com".into(), display_name: "Alice".into() };
     let mut options = RegistrationOptions::default();
     options.user_verification = UserVerification::Required;
-    let (creation_options, reg_state) = start_registration(&rp, &user, &options, &mut OsRng, now)?;
+    let (creation_options, reg_state) = start_registration(&rp, &user, &options, &mut UnwrapErr(SysRng), now)?;
     println!("creation options sent to the browser: {} bytes of JSON", creation_options.to_json().len());
 
     // The phone creates a passkey and answers (here: the software authenticator).
-    let mut phone = SoftCredential::new(KeyKind::Es256, &user.id, &mut OsRng);
+    let mut phone = SoftCredential::new(KeyKind::Es256, &user.id, &mut UnwrapErr(SysRng));
     let knobs = Knobs::new("example.com", "https://example.com");
     let response_json = phone.register(reg_state.challenge().as_bytes(), &knobs);
 
@@ -49,7 +50,7 @@ fn main() -> Result<(), passkey_verifier::Error> {
         options.user_handle = Some(user.id.clone());
         options.user_verification = UserVerification::Required;
         options.allow_credentials = vec![CredentialDescriptor { id: stored.id.clone(), transports: vec![] }];
-        let (_request_options, auth_state) = start_authentication(&rp, &options, &mut OsRng, now)?;
+        let (_request_options, auth_state) = start_authentication(&rp, &options, &mut UnwrapErr(SysRng), now)?;
 
         let assertion = phone.assert(auth_state.challenge().as_bytes(), &knobs);
         let verified =
@@ -65,7 +66,7 @@ fn main() -> Result<(), passkey_verifier::Error> {
 
     // 3. A cloned authenticator replaying an old counter is refused.
     now = now.plus_secs(60);
-    let (_, auth_state) = start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, now)?;
+    let (_, auth_state) = start_authentication(&rp, &AuthenticationOptions::default(), &mut UnwrapErr(SysRng), now)?;
     let mut clone = knobs.clone();
     clone.sign_count = Some(stored.sign_count);
     let replay = phone.assert(auth_state.challenge().as_bytes(), &clone);

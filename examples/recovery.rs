@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use getrandom::SysRng;
 use passkey_verifier::recovery::{
     recovery_challenge, AuditEvent, AuditKind, AuditSink, Channel, InitiateRequest, MemoryAuditSink,
     MemoryRateLimitStore, MemoryRecoveryStore, Proof, Recovery, RecoveryPolicy, RecoveryToken, Scope, SubjectId,
@@ -18,7 +19,7 @@ use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
 use passkey_verifier::{
     Ceremonies, CredentialStore, MemoryStore, RegistrationOptions, RelyingParty, StateId, UnixTime, User,
 };
-use rand_core::OsRng;
+use rand_core::UnwrapErr;
 
 type Error = Box<dyn std::error::Error>;
 
@@ -37,8 +38,8 @@ fn register(
     now: UnixTime,
 ) -> Result<SoftCredential, Error> {
     let (state, options): (StateId, _) =
-        block_on(ceremonies.start_registration(user, &RegistrationOptions::default(), &mut OsRng, now))?;
-    let mut device = SoftCredential::new(KeyKind::Es256, &user.id, &mut OsRng);
+        block_on(ceremonies.start_registration(user, &RegistrationOptions::default(), &mut UnwrapErr(SysRng), now))?;
+    let mut device = SoftCredential::new(KeyKind::Es256, &user.id, &mut UnwrapErr(SysRng));
     let json = device.register(&challenge_of(&options)?, &knobs());
     block_on(ceremonies.finish_registration(&state, json.as_bytes(), Some(nickname.into()), now))?;
     Ok(device)
@@ -75,7 +76,7 @@ fn main() -> Result<(), Error> {
     let request = InitiateRequest::new(Some(SubjectId::new(alice.id.clone())), Channel::Rcs)
         .scopes([Scope::RegisterPasskey, Scope::RevokeOtherCredentials])
         .requester_key(*b"hmac(203.0.113.7)");
-    let initiated = block_on(recovery.initiate(&request, &mut OsRng, now))?;
+    let initiated = block_on(recovery.initiate(&request, &mut UnwrapErr(SysRng), now))?;
     println!(
         "2. recovery initiated over RCS: correlation {}, redemption {:?}, expires in {} s",
         initiated.correlation_id,
@@ -98,9 +99,9 @@ fn main() -> Result<(), Error> {
     let assertion = laptop.assert(recovery_challenge(&token).as_bytes(), &knobs());
 
     // 5. The server redeems the token with the assertion and issues a scoped, single-use grant.
-    let grant = block_on(recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut OsRng, now))?;
+    let grant = block_on(recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut UnwrapErr(SysRng), now))?;
     println!("5. recovery completed: grant {:?}, scopes {:?}", grant.token, grant.scopes);
-    match block_on(recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut OsRng, now)) {
+    match block_on(recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut UnwrapErr(SysRng), now)) {
         Ok(_) => println!("   unexpected: the token was redeemed twice"),
         Err(e) => println!("   replaying the token fails: {e}"),
     }
@@ -109,8 +110,8 @@ fn main() -> Result<(), Error> {
     let redeemed = block_on(recovery.consume_grant(&grant.token, Scope::RegisterPasskey, now))?;
     let user = User { id: redeemed.subject.as_bytes().to_vec(), ..alice.clone() };
     let (state, options) =
-        block_on(ceremonies.start_registration(&user, &RegistrationOptions::default(), &mut OsRng, now))?;
-    let mut new_phone = SoftCredential::new(KeyKind::Es256, &user.id, &mut OsRng);
+        block_on(ceremonies.start_registration(&user, &RegistrationOptions::default(), &mut UnwrapErr(SysRng), now))?;
+    let mut new_phone = SoftCredential::new(KeyKind::Es256, &user.id, &mut UnwrapErr(SysRng));
     let json = new_phone.register(&challenge_of(&options)?, &knobs());
     let registered = block_on(ceremonies.finish_registration(&state, json.as_bytes(), Some("new phone".into()), now));
     // Ceremonies feed the same audit trail, under the recovery's correlation ID.

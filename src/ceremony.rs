@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use rand_core::CryptoRngCore;
+use rand_core::CryptoRng;
 
 use crate::challenge::AuthenticationState;
 use crate::challenge::UnixTime;
@@ -109,11 +109,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
     }
 
     /// Stores issued state under a fresh random ID.
-    async fn keep(
-        &self,
-        state: CeremonyState,
-        rng: &mut (impl CryptoRngCore + Send),
-    ) -> Result<StateId, CeremonyError> {
+    async fn keep(&self, state: CeremonyState, rng: &mut (impl CryptoRng + Send)) -> Result<StateId, CeremonyError> {
         let id = StateId::random(rng);
         self.challenges.insert(&id, state).await.map_err(CeremonyError::storage)?;
         Ok(id)
@@ -170,7 +166,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         &self,
         user: &User,
         options: &RegistrationOptions,
-        rng: &mut (impl CryptoRngCore + Send),
+        rng: &mut (impl CryptoRng + Send),
         now: UnixTime,
     ) -> Result<(StateId, CreationOptionsJson), CeremonyError> {
         let mut options = options.clone();
@@ -238,7 +234,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         &self,
         user_handle: Option<&[u8]>,
         options: &AuthenticationOptions,
-        rng: &mut (impl CryptoRngCore + Send),
+        rng: &mut (impl CryptoRng + Send),
         now: UnixTime,
     ) -> Result<(StateId, RequestOptionsJson), CeremonyError> {
         let mut options = options.clone();

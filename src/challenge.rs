@@ -1,6 +1,6 @@
 //! Time, challenges and the server-side state of a ceremony in progress.
 
-use rand_core::CryptoRngCore;
+use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 
 use crate::cose::CoseAlgorithm;
@@ -55,7 +55,7 @@ pub struct Challenge(Vec<u8>);
 
 impl Challenge {
     /// Draws a fresh challenge of [`CHALLENGE_LEN`] bytes from `rng`.
-    pub fn random(rng: &mut impl CryptoRngCore) -> Self {
+    pub fn random(rng: &mut impl CryptoRng) -> Self {
         let mut bytes = vec![0u8; CHALLENGE_LEN];
         rng.fill_bytes(&mut bytes);
         Self(bytes)

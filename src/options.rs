@@ -5,7 +5,7 @@
 //! The JSON is what `PublicKeyCredential.parseCreationOptionsFromJSON()` and
 //! `parseRequestOptionsFromJSON()` accept. The RNG and the current time are arguments.
 
-use rand_core::CryptoRngCore;
+use rand_core::CryptoRng;
 use serde::Serialize;
 
 use crate::challenge::{AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification};
@@ -221,7 +221,7 @@ pub fn start_registration(
     rp: &RelyingParty,
     user: &User,
     options: &RegistrationOptions,
-    rng: &mut impl CryptoRngCore,
+    rng: &mut impl CryptoRng,
     now: UnixTime,
 ) -> Result<(CreationOptionsJson, RegistrationState)> {
     check_user_handle(&user.id)?;
@@ -263,7 +263,7 @@ pub fn start_registration(
 pub fn start_authentication(
     rp: &RelyingParty,
     options: &AuthenticationOptions,
-    rng: &mut impl CryptoRngCore,
+    rng: &mut impl CryptoRng,
     now: UnixTime,
 ) -> Result<(RequestOptionsJson, AuthenticationState)> {
     if let Some(handle) = &options.user_handle {

@@ -48,7 +48,7 @@ fn rp() -> RelyingParty {
 fn es256_assertion_from_json_allocates_at_most_four_times() {
     let _serial = serial();
     let rp = rp();
-    let mut cred = SoftCredential::new(KeyKind::Es256, b"user", &mut rand_core::OsRng);
+    let mut cred = SoftCredential::new(KeyKind::Es256, b"user", &mut rand_core::UnwrapErr(getrandom::SysRng));
     let challenge = Challenge::from_bytes(vec![9u8; 32]).unwrap();
     let knobs = Knobs::new("example.com", "https://example.com");
     let json = cred.assert(challenge.as_bytes(), &knobs);
@@ -74,7 +74,7 @@ fn es256_assertion_from_json_allocates_at_most_four_times() {
 fn none_registration_allocations_are_reported() {
     let _serial = serial();
     let rp = rp();
-    let mut cred = SoftCredential::new(KeyKind::Es256, b"user", &mut rand_core::OsRng);
+    let mut cred = SoftCredential::new(KeyKind::Es256, b"user", &mut rand_core::UnwrapErr(getrandom::SysRng));
     let challenge = Challenge::from_bytes(vec![5u8; 32]).unwrap();
     let json = cred.register(challenge.as_bytes(), &Knobs::new("example.com", "https://example.com"));
     let state = RegistrationState::new(

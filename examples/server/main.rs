@@ -19,8 +19,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use getrandom::SysRng;
 use passkey_verifier::{AuthenticationOptions, Ceremonies, RegistrationOptions, RelyingParty, StateId, UnixTime, User};
-use rand_core::{OsRng, RngCore};
+use rand_core::{Rng as _, UnwrapErr};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlite_store::SqliteStore;
@@ -63,13 +64,17 @@ async fn register_start(State(app): State<Arc<App>>, Json(body): Json<Start>) ->
             .entry(username.clone())
             .or_insert_with(|| {
                 let mut handle = vec![0u8; 16];
-                OsRng.fill_bytes(&mut handle);
+                UnwrapErr(SysRng).fill_bytes(&mut handle);
                 handle
             })
             .clone()
     };
     let user = User { id: handle, name: username.clone(), display_name: username };
-    match app.ceremonies.start_registration(&user, &RegistrationOptions::default(), &mut OsRng, UnixTime::now()).await {
+    match app
+        .ceremonies
+        .start_registration(&user, &RegistrationOptions::default(), &mut UnwrapErr(SysRng), UnixTime::now())
+        .await
+    {
         Ok((id, options)) => Json(json!({ "state_id": id.as_str(), "options": options })).into_response(),
         Err(e) => ceremony_error(&e),
     }
@@ -98,7 +103,11 @@ async fn login_start(State(app): State<Arc<App>>, Json(body): Json<Start>) -> Re
         .filter(|u| !u.trim().is_empty())
         .and_then(|u| app.users.lock().ok().and_then(|users| users.get(&u).cloned()));
     let options = AuthenticationOptions::default();
-    match app.ceremonies.start_authentication(handle.as_deref(), &options, &mut OsRng, UnixTime::now()).await {
+    match app
+        .ceremonies
+        .start_authentication(handle.as_deref(), &options, &mut UnwrapErr(SysRng), UnixTime::now())
+        .await
+    {
         Ok((id, options)) => Json(json!({ "state_id": id.as_str(), "options": options })).into_response(),
         Err(e) => ceremony_error(&e),
     }

@@ -369,9 +369,9 @@ mod tests {
     #[test]
     fn es256_raw_signatures_verify_after_conversion() {
         use p256::ecdsa::signature::Signer as _;
-        use p256::ecdsa::{Signature, SigningKey};
-        let key = SigningKey::random(&mut rand_core::OsRng);
-        let point = key.verifying_key().to_encoded_point(false).as_bytes().to_vec();
+        use p256::ecdsa::Signature;
+        let key = crate::testkit::pki::p256_key(&mut rand_core::UnwrapErr(getrandom::SysRng));
+        let point = key.verifying_key().to_sec1_point(false).as_bytes().to_vec();
         let spki = SpkiKey::Ec(Curve::P256, point);
         let message = b"header.payload";
         for _ in 0..8 {

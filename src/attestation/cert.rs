@@ -63,8 +63,11 @@ impl<'a> Cert<'a> {
         }
         let parsed = Certificate::from_der(&der).map_err(|_| malformed("not an X.509 certificate"))?;
         let tbs = tbs_range(&der).ok_or_else(|| malformed("not an X.509 certificate"))?;
-        let spki =
-            parsed.tbs_certificate.subject_public_key_info.to_der().map_err(|_| malformed("SubjectPublicKeyInfo"))?;
+        let spki = parsed
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .map_err(|_| malformed("SubjectPublicKeyInfo"))?;
         let key = SpkiKey::from_der(&spki)?;
         Ok(Self { der, tbs, parsed, key })
     }
@@ -89,14 +92,14 @@ impl<'a> Cert<'a> {
 
     /// The subject name.
     #[must_use]
-    pub const fn subject(&self) -> &Name {
-        &self.parsed.tbs_certificate.subject
+    pub fn subject(&self) -> &Name {
+        self.parsed.tbs_certificate().subject()
     }
 
     /// The X.509 version number (1, 2 or 3).
     #[must_use]
     pub fn version(&self) -> u8 {
-        match self.parsed.tbs_certificate.version {
+        match self.parsed.tbs_certificate().version() {
             x509_cert::Version::V1 => 1,
             x509_cert::Version::V2 => 2,
             x509_cert::Version::V3 => 3,
@@ -114,9 +117,8 @@ impl<'a> Cert<'a> {
     pub fn extension_with_criticality(&self, oid: &str) -> Option<(bool, &[u8])> {
         let oid = Oid::new(oid).ok()?;
         self.parsed
-            .tbs_certificate
-            .extensions
-            .as_ref()?
+            .tbs_certificate()
+            .extensions()?
             .iter()
             .find(|e| e.extn_id == oid)
             .map(|e| (e.critical, e.extn_value.as_bytes()))
@@ -145,7 +147,7 @@ impl<'a> Cert<'a> {
     ///
     /// [`ErrorKind::Attestation`] when it is not.
     pub fn check_validity(&self, now: UnixTime) -> Result<()> {
-        let v = &self.parsed.tbs_certificate.validity;
+        let v = self.parsed.tbs_certificate().validity();
         let not_before = v.not_before.to_unix_duration().as_secs();
         let not_after = v.not_after.to_unix_duration().as_secs();
         if now.as_secs() < not_before {
@@ -158,7 +160,7 @@ impl<'a> Cert<'a> {
     }
 
     fn signature_scheme(&self) -> Result<Scheme> {
-        let alg = &self.parsed.signature_algorithm;
+        let alg = self.parsed.signature_algorithm();
         let oid = alg.oid.to_string();
         let pss_hash = if oid == RSASSA_PSS { alg.parameters.as_ref().and_then(pss_hash) } else { None };
         scheme_from_x509(&oid, pss_hash)
@@ -173,7 +175,7 @@ impl<'a> Cert<'a> {
     pub fn verify_signed_by(&self, issuer_key: &SpkiKey, allow_sha1: bool) -> Result<()> {
         let scheme =
             self.signature_scheme().map_err(|_| Error::attestation("unsupported certificate signature algorithm"))?;
-        let signature = self.parsed.signature.as_bytes().ok_or_else(|| malformed("signature bit string"))?;
+        let signature = self.parsed.signature().as_bytes().ok_or_else(|| malformed("signature bit string"))?;
         let tbs = self.der.get(self.tbs.clone()).ok_or_else(|| malformed("tbsCertificate"))?;
         issuer_key.verify(scheme, tbs, signature, allow_sha1).map_err(|e| {
             if e.kind() == ErrorKind::Signature {
@@ -187,7 +189,7 @@ impl<'a> Cert<'a> {
     /// Whether this certificate names `issuer` as its issuer.
     #[must_use]
     pub fn issued_by(&self, issuer: &Name) -> bool {
-        &self.parsed.tbs_certificate.issuer == issuer
+        self.parsed.tbs_certificate().issuer() == issuer
     }
 }
 
@@ -196,7 +198,7 @@ impl<'a> Cert<'a> {
 #[must_use]
 pub fn name_attribute(name: &Name, oid: &str) -> Option<String> {
     let oid = Oid::new(oid).ok()?;
-    name.0.iter().flat_map(|rdn| rdn.0.iter()).find(|atv| atv.oid == oid).and_then(|atv| {
+    name.iter().find(|atv| atv.oid == oid).and_then(|atv| {
         use x509_cert::der::{Tag, Tagged as _};
         match atv.value.tag() {
             Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::TeletexString => {
@@ -211,7 +213,7 @@ pub fn name_attribute(name: &Name, oid: &str) -> Option<String> {
 fn tbs_range(der: &[u8]) -> Option<Range<usize>> {
     let mut reader = SliceReader::new(der).ok()?;
     let header = x509_cert::der::Header::decode(&mut reader).ok()?;
-    if header.tag != x509_cert::der::Tag::Sequence {
+    if header.tag() != x509_cert::der::Tag::Sequence {
         return None;
     }
     let start = usize::try_from(u32::from(reader.position())).ok()?;
@@ -222,7 +224,7 @@ fn tbs_range(der: &[u8]) -> Option<Range<usize>> {
 /// Reads the hash of RSASSA-PSS parameters (only MGF1 with the same hash is supported).
 fn pss_hash(params: &x509_cert::der::Any) -> Option<Hash> {
     let der = params.to_der().ok()?;
-    let pss = rsa::pkcs1::RsaPssParams::from_der(&der).ok()?;
+    let pss = rsa::pkcs1::RsaPssParams::<x509_cert::der::Any>::from_der(&der).ok()?;
     let hash = match pss.hash.oid.to_string().as_str() {
         "2.16.840.1.101.3.4.2.1" => Hash::Sha256,
         "2.16.840.1.101.3.4.2.2" => Hash::Sha384,

@@ -334,7 +334,7 @@ fn check_aik(aik: &Cert<'_>, inputs: &Inputs<'_, '_>) -> Result<()> {
     if aik.version() != 3 {
         return Err(Error::attestation("AIK certificate is not X.509 v3"));
     }
-    if !aik.subject().0.is_empty() {
+    if !aik.subject().is_empty() {
         return Err(Error::attestation("AIK certificate subject is not empty"));
     }
     let manufacturer = tpm_manufacturer(aik)?;

@@ -114,7 +114,7 @@ mod tests {
     #[test]
     fn backends_agree() {
         for kind in [KeyKind::Es256, KeyKind::Es384, KeyKind::EdDsa, KeyKind::Rs256, KeyKind::Ps256] {
-            let cred = SoftCredential::new(kind, b"u", &mut rand_core::OsRng);
+            let cred = SoftCredential::new(kind, b"u", &mut rand_core::UnwrapErr(getrandom::SysRng));
             let cose = cred.cose_public_key();
             let key = CoseKey::parse(&cose).unwrap();
             let message = b"authenticator data and client data hash";
@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn long_messages_are_assembled_on_the_heap() {
-        let cred = SoftCredential::new(KeyKind::Es256, b"u", &mut rand_core::OsRng);
+        let cred = SoftCredential::new(KeyKind::Es256, b"u", &mut rand_core::UnwrapErr(getrandom::SysRng));
         let cose = cred.cose_public_key();
         let key = CoseKey::parse(&cose).unwrap();
         let message = vec![7u8; STACK_MESSAGE + 100];

@@ -1,11 +1,11 @@
 //! The pure-Rust backend: RustCrypto curves, `ed25519-dalek` and `rsa`.
 
 use p256::ecdsa::signature::Verifier as _;
-use rsa::{BigUint, Pkcs1v15Sign, Pss, RsaPublicKey};
+use rsa::{BoxedUint, Pkcs1v15Sign, Pss, PublicKey as RsaPublicKey};
 use sha2::Digest as _;
 
 use super::bad_signature;
-use crate::cose::{CoseAlgorithm, CoseKey, Curve, KeyParams, RSA_MAX_BITS};
+use crate::cose::{CoseAlgorithm, CoseKey, Curve, KeyParams, RSA_MAX_BITS, RSA_MIN_BITS};
 use crate::error::{Error, ErrorKind, Result};
 
 /// A validated verification key.
@@ -63,12 +63,7 @@ impl Key {
                 }
                 Self::Ed25519(vk)
             }
-            KeyParams::Rsa { n, e } => {
-                let rsa =
-                    RsaPublicKey::new_with_max_size(BigUint::from_bytes_be(n), BigUint::from_bytes_be(e), RSA_MAX_BITS)
-                        .map_err(|_| invalid("invalid RSA public key"))?;
-                Self::Rsa(key.alg(), rsa)
-            }
+            KeyParams::Rsa { n, e } => Self::Rsa(key.alg(), rsa_key(n, e)?),
         })
     }
 
@@ -96,6 +91,12 @@ impl Key {
     }
 }
 
+/// An RSA key from its big-endian modulus and exponent, 2048..=8192 bits.
+pub(super) fn rsa_key(n: &[u8], e: &[u8]) -> Result<RsaPublicKey> {
+    let (n, e) = (BoxedUint::from_be_slice_vartime(n), BoxedUint::from_be_slice_vartime(e));
+    RsaPublicKey::new_with_size_limits(n, e, RSA_MIN_BITS..=RSA_MAX_BITS).map_err(|_| invalid("invalid RSA public key"))
+}
+
 fn verify_rsa(alg: CoseAlgorithm, key: &RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
     use rsa::traits::PublicKeyParts as _;
     if signature.len() != key.size() {
@@ -112,9 +113,9 @@ fn verify_rsa(alg: CoseAlgorithm, key: &RsaPublicKey, message: &[u8], signature:
             key.verify(Pkcs1v15Sign::new::<sha2::Sha512>(), &sha2::Sha512::digest(message), signature)
         }
         CoseAlgorithm::Rs1 => key.verify(Pkcs1v15Sign::new::<sha1::Sha1>(), &sha1::Sha1::digest(message), signature),
-        CoseAlgorithm::Ps256 => key.verify(Pss::new::<sha2::Sha256>(), &sha2::Sha256::digest(message), signature),
-        CoseAlgorithm::Ps384 => key.verify(Pss::new::<sha2::Sha384>(), &sha2::Sha384::digest(message), signature),
-        CoseAlgorithm::Ps512 => key.verify(Pss::new::<sha2::Sha512>(), &sha2::Sha512::digest(message), signature),
+        CoseAlgorithm::Ps256 => key.verify(Pss::<sha2::Sha256>::new(), &sha2::Sha256::digest(message), signature),
+        CoseAlgorithm::Ps384 => key.verify(Pss::<sha2::Sha384>::new(), &sha2::Sha384::digest(message), signature),
+        CoseAlgorithm::Ps512 => key.verify(Pss::<sha2::Sha512>::new(), &sha2::Sha512::digest(message), signature),
         _ => return false,
     };
     result.is_ok()

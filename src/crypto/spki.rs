@@ -3,7 +3,7 @@
 
 use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
 use rsa::pkcs1::DecodeRsaPublicKey as _;
-use rsa::{Pkcs1v15Sign, Pss, RsaPublicKey};
+use rsa::{Pkcs1v15Sign, Pss, PublicKey as RsaPublicKey};
 use sha2::Digest as _;
 use x509_cert::der::asn1::ObjectIdentifier as Oid;
 use x509_cert::der::Decode as _;
@@ -117,7 +117,7 @@ impl SpkiKey {
         } else if oid == RSA {
             let key = RsaPublicKey::from_pkcs1_der(bits).map_err(|_| bad_cert("RSA public key"))?;
             use rsa::traits::PublicKeyParts as _;
-            let size = key.n().bits();
+            let size = key.n().bit_width() as usize;
             if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&size) {
                 return Err(Error::new(ErrorKind::UnsupportedKey, "certificate RSA key size"));
             }
@@ -151,7 +151,7 @@ impl SpkiKey {
             (Self::Ec(curve, point), KeyParams::Ec2 { curve: c, x, y }) => {
                 curve == c && point.first() == Some(&0x04) && point.get(1..) == Some(&[*x, *y].concat()[..])
             }
-            (Self::Rsa(k), KeyParams::Rsa { n, e }) => k.n().to_bytes_be() == *n && k.e().to_bytes_be() == *e,
+            (Self::Rsa(k), KeyParams::Rsa { n, e }) => *k.n_bytes() == **n && *k.e_bytes() == **e,
             (Self::Ed25519(a), KeyParams::Ed25519 { x }) => a == *x,
             _ => false,
         }
@@ -205,13 +205,13 @@ impl SpkiKey {
             }
             (Self::Rsa(key), Scheme::RsaPss(h)) => {
                 let prehash = digest(h);
-                let padding = match h {
-                    Hash::Sha1 => Pss::new::<sha1::Sha1>(),
-                    Hash::Sha256 => Pss::new::<sha2::Sha256>(),
-                    Hash::Sha384 => Pss::new::<sha2::Sha384>(),
-                    Hash::Sha512 => Pss::new::<sha2::Sha512>(),
-                };
-                key.verify(padding, &prehash, signature).is_ok()
+                match h {
+                    Hash::Sha1 => key.verify(Pss::<sha1::Sha1>::new(), &prehash, signature),
+                    Hash::Sha256 => key.verify(Pss::<sha2::Sha256>::new(), &prehash, signature),
+                    Hash::Sha384 => key.verify(Pss::<sha2::Sha384>::new(), &prehash, signature),
+                    Hash::Sha512 => key.verify(Pss::<sha2::Sha512>::new(), &prehash, signature),
+                }
+                .is_ok()
             }
             (Self::Ed25519(bytes), Scheme::Ed25519) => ed25519_dalek::VerifyingKey::from_bytes(bytes).is_ok_and(|k| {
                 !k.is_weak()

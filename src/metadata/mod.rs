@@ -174,7 +174,7 @@ pub fn certificate_key_identifier(cert_der: &[u8]) -> Result<[u8; 20]> {
         return Err(bad());
     }
     let cert = x509_cert::Certificate::from_der(cert_der).map_err(|_| bad())?;
-    let key = cert.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes();
+    let key = cert.tbs_certificate().subject_public_key_info().subject_public_key.raw_bytes();
     Ok(sha1::Sha1::digest(key).into())
 }
 

@@ -9,7 +9,7 @@
 //! 3. The new device calls [`Recovery::redeem_onboarding`], once and before expiry, and gets a
 //!    [`RegistrationTicket`] for that account: the host starts a passkey registration for it.
 
-use rand_core::CryptoRngCore;
+use rand_core::CryptoRng;
 
 use super::audit::AuditKind;
 use super::rate_limit::RateLimitStore;
@@ -110,7 +110,7 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
     pub async fn start_onboarding(
         &self,
         request: &OnboardingRequest,
-        rng: &mut (impl CryptoRngCore + Send),
+        rng: &mut (impl CryptoRng + Send),
         now: UnixTime,
     ) -> Result<OnboardingStarted, RecoveryError> {
         let correlation_id = CorrelationId::random(rng);
@@ -124,7 +124,7 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
         &self,
         request: &OnboardingRequest,
         correlation_id: &CorrelationId,
-        rng: &mut (impl CryptoRngCore + Send),
+        rng: &mut (impl CryptoRng + Send),
         now: UnixTime,
     ) -> Result<OnboardingStarted, RecoveryError> {
         self.check_requester(request.requester_key.as_deref(), now).await?;

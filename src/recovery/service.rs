@@ -1,6 +1,6 @@
 //! The recovery service: initiation, completion and grants.
 
-use rand_core::CryptoRngCore;
+use rand_core::CryptoRng;
 
 use super::audit::{AuditEvent, AuditKind, AuditSink, ReasonCategory};
 use super::policy::{Channel, RecoveryPolicy, Redemption, Risk, Scope};
@@ -247,7 +247,7 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
     pub async fn initiate(
         &self,
         request: &InitiateRequest,
-        rng: &mut (impl CryptoRngCore + Send),
+        rng: &mut (impl CryptoRng + Send),
         now: UnixTime,
     ) -> Result<Initiated, RecoveryError> {
         let correlation_id = CorrelationId::random(rng);
@@ -265,7 +265,7 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
         &self,
         request: &InitiateRequest,
         correlation_id: &CorrelationId,
-        rng: &mut (impl CryptoRngCore + Send),
+        rng: &mut (impl CryptoRng + Send),
         now: UnixTime,
     ) -> Result<Initiated, RecoveryError> {
         let redemption = self.policy.redemption_for(request.risk);
@@ -320,7 +320,7 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
         &self,
         token: &RecoveryToken,
         proof: Proof<'_>,
-        rng: &mut (impl CryptoRngCore + Send),
+        rng: &mut (impl CryptoRng + Send),
         now: UnixTime,
     ) -> Result<Grant, RecoveryError> {
         let record = match self.store.find_challenge(&token.hash()).await {
@@ -345,7 +345,7 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
         token: &RecoveryToken,
         record: &ChallengeRecord,
         proof: Proof<'_>,
-        rng: &mut (impl CryptoRngCore + Send),
+        rng: &mut (impl CryptoRng + Send),
         now: UnixTime,
     ) -> Result<Grant, RecoveryError> {
         if record.consumed {

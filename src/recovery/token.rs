@@ -2,7 +2,7 @@
 //! them, the challenges derived from them, identifiers, and the payload handed to the host
 //! for delivery.
 
-use rand_core::CryptoRngCore;
+use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 
 use super::policy::Channel;
@@ -59,7 +59,7 @@ macro_rules! secret {
 
         impl $name {
             /// Draws a fresh secret of [`SECRET_LEN`] bytes from `rng`.
-            pub fn random(rng: &mut impl CryptoRngCore) -> Self {
+            pub fn random(rng: &mut impl CryptoRng) -> Self {
                 let mut bytes = [0u8; SECRET_LEN];
                 rng.fill_bytes(&mut bytes);
                 Self(bytes)
@@ -187,7 +187,7 @@ pub struct CorrelationId(String);
 
 impl CorrelationId {
     /// Draws a fresh identifier from `rng`.
-    pub fn random(rng: &mut impl CryptoRngCore) -> Self {
+    pub fn random(rng: &mut impl CryptoRng) -> Self {
         let mut bytes = [0u8; 16];
         rng.fill_bytes(&mut bytes);
         Self(b64::encode(&bytes))
@@ -409,7 +409,7 @@ mod tests {
 
     #[test]
     fn secrets_round_trip_as_base64url_and_code() {
-        let token = RecoveryToken::random(&mut rand_core::OsRng);
+        let token = RecoveryToken::random(&mut rand_core::UnwrapErr(getrandom::SysRng));
         assert_eq!(RecoveryToken::parse(&token.to_base64url()).unwrap(), token);
         let code = token.to_code();
         assert_eq!(code.len(), 52 + 12);
@@ -423,7 +423,7 @@ mod tests {
 
     #[test]
     fn challenges_are_domain_separated() {
-        let token = RecoveryToken::random(&mut rand_core::OsRng);
+        let token = RecoveryToken::random(&mut rand_core::UnwrapErr(getrandom::SysRng));
         let nonce = OnboardingNonce(token.0);
         assert_ne!(recovery_challenge(&token), onboarding_challenge(&nonce));
         assert_eq!(recovery_challenge(&token), recovery_challenge(&token.clone()));

@@ -55,7 +55,7 @@ pub struct StateId(String);
 
 impl StateId {
     /// Draws a fresh identifier from `rng`.
-    pub fn random(rng: &mut impl rand_core::CryptoRngCore) -> Self {
+    pub fn random(rng: &mut impl rand_core::CryptoRng) -> Self {
         let mut bytes = [0u8; 16];
         rng.fill_bytes(&mut bytes);
         Self(crate::encoding::b64::encode(&bytes))

@@ -10,13 +10,12 @@ use ciborium::Value;
 use p256::ecdsa::signature::Signer as _;
 use rsa::traits::PublicKeyParts as _;
 use sha2::Digest as _;
-use x509_cert::certificate::TbsCertificate;
 use x509_cert::der::asn1::{Any, ObjectIdentifier};
 use x509_cert::der::{Decode as _, Encode as _, Tag};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{ExtendedKeyUsage, SubjectAltName};
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
-use x509_cert::spki::{SignatureBitStringEncoding as _, SubjectPublicKeyInfoOwned};
+use x509_cert::spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
 
 use super::pki::{ExtraExtension, Period, SubjectKey, TestCa};
@@ -115,10 +114,10 @@ fn packed(c: &Ceremony<'_>, key: &p256::ecdsa::SigningKey, chain: &[Vec<u8>]) ->
 /// follows the `0x04` instead (a statement the verifier must refuse).
 fn fido_u2f(c: &Ceremony<'_>, key: &p256::ecdsa::SigningKey, cert: &[u8]) -> Value {
     let public_key = match c.signer {
-        Signer::P256(k) => k.verifying_key().to_encoded_point(false).as_bytes().to_vec(),
-        Signer::P384(k) => k.verifying_key().to_encoded_point(false).as_bytes().to_vec(),
+        Signer::P256(k) => k.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
+        Signer::P384(k) => k.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
         Signer::Ed25519(k) => [&[0x04][..], k.verifying_key().as_bytes()].concat(),
-        Signer::Rsa(_, k) => [&[0x04][..], &k.n().to_bytes_be()].concat(),
+        Signer::Rsa(_, k) => [&[0x04][..], &k.n_bytes()].concat(),
     };
     let rp_id_hash = c.auth_data.get(..32).unwrap_or_default();
     let data = [&[0x00][..], rp_id_hash, c.client_data_hash, c.credential_id, &public_key].concat();
@@ -146,23 +145,13 @@ fn credential_spki(signer: &Signer) -> Spki {
 /// The validity period of `ca`'s certificate.
 fn validity_of(ca: &TestCa) -> Period {
     let cert = Certificate::from_der(ca.cert_der()).expect("CA certificate");
-    let v = &cert.tbs_certificate.validity;
+    let v = cert.tbs_certificate().validity();
     (v.not_before.to_unix_duration().as_secs(), v.not_after.to_unix_duration().as_secs())
 }
 
 /// A certificate for `key` issued by `ca`, valid as long as `ca`.
 fn mint(ca: &TestCa, subject: &str, key: &impl SubjectKey, extra: Vec<ExtraExtension>) -> Vec<u8> {
     ca.leaf(subject, key, validity_of(ca), extra, false)
-}
-
-/// `der` (issued by `ca`) with its `tbsCertificate` changed by `edit` and signed again.
-fn resign(ca: &TestCa, der: &[u8], edit: impl FnOnce(&mut TbsCertificate)) -> Vec<u8> {
-    let mut cert = Certificate::from_der(der).expect("certificate");
-    edit(&mut cert.tbs_certificate);
-    let tbs = cert.tbs_certificate.to_der().expect("tbsCertificate");
-    let signature: p256::ecdsa::DerSignature = ca.key().sign(&tbs);
-    cert.signature = signature.to_bitstring().expect("signature bit string");
-    cert.to_der().expect("certificate DER")
 }
 
 /// The Apple nonce extension.
@@ -291,17 +280,17 @@ fn pub_area(signer: &Signer, name_alg: u16) -> Vec<u8> {
     };
     match signer {
         Signer::P256(k) => {
-            let point = k.verifying_key().to_encoded_point(false);
+            let point = k.verifying_key().to_sec1_point(false);
             ecc(&mut v, TPM_ALG_SHA256, 0x0003, &point.as_bytes()[1..33], &point.as_bytes()[33..]);
         }
         Signer::P384(k) => {
-            let point = k.verifying_key().to_encoded_point(false);
+            let point = k.verifying_key().to_sec1_point(false);
             ecc(&mut v, TPM_ALG_SHA384, 0x0004, &point.as_bytes()[1..49], &point.as_bytes()[49..]);
         }
         Signer::Ed25519(k) => ecc(&mut v, TPM_ALG_SHA512, 0x0040, k.verifying_key().as_bytes(), &[]),
         Signer::Rsa(_, k) => {
-            let n = k.n().to_bytes_be();
-            let e = k.e().to_bytes_be().iter().fold(0u32, |acc, &b| acc.wrapping_shl(8) | u32::from(b));
+            let n = k.n_bytes();
+            let e = k.e_bytes().iter().fold(0u32, |acc, &b| acc.wrapping_shl(8) | u32::from(b));
             v.extend_from_slice(&0x0001u16.to_be_bytes()); // TPM_ALG_RSA
             v.extend_from_slice(&name_alg.to_be_bytes());
             v.extend_from_slice(&0x0006_0472u32.to_be_bytes());
@@ -348,25 +337,27 @@ fn tpm(c: &Ceremony<'_>, ca: &TestCa, manufacturer: &str, name_alg: u16, sha1: b
     let name = [&name_alg.to_be_bytes()[..], &tpm_digest(name_alg, &pub_area)].concat();
     let to_be_signed = c.to_be_signed();
     let (alg, sig, aik_key, cert_info) = if sha1 {
-        let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048).expect("RSA key generation");
+        let key = rsa::PrivateKey::new(&mut rand_core::UnwrapErr(getrandom::SysRng), 2048).expect("RSA key generation");
         let info = cert_info(&sha1::Sha1::digest(&to_be_signed), &name);
         let sig = key.sign(rsa::Pkcs1v15Sign::new::<sha1::Sha1>(), &sha1::Sha1::digest(&info)).expect("RSA signing");
         (-65_535, sig, key.to_public_key().spki(), info)
     } else {
-        let key = super::pki::p256_key(&mut rand_core::OsRng);
+        let key = super::pki::p256_key(&mut rand_core::UnwrapErr(getrandom::SysRng));
         let info = cert_info(&sha2::Sha256::digest(&to_be_signed), &name);
         (-7, es256(&key, &info), key.verifying_key().spki(), info)
     };
-    let directory: Name = RdnSequence(vec![
-        utf8_rdn("2.23.133.2.1", manufacturer),
-        utf8_rdn("2.23.133.2.2", "NPCT75x"),
-        utf8_rdn("2.23.133.2.3", "id:7"),
-    ]);
+    let mut rdns = RdnSequence::default();
+    for rdn in
+        [utf8_rdn("2.23.133.2.1", manufacturer), utf8_rdn("2.23.133.2.2", "NPCT75x"), utf8_rdn("2.23.133.2.3", "id:7")]
+    {
+        rdns.push(rdn);
+    }
+    let directory = Name::from_der(&rdns.to_der().expect("directoryName")).expect("directoryName");
     let san = SubjectAltName(vec![GeneralName::DirectoryName(directory)]).to_der().expect("subjectAltName");
     let eku = ExtendedKeyUsage(vec![ObjectIdentifier::new_unwrap("2.23.133.8.3")]).to_der().expect("extKeyUsage");
     let extra = vec![("2.5.29.17".to_owned(), true, san), ("2.5.29.37".to_owned(), false, eku)];
-    let aik = mint(ca, "CN=AIK", &Spki(aik_key), extra);
-    let aik = resign(ca, &aik, |tbs| tbs.subject = RdnSequence(Vec::new()));
+    // §8.3.1: the AIK certificate's subject is empty.
+    let aik = mint(ca, "", &Spki(aik_key), extra);
     map(vec![
         ("ver", Value::Text("2.0".into())),
         ("alg", int(alg)),

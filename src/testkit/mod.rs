@@ -32,7 +32,7 @@ pub use builders::{
 };
 pub use signer::KeyKind;
 
-use rand_core::CryptoRngCore;
+use rand_core::CryptoRng;
 
 use crate::cose::CoseAlgorithm;
 use crate::wire::auth_data::Flags;
@@ -198,7 +198,7 @@ impl core::fmt::Debug for SoftCredential {
 
 impl SoftCredential {
     /// Creates a credential of `kind` for `user_handle`, with a random 16-byte ID.
-    pub fn new(kind: KeyKind, user_handle: &[u8], rng: &mut impl CryptoRngCore) -> Self {
+    pub fn new(kind: KeyKind, user_handle: &[u8], rng: &mut impl CryptoRng) -> Self {
         let mut id = vec![0u8; 16];
         rng.fill_bytes(&mut id);
         Self { id, signer: Signer::generate(kind, rng), sign_count: 0, user_handle: user_handle.to_vec() }

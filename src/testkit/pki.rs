@@ -10,7 +10,7 @@
 //!
 //! let root = TestCa::root("Test Root", (0, 4_000_000_000));
 //! let ca = root.intermediate("Test Intermediate", (0, 4_000_000_000));
-//! let leaf_key = p256_key(&mut rand_core::OsRng);
+//! let leaf_key = p256_key(&mut rand_core::UnwrapErr(getrandom::SysRng));
 //! let leaf = ca.leaf(
 //!     "C=US,O=Example,OU=Authenticator Attestation,CN=Test",
 //!     leaf_key.verifying_key(),
@@ -30,18 +30,23 @@
 use core::str::FromStr as _;
 use std::time::Duration;
 
+use getrandom::SysRng;
 use p256::ecdsa::signature::{Keypair, Signer};
 use p256::ecdsa::{DerSignature, SigningKey};
-use rand_core::{CryptoRngCore, OsRng, RngCore as _};
-use x509_cert::builder::{Builder as _, CertificateBuilder, Profile};
+use p256::elliptic_curve::Generate as _;
+use rand_core::{CryptoRng, Rng as _, UnwrapErr};
+use x509_cert::builder::profile::BuilderProfile;
+use x509_cert::builder::{Builder as _, CertificateBuilder};
+use x509_cert::certificate::TbsCertificate;
 use x509_cert::der::asn1::{GeneralizedTime, ObjectIdentifier, OctetString};
 use x509_cert::der::Encode as _;
-use x509_cert::ext::Extension;
+use x509_cert::ext::pkix::{AuthorityKeyIdentifier, BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier};
+use x509_cert::ext::{Extension, ToExtension as _};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::{
-    AlgorithmIdentifierOwned, DynSignatureAlgorithmIdentifier, EncodePublicKey, SignatureBitStringEncoding as _,
-    SubjectPublicKeyInfoOwned,
+    AlgorithmIdentifierOwned, DynSignatureAlgorithmIdentifier, EncodePublicKey, SubjectPublicKeyInfoOwned,
+    SubjectPublicKeyInfoRef,
 };
 use x509_cert::time::{Time, Validity};
 use x509_cert::Certificate;
@@ -83,7 +88,7 @@ impl SubjectKey for ed25519_dalek::VerifyingKey {
     }
 }
 
-impl SubjectKey for rsa::RsaPublicKey {
+impl SubjectKey for rsa::PublicKey {
     fn spki(&self) -> SubjectPublicKeyInfoOwned {
         spki_of(self)
     }
@@ -91,8 +96,8 @@ impl SubjectKey for rsa::RsaPublicKey {
 
 /// A fresh P-256 signing key.
 #[must_use]
-pub fn p256_key(rng: &mut impl CryptoRngCore) -> SigningKey {
-    SigningKey::random(rng)
+pub fn p256_key(rng: &mut impl CryptoRng) -> SigningKey {
+    SigningKey::generate_from_rng(rng)
 }
 
 /// A certificate authority of a test PKI: a P-256 key, its certificate and its name.
@@ -118,10 +123,11 @@ impl TestCa {
     /// When the certificate cannot be built.
     #[must_use]
     pub fn root(common_name: &str, validity: Period) -> Self {
-        let key = p256_key(&mut OsRng);
+        let key = p256_key(&mut UnwrapErr(SysRng));
         let name = cn(common_name);
         let spki = key.verifying_key().spki();
-        let cert_der = build(Profile::Root, name.clone(), spki, &key, validity, Vec::new());
+        let profile = TestProfile { subject: name.clone(), issuer: None, role: Role::Ca, extra: Vec::new() };
+        let cert_der = build(profile, spki, &key, validity);
         Self { key, cert_der, name }
     }
 
@@ -132,16 +138,17 @@ impl TestCa {
     /// When the certificate cannot be built.
     #[must_use]
     pub fn intermediate(&self, common_name: &str, validity: Period) -> Self {
-        let key = p256_key(&mut OsRng);
+        let key = p256_key(&mut UnwrapErr(SysRng));
         let name = cn(common_name);
-        let profile = Profile::SubCA { issuer: self.name.clone(), path_len_constraint: None };
+        let profile =
+            TestProfile { subject: name.clone(), issuer: Some(self.name.clone()), role: Role::Ca, extra: Vec::new() };
         let spki = key.verifying_key().spki();
-        let cert_der = build(profile, name.clone(), spki, &self.key, validity, Vec::new());
+        let cert_der = build(profile, spki, &self.key, validity);
         Self { key, cert_der, name }
     }
 
     /// A certificate for `key`, signed by this CA. `subject` is an RFC 4514 string such as
-    /// `"C=US,O=Example,OU=Authenticator Attestation,CN=Test"`. With `is_ca` the certificate
+    /// `"C=US,O=Example,OU=Authenticator Attestation,CN=Test"` (empty for an empty subject). With `is_ca` the certificate
     /// carries `basicConstraints cA=TRUE` (to test that an attestation leaf must not be a CA);
     /// otherwise `cA=FALSE`. `extra` extensions are appended after the standard ones (subject
     /// and authority key identifiers, basic constraints, key usage).
@@ -158,14 +165,19 @@ impl TestCa {
         extra: Vec<ExtraExtension>,
         is_ca: bool,
     ) -> Vec<u8> {
-        let name = Name::from_str(subject).expect("RFC 4514 subject name");
-        let issuer = self.name.clone();
-        let profile = if is_ca {
-            Profile::SubCA { issuer, path_len_constraint: None }
-        } else {
-            Profile::Leaf { issuer, enable_key_agreement: false, enable_key_encipherment: false }
-        };
-        build(profile, name, key.spki(), &self.key, validity, extra)
+        let subject =
+            if subject.is_empty() { Name::default() } else { Name::from_str(subject).expect("RFC 4514 name") };
+        let extra = extra
+            .into_iter()
+            .map(|(oid, critical, value)| Extension {
+                extn_id: ObjectIdentifier::new(&oid).expect("extension OID"),
+                critical,
+                extn_value: OctetString::new(value).expect("extension value"),
+            })
+            .collect();
+        let role = if is_ca { Role::Ca } else { Role::Leaf };
+        let profile = TestProfile { subject, issuer: Some(self.name.clone()), role, extra };
+        build(profile, key.spki(), &self.key, validity)
     }
 
     /// The CA's signing key.
@@ -222,40 +234,75 @@ fn time(secs: u64) -> Time {
 
 fn serial() -> SerialNumber {
     let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
+    UnwrapErr(SysRng).fill_bytes(&mut bytes);
     // Positive and without a leading zero byte.
     bytes[0] = (bytes[0] & 0x7f) | 0x01;
     SerialNumber::new(&bytes).expect("serial number")
 }
 
-fn build(
-    profile: Profile,
+/// Whether a certificate is a CA's (`cA=TRUE`, may sign certificates) or a leaf's.
+#[derive(Clone, Copy)]
+enum Role {
+    Ca,
+    Leaf,
+}
+
+/// The certificate profile of the test PKI: subject and authority key identifiers, critical
+/// basic constraints, critical key usage, then the caller's extra extensions in order.
+struct TestProfile {
     subject: Name,
+    /// `None` for a self-signed root.
+    issuer: Option<Name>,
+    role: Role,
+    extra: Vec<Extension>,
+}
+
+impl BuilderProfile for TestProfile {
+    fn get_issuer(&self, subject: &Name) -> Name {
+        self.issuer.clone().unwrap_or_else(|| subject.clone())
+    }
+
+    fn get_subject(&self) -> Name {
+        self.subject.clone()
+    }
+
+    fn build_extensions(
+        &self,
+        spk: SubjectPublicKeyInfoRef<'_>,
+        issuer_spk: SubjectPublicKeyInfoRef<'_>,
+        tbs: &TbsCertificate,
+    ) -> x509_cert::builder::Result<Vec<Extension>> {
+        let subject = tbs.subject();
+        let ski = SubjectKeyIdentifier::try_from(spk)?;
+        let issuer_ski = SubjectKeyIdentifier::try_from(issuer_spk)?;
+        let aki = AuthorityKeyIdentifier { key_identifier: Some(issuer_ski.0), ..Default::default() };
+        let (ca, usage) = match self.role {
+            Role::Ca => (true, KeyUsages::KeyCertSign | KeyUsages::CRLSign),
+            Role::Leaf => (false, KeyUsages::DigitalSignature | KeyUsages::NonRepudiation),
+        };
+        let mut extensions = Vec::new();
+        for extension in [
+            (&ski).to_extension(subject, &[])?,
+            (&aki).to_extension(subject, &[])?,
+            (true, &BasicConstraints { ca, path_len_constraint: None }).to_extension(subject, &[])?,
+            (true, &KeyUsage(usage)).to_extension(subject, &[])?,
+        ] {
+            extensions.push(extension);
+        }
+        extensions.extend(self.extra.iter().cloned());
+        Ok(extensions)
+    }
+}
+
+fn build(
+    profile: TestProfile,
     spki: SubjectPublicKeyInfoOwned,
     issuer_key: &SigningKey,
     (not_before, not_after): Period,
-    extra: Vec<ExtraExtension>,
 ) -> Vec<u8> {
-    let validity = Validity { not_before: time(not_before), not_after: time(not_after) };
-    let signer = CaSigner(issuer_key);
-    let builder =
-        CertificateBuilder::new(profile, serial(), validity, subject, spki, &signer).expect("certificate builder");
-    let mut cert: Certificate = builder.build::<DerSignature>().expect("certificate signature");
-    if !extra.is_empty() {
-        // The builder only takes extensions with a static OID: append these to the built
-        // certificate and sign its `tbsCertificate` again.
-        let extensions = cert.tbs_certificate.extensions.get_or_insert_with(Vec::new);
-        for (oid, critical, value) in extra {
-            extensions.push(Extension {
-                extn_id: ObjectIdentifier::new(&oid).expect("extension OID"),
-                critical,
-                extn_value: OctetString::new(value).expect("extension value"),
-            });
-        }
-        let tbs = cert.tbs_certificate.to_der().expect("tbsCertificate");
-        let signature: DerSignature = issuer_key.sign(&tbs);
-        cert.signature = signature.to_bitstring().expect("signature bit string");
-    }
+    let validity = Validity::new(time(not_before), time(not_after));
+    let builder = CertificateBuilder::new(profile, serial(), validity, spki).expect("certificate builder");
+    let cert: Certificate = builder.build::<_, DerSignature>(&CaSigner(issuer_key)).expect("certificate signature");
     cert.to_der().expect("certificate DER")
 }
 
@@ -273,7 +320,7 @@ mod tests {
     fn root_intermediate_leaf_chain_verifies_only_to_its_root() {
         let root = TestCa::root("Test Root", VALID);
         let ca = root.intermediate("Test Intermediate", VALID);
-        let leaf_key = p256_key(&mut OsRng);
+        let leaf_key = p256_key(&mut UnwrapErr(SysRng));
         let aaguid_ext = {
             let mut v = vec![0x04, 0x10];
             v.extend_from_slice(&[7u8; 16]);
@@ -307,7 +354,7 @@ mod tests {
     #[test]
     fn ca_leaf_is_marked_as_ca() {
         let root = TestCa::root("Test Root", VALID);
-        let key = p256_key(&mut OsRng);
+        let key = p256_key(&mut UnwrapErr(SysRng));
         let der = root.leaf("CN=Leaf", key.verifying_key(), VALID, vec![], true);
         assert_eq!(Cert::parse(&der).unwrap().basic_constraints().unwrap(), Some((true, None)));
     }

@@ -1,6 +1,7 @@
 //! Signing keys of the software authenticator.
 
-use rand_core::CryptoRngCore;
+use p256::elliptic_curve::Generate as _;
+use rand_core::CryptoRng;
 use rsa::traits::PublicKeyParts as _;
 use sha2::Digest as _;
 
@@ -26,7 +27,7 @@ pub(super) enum Signer {
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
     Ed25519(ed25519_dalek::SigningKey),
-    Rsa(CoseAlgorithm, Box<rsa::RsaPrivateKey>),
+    Rsa(CoseAlgorithm, Box<rsa::PrivateKey>),
 }
 
 fn int(i: i64) -> ciborium::Value {
@@ -34,10 +35,10 @@ fn int(i: i64) -> ciborium::Value {
 }
 
 impl Signer {
-    pub(super) fn generate(kind: KeyKind, rng: &mut impl CryptoRngCore) -> Self {
+    pub(super) fn generate(kind: KeyKind, rng: &mut impl CryptoRng) -> Self {
         match kind {
-            KeyKind::Es256 => Self::P256(p256::ecdsa::SigningKey::random(rng)),
-            KeyKind::Es384 => Self::P384(p384::ecdsa::SigningKey::random(rng)),
+            KeyKind::Es256 => Self::P256(p256::ecdsa::SigningKey::generate_from_rng(rng)),
+            KeyKind::Es384 => Self::P384(p384::ecdsa::SigningKey::generate_from_rng(rng)),
             KeyKind::EdDsa => {
                 let mut secret = [0u8; 32];
                 rng.fill_bytes(&mut secret);
@@ -46,7 +47,7 @@ impl Signer {
             KeyKind::Rs256 | KeyKind::Ps256 => {
                 let alg = if kind == KeyKind::Rs256 { CoseAlgorithm::Rs256 } else { CoseAlgorithm::Ps256 };
                 #[allow(clippy::expect_used)]
-                let key = rsa::RsaPrivateKey::new(rng, 2048).expect("RSA key generation");
+                let key = rsa::PrivateKey::new(rng, 2048).expect("RSA key generation");
                 Self::Rsa(alg, Box::new(key))
             }
         }
@@ -73,8 +74,8 @@ impl Signer {
             ]
         };
         let entries = match self {
-            Self::P256(k) => ec2(1, k.verifying_key().to_encoded_point(false).as_bytes()),
-            Self::P384(k) => ec2(2, k.verifying_key().to_encoded_point(false).as_bytes()),
+            Self::P256(k) => ec2(1, k.verifying_key().to_sec1_point(false).as_bytes()),
+            Self::P384(k) => ec2(2, k.verifying_key().to_sec1_point(false).as_bytes()),
             Self::Ed25519(k) => vec![
                 (int(1), int(1)),
                 (int(3), int(-8)),
@@ -84,8 +85,8 @@ impl Signer {
             Self::Rsa(alg, k) => vec![
                 (int(1), int(3)),
                 (int(3), int(alg.id())),
-                (int(-1), ciborium::Value::Bytes(k.n().to_bytes_be())),
-                (int(-2), ciborium::Value::Bytes(k.e().to_bytes_be())),
+                (int(-1), ciborium::Value::Bytes(k.n_bytes().into())),
+                (int(-2), ciborium::Value::Bytes(k.e_bytes().into())),
             ],
         };
         super::builders::cbor(&ciborium::Value::Map(entries))
@@ -105,7 +106,11 @@ impl Signer {
             }
             Self::Ed25519(k) => k.sign(message).to_bytes().to_vec(),
             Self::Rsa(CoseAlgorithm::Ps256, k) => k
-                .sign_with_rng(&mut rand_core::OsRng, rsa::Pss::new::<sha2::Sha256>(), &sha2::Sha256::digest(message))
+                .sign_with_rng(
+                    &mut rand_core::UnwrapErr(getrandom::SysRng),
+                    rsa::Pss::<sha2::Sha256>::new(),
+                    &sha2::Sha256::digest(message),
+                )
                 .expect("RSA-PSS signing"),
             Self::Rsa(_, k) => {
                 k.sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &sha2::Sha256::digest(message)).expect("RSA signing")

@@ -20,7 +20,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use rand_core::OsRng;
+use getrandom::SysRng;
+use rand_core::UnwrapErr;
 
 use super::{KeyKind, Knobs, SoftCredential};
 use crate::challenge::{AuthenticationState, Challenge, UnixTime, UserVerification};
@@ -106,7 +107,7 @@ fn ok<T, E: std::fmt::Debug>(r: Result<T, E>, what: &str) -> T {
 
 /// A stored state is returned by the first take only.
 fn take_once<S: ChallengeStore>(store: &S) {
-    let id = StateId::random(&mut OsRng);
+    let id = StateId::random(&mut UnwrapErr(SysRng));
     ok(block_on(store.insert(&id, auth_state(1))), "insert");
     assert_eq!(
         ok(block_on(store.take(&id)), "take"),
@@ -114,7 +115,11 @@ fn take_once<S: ChallengeStore>(store: &S) {
         "store conformance: take returns the stored state"
     );
     assert_eq!(ok(block_on(store.take(&id)), "take"), None, "store conformance: a second take finds nothing");
-    assert_eq!(ok(block_on(store.take(&StateId::random(&mut OsRng))), "take"), None, "store conformance: unknown ID");
+    assert_eq!(
+        ok(block_on(store.take(&StateId::random(&mut UnwrapErr(SysRng)))), "take"),
+        None,
+        "store conformance: unknown ID"
+    );
 }
 
 fn rp() -> RelyingParty {
@@ -139,7 +144,7 @@ fn expect_kind<T: std::fmt::Debug>(result: Result<T, CeremonyError>, kind: Error
 /// Registers a fresh ES256 credential for `handle` through the ceremony layer.
 fn register<C: ChallengeStore, K: CredentialStore>(c: &Ceremonies<C, K>, handle: &[u8]) -> SoftCredential {
     let (id, options) = ok(
-        block_on(c.start_registration(&user(handle), &RegistrationOptions::default(), &mut OsRng, NOW)),
+        block_on(c.start_registration(&user(handle), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW)),
         "start_registration",
     );
     let challenge = crate::encoding::b64::decode(
@@ -150,7 +155,7 @@ fn register<C: ChallengeStore, K: CredentialStore>(c: &Ceremonies<C, K>, handle:
             .as_str(),
     )
     .unwrap_or_default();
-    let mut cred = SoftCredential::new(KeyKind::Es256, handle, &mut OsRng);
+    let mut cred = SoftCredential::new(KeyKind::Es256, handle, &mut UnwrapErr(SysRng));
     let json = cred.register(&challenge, &knobs());
     ok(block_on(c.finish_registration(&id, json.as_bytes(), None, NOW)), "finish_registration");
     cred
@@ -166,9 +171,11 @@ fn request_challenge(options: &crate::RequestOptionsJson) -> Vec<u8> {
 fn expired_states_are_refused<S: ChallengeStore + CredentialStore>(store: S) {
     let c = Ceremonies::new(rp(), store, NoCredentials);
     let late = NOW.plus_secs(301);
-    let (id, _) =
-        ok(block_on(c.start_registration(&user(b"u1"), &RegistrationOptions::default(), &mut OsRng, NOW)), "start");
-    let mut cred = SoftCredential::new(KeyKind::Es256, b"u1", &mut OsRng);
+    let (id, _) = ok(
+        block_on(c.start_registration(&user(b"u1"), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW)),
+        "start",
+    );
+    let mut cred = SoftCredential::new(KeyKind::Es256, b"u1", &mut UnwrapErr(SysRng));
     let json = cred.register(&[0; 32], &knobs());
     expect_kind(
         block_on(c.finish_registration(&id, json.as_bytes(), None, late)),
@@ -177,7 +184,12 @@ fn expired_states_are_refused<S: ChallengeStore + CredentialStore>(store: S) {
     );
     for user_handle in [Some(&b"u1"[..]), None] {
         let (id, options) = ok(
-            block_on(c.start_authentication(user_handle, &AuthenticationOptions::default(), &mut OsRng, NOW)),
+            block_on(c.start_authentication(
+                user_handle,
+                &AuthenticationOptions::default(),
+                &mut UnwrapErr(SysRng),
+                NOW,
+            )),
             "start",
         );
         let json = cred.assert(&request_challenge(&options), &knobs());
@@ -353,17 +365,28 @@ fn store_errors_fail_the_ceremony<S: ChallengeStore + CredentialStore>(store: S)
     };
     faulty.failing.store(true, Ordering::SeqCst);
     storage(
-        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut OsRng, NOW)).map(|_| ()),
+        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW))
+            .map(|_| ()),
         "start_registration",
     );
     storage(
-        block_on(c.start_authentication(Some(b"alice"), &AuthenticationOptions::default(), &mut OsRng, NOW))
-            .map(|_| ()),
+        block_on(c.start_authentication(
+            Some(b"alice"),
+            &AuthenticationOptions::default(),
+            &mut UnwrapErr(SysRng),
+            NOW,
+        ))
+        .map(|_| ()),
         "start_authentication",
     );
     faulty.failing.store(false, Ordering::SeqCst);
     let (id, options) = ok(
-        block_on(c.start_authentication(Some(b"alice"), &AuthenticationOptions::default(), &mut OsRng, NOW)),
+        block_on(c.start_authentication(
+            Some(b"alice"),
+            &AuthenticationOptions::default(),
+            &mut UnwrapErr(SysRng),
+            NOW,
+        )),
         "start",
     );
     let json = cred.assert(&request_challenge(&options), &knobs());
@@ -374,7 +397,7 @@ fn store_errors_fail_the_ceremony<S: ChallengeStore + CredentialStore>(store: S)
 /// Threads racing to take one state: exactly one gets it.
 fn concurrent_takes_have_one_winner<S: ChallengeStore>(store: &S) {
     for round in 0..20u8 {
-        let id = StateId::random(&mut OsRng);
+        let id = StateId::random(&mut UnwrapErr(SysRng));
         ok(block_on(store.insert(&id, auth_state(round))), "insert");
         let winners = AtomicUsize::new(0);
         std::thread::scope(|s| {
@@ -425,7 +448,12 @@ fn concurrent_sign_ins_have_one_winner<S: ChallengeStore + CredentialStore>(stor
     for _ in 0..5 {
         // One state, many finishers of the same response.
         let (id, options) = ok(
-            block_on(c.start_authentication(Some(b"alice"), &AuthenticationOptions::default(), &mut OsRng, NOW)),
+            block_on(c.start_authentication(
+                Some(b"alice"),
+                &AuthenticationOptions::default(),
+                &mut UnwrapErr(SysRng),
+                NOW,
+            )),
             "start",
         );
         let json = cred.assert(&request_challenge(&options), &knobs());
@@ -450,7 +478,7 @@ fn concurrent_sign_ins_have_one_winner<S: ChallengeStore + CredentialStore>(stor
                     block_on(c.start_authentication(
                         Some(b"alice"),
                         &AuthenticationOptions::default(),
-                        &mut OsRng,
+                        &mut UnwrapErr(SysRng),
                         NOW,
                     )),
                     "start",

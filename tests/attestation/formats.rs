@@ -1,11 +1,12 @@
 //! `fido-u2f`, `apple`, `android-key`, `tpm` and `compound` statements.
 
 use ciborium::Value;
+use getrandom::SysRng;
 use passkey_verifier::encoding::b64;
 use passkey_verifier::testkit::pki::p256_key;
 use passkey_verifier::testkit::{KeyKind, SoftAttestation};
 use passkey_verifier::{AttestationFormat, AttestationType, Category, ErrorKind, VerifiedRegistration};
-use rand_core::OsRng;
+use rand_core::UnwrapErr;
 
 use super::{
     assert_attestation, assert_fails, assert_outcome, knobs, policy, register, register_edited, rp_trusting, rp_with,
@@ -15,7 +16,7 @@ use super::{
 /// Honest `fido-u2f` attestation: a key certified directly by the root (`x5c` holds one
 /// certificate).
 fn fido_u2f(pki: &Pki) -> SoftAttestation {
-    let key = p256_key(&mut OsRng);
+    let key = p256_key(&mut UnwrapErr(SysRng));
     let cert =
         pki.root.leaf("C=US,O=Example,OU=Authenticator Attestation,CN=U2F", key.verifying_key(), VALID, vec![], false);
     SoftAttestation::FidoU2f { key, cert }

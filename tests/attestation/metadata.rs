@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
+use getrandom::SysRng;
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::SigningKey;
 use passkey_verifier::attestation::cert::TrustAnchor;
@@ -12,7 +13,7 @@ use passkey_verifier::metadata::{certificate_key_identifier, MetadataBlob};
 use passkey_verifier::testkit::pki::{p256_key, TestCa};
 use passkey_verifier::testkit::{KeyKind, SoftAttestation};
 use passkey_verifier::{AttestationFormat, AttestationType, Policy, RelyingParty};
-use rand_core::OsRng;
+use rand_core::UnwrapErr;
 use serde_json::{json, Value};
 
 use super::{
@@ -38,7 +39,7 @@ fn uuid(aaguid: &[u8; 16]) -> String {
 /// root, as `tests/metadata` builds them.
 fn blob(entries: Vec<Value>) -> Arc<MetadataBlob> {
     let root = TestCa::root("FIDO Test Root", VALID);
-    let signer: SigningKey = p256_key(&mut OsRng);
+    let signer: SigningKey = p256_key(&mut UnwrapErr(SysRng));
     let cert = root.leaf("C=US,O=FIDO Test,CN=Metadata BLOB Signer", signer.verifying_key(), VALID, vec![], false);
     let header = json!({"alg": "ES256", "typ": "JWT", "x5c": [std_b64(&cert)]});
     let payload = json!({"no": 1, "nextUpdate": "2025-07-01", "entries": entries});
@@ -93,7 +94,7 @@ fn metadata_roots_anchor_when_enabled() {
 #[test]
 fn metadata_u2f_lookup_by_key_identifier() {
     let pki = Pki::new();
-    let key = p256_key(&mut OsRng);
+    let key = p256_key(&mut UnwrapErr(SysRng));
     let cert =
         pki.root.leaf("C=US,O=Example,OU=Authenticator Attestation,CN=U2F", key.verifying_key(), VALID, vec![], false);
     let key_id = hex(&certificate_key_identifier(&cert).unwrap());

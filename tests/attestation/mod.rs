@@ -11,6 +11,7 @@ mod formats;
 mod metadata;
 mod safetynet;
 
+use getrandom::SysRng;
 use p256::ecdsa::SigningKey;
 use passkey_verifier::testkit::pki::{p256_key, ExtraExtension, Period, TestCa};
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftAttestation, SoftCredential};
@@ -19,7 +20,7 @@ use passkey_verifier::{
     ErrorKind, Policy, RegistrationOptions, RegistrationResponse, RelyingParty, RelyingPartyBuilder, UnixTime, User,
     VerifiedRegistration,
 };
-use rand_core::OsRng;
+use rand_core::UnwrapErr;
 
 pub const RP_ID: &str = "example.com";
 pub const ORIGIN: &str = "https://example.com";
@@ -51,7 +52,7 @@ impl Pki {
     /// Packed basic attestation: a fresh key, its leaf from the intermediate (with `subject`
     /// and `extra` extensions), `x5c` = [leaf, intermediate].
     pub fn packed_with(&self, subject: &str, extra: Vec<ExtraExtension>) -> SoftAttestation {
-        let key = p256_key(&mut OsRng);
+        let key = p256_key(&mut UnwrapErr(SysRng));
         let leaf = self.ca.leaf(subject, key.verifying_key(), VALID, extra, false);
         SoftAttestation::Packed { key, x5c: vec![leaf, self.ca.cert_der().to_vec()] }
     }
@@ -109,8 +110,8 @@ pub fn register_edited(
     edit: impl FnOnce(&mut serde_json::Value),
 ) -> Result<VerifiedRegistration> {
     let user = User { id: b"user-a-0001".to_vec(), name: "alice".into(), display_name: "Alice".into() };
-    let (_, state) = start_registration(rp, &user, &RegistrationOptions::default(), &mut OsRng, NOW)?;
-    let mut cred = SoftCredential::new(kind, &user.id, &mut OsRng);
+    let (_, state) = start_registration(rp, &user, &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW)?;
+    let mut cred = SoftCredential::new(kind, &user.id, &mut UnwrapErr(SysRng));
     let mut json: serde_json::Value =
         serde_json::from_str(&cred.register(state.challenge().as_bytes(), knobs)).expect("registration JSON");
     edit(&mut json);
@@ -188,7 +189,7 @@ fn chain_to_attackers_self_signed_root_is_refused() {
     let pki = Pki::new();
     // Same name as the genuine root, another key.
     let attacker = TestCa::root("Test Attestation Root", VALID);
-    let key = p256_key(&mut OsRng);
+    let key = p256_key(&mut UnwrapErr(SysRng));
     let leaf = attacker.leaf(PACKED_SUBJECT, key.verifying_key(), VALID, vec![], false);
     let attestation = packed_chain(key, vec![&leaf, attacker.cert_der()]);
     assert_attestation(register(&rp_trusting(&pki.root), KeyKind::Es256, attestation));
@@ -197,7 +198,7 @@ fn chain_to_attackers_self_signed_root_is_refused() {
 #[test]
 fn missing_intermediate_is_refused() {
     let pki = Pki::new();
-    let key = p256_key(&mut OsRng);
+    let key = p256_key(&mut UnwrapErr(SysRng));
     let leaf = pki.ca.leaf(PACKED_SUBJECT, key.verifying_key(), VALID, vec![], false);
     assert_attestation(register(&rp_trusting(&pki.root), KeyKind::Es256, packed_chain(key, vec![&leaf])));
 }
@@ -205,7 +206,7 @@ fn missing_intermediate_is_refused() {
 #[test]
 fn expired_leaf_is_refused() {
     let pki = Pki::new();
-    let key = p256_key(&mut OsRng);
+    let key = p256_key(&mut UnwrapErr(SysRng));
     let leaf = pki.ca.leaf(PACKED_SUBJECT, key.verifying_key(), (1_600_000_000, NOW.as_secs() - 1), vec![], false);
     let attestation = packed_chain(key, vec![&leaf, pki.ca.cert_der()]);
     assert_attestation(register(&rp_trusting(&pki.root), KeyKind::Es256, attestation));

@@ -4,6 +4,7 @@
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
+use getrandom::SysRng;
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::SigningKey;
 use passkey_verifier::testkit::pki::{p256_key, TestCa};
@@ -15,7 +16,7 @@ use passkey_verifier::{
     verify_registration, AttestationFormat, AttestationType, Category, Challenge, CoseAlgorithm, RegistrationResponse,
     RegistrationState, RelyingParty, UserVerification,
 };
-use rand_core::OsRng;
+use rand_core::UnwrapErr;
 
 use super::{policy, rp_with, NOW, ORIGIN, RP_ID, VALID};
 
@@ -44,7 +45,7 @@ fn register(
     root: &TestCa,
     jws: Jws,
 ) -> passkey_verifier::Result<passkey_verifier::VerifiedRegistration> {
-    let cred = SoftCredential::new(KeyKind::Es256, b"user", &mut OsRng);
+    let cred = SoftCredential::new(KeyKind::Es256, b"user", &mut UnwrapErr(SysRng));
     let challenge = Challenge::from_bytes(vec![3u8; 32]).unwrap();
     let cose = cred.cose_public_key();
     let auth_data = authenticator_data(
@@ -62,7 +63,7 @@ fn register(
         top_origin: None,
     });
     let nonce = sha2::Sha256::digest([auth_data.as_slice(), &sha2::Sha256::digest(&client_data)].concat());
-    let key = p256_key(&mut OsRng);
+    let key = p256_key(&mut UnwrapErr(SysRng));
     let leaf = root.leaf(jws.leaf_subject, key.verifying_key(), VALID, vec![], false);
     let header = serde_json::json!({"alg": "ES256", "x5c": [STANDARD.encode(&leaf), STANDARD.encode(root.cert_der())]});
     let payload = serde_json::json!({
@@ -113,7 +114,7 @@ fn safetynet_statement_verifies_and_is_trusted_with_its_root() {
 fn safetynet_jws_signed_by_a_key_outside_the_chain_is_refused() {
     let root = safetynet_root();
     let rp = rp_with(|b| b.attestation_root(root.cert_der()));
-    let jws = Jws { signer: Some(p256_key(&mut OsRng)), ..Jws::honest() };
+    let jws = Jws { signer: Some(p256_key(&mut UnwrapErr(SysRng))), ..Jws::honest() };
     let err = register(&rp, &root, jws).unwrap_err();
     assert_eq!(err.to_string(), "attestation statement rejected: android-safetynet JWS signature does not verify");
 }

@@ -1,13 +1,14 @@
 //! Honest ceremonies with the software authenticator: every key kind and attestation the
 //! engine supports verifies, and the outcome reports what was verified.
 
+use getrandom::SysRng;
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftAttestation, SoftCredential};
 use passkey_verifier::{
     start_authentication, start_registration, verify_authentication, verify_registration, AttestationFormat,
     AttestationType, AuthenticationOptions, AuthenticationResponse, CoseAlgorithm, CounterOutcome, Flags,
     RegistrationOptions, RegistrationResponse, RelyingParty, StoredCredential, UnixTime, User, UserVerification,
 };
-use rand_core::OsRng;
+use rand_core::UnwrapErr;
 
 const NOW: UnixTime = UnixTime::from_secs(1_750_000_000);
 
@@ -24,8 +25,9 @@ fn register(
     attestation: SoftAttestation,
 ) -> (SoftCredential, StoredCredential, passkey_verifier::VerifiedRegistration) {
     let rp = rp();
-    let (_, state) = start_registration(&rp, &user(), &RegistrationOptions::default(), &mut OsRng, NOW).unwrap();
-    let mut cred = SoftCredential::new(kind, &user().id, &mut OsRng);
+    let (_, state) =
+        start_registration(&rp, &user(), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW).unwrap();
+    let mut cred = SoftCredential::new(kind, &user().id, &mut UnwrapErr(SysRng));
     let mut knobs = Knobs::new("example.com", "https://example.com");
     knobs.attestation = attestation;
     let json = cred.register(state.challenge().as_bytes(), &knobs);
@@ -42,7 +44,7 @@ fn sign_in(
     let rp = rp();
     let mut options = AuthenticationOptions::default();
     options.user_handle = Some(user().id);
-    let (_, state) = start_authentication(&rp, &options, &mut OsRng, NOW).unwrap();
+    let (_, state) = start_authentication(&rp, &options, &mut UnwrapErr(SysRng), NOW).unwrap();
     let json = cred.assert(state.challenge().as_bytes(), knobs);
     verify_authentication(&rp, &state, AuthenticationResponse::from_json_str(&json).unwrap(), stored, NOW.plus_secs(1))
 }
@@ -93,8 +95,9 @@ fn registration_reports_what_was_verified() {
 fn synced_passkey_flags_are_reported_and_both_zero_counters_pass() {
     let (mut cred, stored, reg) = {
         let rp = rp();
-        let (_, state) = start_registration(&rp, &user(), &RegistrationOptions::default(), &mut OsRng, NOW).unwrap();
-        let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut OsRng);
+        let (_, state) =
+            start_registration(&rp, &user(), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW).unwrap();
+        let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut UnwrapErr(SysRng));
         let mut knobs = Knobs::new("example.com", "https://example.com");
         knobs.flags |= Flags::BE | Flags::BS;
         knobs.sign_count = Some(0);
@@ -117,7 +120,8 @@ fn synced_passkey_flags_are_reported_and_both_zero_counters_pass() {
 fn discoverable_sign_in_identifies_the_owner_from_the_user_handle() {
     let (mut cred, stored, _) = register(KeyKind::EdDsa, SoftAttestation::None);
     let rp = rp();
-    let (options, state) = start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
+    let (options, state) =
+        start_authentication(&rp, &AuthenticationOptions::default(), &mut UnwrapErr(SysRng), NOW).unwrap();
     let options = serde_json::to_value(&options).unwrap();
     assert_eq!(options["allowCredentials"], serde_json::json!([]));
     let json = cred.assert(state.challenge().as_bytes(), &Knobs::new("example.com", "https://example.com"));
@@ -133,8 +137,9 @@ fn cross_origin_iframe_passes_only_for_configured_top_origins() {
         .top_origin("https://shop.example.net")
         .build()
         .unwrap();
-    let (_, state) = start_registration(&rp, &user(), &RegistrationOptions::default(), &mut OsRng, NOW).unwrap();
-    let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut OsRng);
+    let (_, state) =
+        start_registration(&rp, &user(), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW).unwrap();
+    let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut UnwrapErr(SysRng));
     let mut knobs = Knobs::new("example.com", "https://example.com");
     knobs.cross_origin = Some(true);
     knobs.top_origin = Some("https://shop.example.net".into());
@@ -146,8 +151,9 @@ fn cross_origin_iframe_passes_only_for_configured_top_origins() {
 fn android_app_origins_are_accepted_when_configured() {
     let apk = "android:apk-key-hash:lZWtQzj6OyPKhzGFQKb1WvODt48gqqTZp0_pUuHLxTk";
     let rp = RelyingParty::builder("example.com").origin("https://example.com").origin(apk).build().unwrap();
-    let (_, state) = start_registration(&rp, &user(), &RegistrationOptions::default(), &mut OsRng, NOW).unwrap();
-    let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut OsRng);
+    let (_, state) =
+        start_registration(&rp, &user(), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW).unwrap();
+    let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut UnwrapErr(SysRng));
     let json = cred.register(state.challenge().as_bytes(), &Knobs::new("example.com", apk));
     verify_registration(&rp, &state, RegistrationResponse::from_json_str(&json).unwrap(), NOW).unwrap();
 }
@@ -159,7 +165,7 @@ fn creation_options_are_level3_json() {
     options.user_verification = UserVerification::Required;
     options.exclude_credentials =
         vec![passkey_verifier::CredentialDescriptor { id: vec![1, 2, 3], transports: vec!["usb".into()] }];
-    let (json, state) = start_registration(&rp, &user(), &options, &mut OsRng, NOW).unwrap();
+    let (json, state) = start_registration(&rp, &user(), &options, &mut UnwrapErr(SysRng), NOW).unwrap();
     let v = serde_json::to_value(&json).unwrap();
     assert_eq!(v["rp"], serde_json::json!({"id": "example.com", "name": "Example"}));
     assert_eq!(v["user"]["id"], "dXNlci0wMDAx");
@@ -178,7 +184,7 @@ fn creation_options_are_level3_json() {
     assert_eq!(v["attestation"], "none");
     assert_eq!(state.expires_at(), NOW.plus_secs(300));
 
-    let (req, _) = start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
+    let (req, _) = start_authentication(&rp, &AuthenticationOptions::default(), &mut UnwrapErr(SysRng), NOW).unwrap();
     let v = serde_json::to_value(&req).unwrap();
     assert_eq!(v["rpId"], "example.com");
     assert_eq!(v["userVerification"], "preferred");
@@ -188,8 +194,8 @@ fn creation_options_are_level3_json() {
 #[test]
 fn issued_challenges_are_fresh() {
     let rp = rp();
-    let (_, a) = start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
-    let (_, b) = start_authentication(&rp, &AuthenticationOptions::default(), &mut OsRng, NOW).unwrap();
+    let (_, a) = start_authentication(&rp, &AuthenticationOptions::default(), &mut UnwrapErr(SysRng), NOW).unwrap();
+    let (_, b) = start_authentication(&rp, &AuthenticationOptions::default(), &mut UnwrapErr(SysRng), NOW).unwrap();
     assert_ne!(a.challenge(), b.challenge());
     assert!(!format!("{a:?}").contains(&a.challenge().to_base64url()));
 }

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use base64::Engine as _;
+use getrandom::SysRng;
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::SigningKey;
 use passkey_verifier::attestation::cert::TrustAnchor;
@@ -12,7 +13,7 @@ use passkey_verifier::encoding::b64;
 use passkey_verifier::metadata::{certificate_key_identifier, AuthenticatorStatus, MetadataBlob};
 use passkey_verifier::testkit::pki::{p256_key, Period, TestCa};
 use passkey_verifier::{Category, ErrorKind, UnixTime};
-use rand_core::OsRng;
+use rand_core::UnwrapErr;
 use serde_json::{json, Value};
 use sha1::Digest as _;
 
@@ -41,7 +42,7 @@ struct Mds {
 impl Mds {
     fn new() -> Self {
         let root = TestCa::root("FIDO Test Root", VALID);
-        let signer = p256_key(&mut OsRng);
+        let signer = p256_key(&mut UnwrapErr(SysRng));
         let signer_cert =
             root.leaf("C=US,O=FIDO Test,CN=Metadata BLOB Signer", signer.verifying_key(), VALID, vec![], false);
         Self { root, signer, signer_cert }
@@ -80,7 +81,7 @@ struct Vendor {
 
 fn vendor() -> Vendor {
     let root = TestCa::root("Vendor Attestation Root", VALID);
-    let attestation_key = p256_key(&mut OsRng);
+    let attestation_key = p256_key(&mut UnwrapErr(SysRng));
     let attestation_cert = root.leaf(
         "C=US,O=Vendor,OU=Authenticator Attestation,CN=U2F",
         attestation_key.verifying_key(),
@@ -168,7 +169,7 @@ fn metadata_valid_blob_verifies_and_lookups_work() {
 
     // Key identifier: SHA-1 of the subjectPublicKey bits (the uncompressed point).
     let key_id = certificate_key_identifier(&vendor.attestation_cert).unwrap();
-    let point = vendor.attestation_key.verifying_key().to_encoded_point(false);
+    let point = vendor.attestation_key.verifying_key().to_sec1_point(false);
     assert_eq!(key_id, <[u8; 20]>::from(sha1::Sha1::digest(point.as_bytes())));
     let u2f = md.by_certificate_key_identifier(&key_id).unwrap();
     assert_eq!(u2f.description(), Some("Test U2F Key"));
@@ -196,7 +197,7 @@ fn metadata_bad_signature_is_refused() {
     assert_eq!(context, BAD_SIGNATURE);
 
     // Signed by another key than the certified one.
-    let other = p256_key(&mut OsRng);
+    let other = p256_key(&mut UnwrapErr(SysRng));
     let forged = sign(&mds.header(), &payload(&vendor(), "2025-07-01"), &other);
     let context = assert_attestation(MetadataBlob::verify(forged.as_bytes(), &mds.anchor(), NOW));
     assert_eq!(context, BAD_SIGNATURE);
@@ -219,7 +220,7 @@ fn metadata_bad_signature_is_refused() {
 fn metadata_chain_to_another_root_is_refused() {
     let mds = Mds::new();
     let attacker = TestCa::root("FIDO Test Root", VALID);
-    let key = p256_key(&mut OsRng);
+    let key = p256_key(&mut UnwrapErr(SysRng));
     let cert = attacker.leaf("C=US,O=FIDO Test,CN=Metadata BLOB Signer", key.verifying_key(), VALID, vec![], false);
     let header = json!({"alg": "ES256", "x5c": [std_b64(&cert), std_b64(attacker.cert_der())]});
     let blob = sign(&header, &payload(&vendor(), "2025-07-01"), &key);

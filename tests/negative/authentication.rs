@@ -1,11 +1,12 @@
 //! §7.2 Verifying an Authentication Assertion: one failing check per test.
 
+use getrandom::SysRng;
 use passkey_verifier::testkit::{der_ecdsa_signature, high_s, KeyKind, SoftCredential};
 use passkey_verifier::{
     Category, CoseAlgorithm, CounterOutcome, CounterPolicy, CredentialDescriptor, ErrorKind, Flags, Policy, UnixTime,
     VerifiedAuthentication,
 };
-use rand_core::OsRng;
+use rand_core::UnwrapErr;
 
 use super::{assert_fails, cose_with, int, rp, rp_with_policy, Auth, USER_A, USER_B};
 
@@ -23,7 +24,8 @@ fn scalars(der: &[u8]) -> (Vec<u8>, Vec<u8>) {
 }
 
 fn is_high_s(der: &[u8]) -> bool {
-    p256::ecdsa::Signature::from_der(der).expect("DER ECDSA signature").normalize_s().is_some()
+    let signature = p256::ecdsa::Signature::from_der(der).expect("DER ECDSA signature");
+    signature.normalize_s() != signature
 }
 
 /// A credential that stored count `stored` presenting count `presented`, under `counter`.
@@ -173,7 +175,7 @@ fn signature_bit_flipped() {
 
 #[test]
 fn signature_by_another_key() {
-    let other = SoftCredential::new(KeyKind::Es256, USER_A, &mut OsRng);
+    let other = SoftCredential::new(KeyKind::Es256, USER_A, &mut UnwrapErr(SysRng));
     let result = Auth::new().verify_tampered(|p, _| p.sign_with(&other));
     assert_fails(result, ErrorKind::Signature, Category::Signature);
 }

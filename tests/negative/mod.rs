@@ -23,6 +23,7 @@ mod registration;
 mod secrets;
 
 use ciborium::Value;
+use getrandom::SysRng;
 use passkey_verifier::crypto::sha256;
 use passkey_verifier::testkit::{
     attestation_object, authentication_json, authenticator_data, client_data_json, registration_json, AttestedData,
@@ -34,7 +35,7 @@ use passkey_verifier::{
     RegistrationOptions, RegistrationResponse, RegistrationState, RelyingParty, RelyingPartyBuilder, StoredCredential,
     UnixTime, User, UserVerification, VerifiedAuthentication, VerifiedRegistration,
 };
-use rand_core::OsRng;
+use rand_core::UnwrapErr;
 
 pub const RP_ID: &str = "example.com";
 pub const ORIGIN: &str = "https://example.com";
@@ -156,14 +157,16 @@ impl Reg {
     pub fn build(rp: RelyingParty, kind: KeyKind, user_verification: UserVerification) -> Self {
         let mut options = RegistrationOptions::default();
         options.user_verification = user_verification;
-        let (_, state) = start_registration(&rp, &user(USER_A), &options, &mut OsRng, NOW).expect("start_registration");
-        Self { rp, options, state, cred: SoftCredential::new(kind, USER_A, &mut OsRng) }
+        let (_, state) =
+            start_registration(&rp, &user(USER_A), &options, &mut UnwrapErr(SysRng), NOW).expect("start_registration");
+        Self { rp, options, state, cred: SoftCredential::new(kind, USER_A, &mut UnwrapErr(SysRng)) }
     }
 
     /// Issues a new ceremony (a fresh challenge) with the same options.
     pub fn reissue(&mut self) {
-        self.state =
-            start_registration(&self.rp, &user(USER_A), &self.options, &mut OsRng, NOW).expect("start_registration").1;
+        self.state = start_registration(&self.rp, &user(USER_A), &self.options, &mut UnwrapErr(SysRng), NOW)
+            .expect("start_registration")
+            .1;
     }
 
     /// The authenticator's response to the issued challenge under `knobs`.
@@ -388,5 +391,5 @@ impl Auth {
 }
 
 fn issue(rp: &RelyingParty, options: &AuthenticationOptions) -> AuthenticationState {
-    start_authentication(rp, options, &mut OsRng, NOW).expect("start_authentication").1
+    start_authentication(rp, options, &mut UnwrapErr(SysRng), NOW).expect("start_authentication").1
 }

@@ -6,6 +6,7 @@ mod support;
 
 use std::sync::Arc;
 
+use getrandom::SysRng;
 use passkey_verifier::recovery::{
     onboarding_challenge, recovery_challenge, AuditKind, AuditOutcome, Channel, InitiateRequest, OnboardingNonce,
     OnboardingRequest, Proof, ReasonCategory, RecoveryError, RecoveryPolicy, RecoveryStore, RecoveryToken, Redemption,
@@ -13,7 +14,7 @@ use passkey_verifier::recovery::{
 };
 use passkey_verifier::testkit::store_conformance::block_on;
 use passkey_verifier::{Category, CredentialStore, RegistrationOptions};
-use rand_core::OsRng;
+use rand_core::UnwrapErr;
 
 use support::{assert_no_leak, challenge_of, env, env_with, knobs, token_from_link, ALICE, BOB, NOW};
 
@@ -28,7 +29,7 @@ fn lost_phone_is_recovered_with_an_rcs_token_and_the_laptop_passkey() {
     let request = InitiateRequest::new(Some(alice.clone()), Channel::Rcs)
         .scopes([Scope::RegisterPasskey, Scope::RevokeOtherCredentials])
         .requester_key(*b"ip-hash-1");
-    let initiated = block_on(env.recovery.initiate(&request, &mut OsRng, NOW)).unwrap();
+    let initiated = block_on(env.recovery.initiate(&request, &mut UnwrapErr(SysRng), NOW)).unwrap();
     assert_eq!(initiated.redemption, Redemption::PasskeyRequired);
     assert_eq!(initiated.expires_at, NOW.plus_secs(240));
     let message = initiated.payload.render_message("https://example.com/recover");
@@ -44,7 +45,9 @@ fn lost_phone_is_recovered_with_an_rcs_token_and_the_laptop_passkey() {
     let options = env.recovery.assertion_options(&token);
     assert_eq!(challenge_of(&options), recovery_challenge(&token).as_bytes());
     let assertion = laptop.assert(recovery_challenge(&token).as_bytes(), &knobs());
-    let grant = block_on(env.recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut OsRng, NOW)).unwrap();
+    let grant =
+        block_on(env.recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut UnwrapErr(SysRng), NOW))
+            .unwrap();
     assert_eq!(grant.subject, alice);
     assert_eq!(grant.correlation_id, initiated.correlation_id);
 
@@ -53,10 +56,18 @@ fn lost_phone_is_recovered_with_an_rcs_token_and_the_laptop_passkey() {
     assert!(redeemed.scopes.contains(&Scope::RevokeOtherCredentials));
     let user =
         passkey_verifier::User { id: redeemed.subject.as_bytes().to_vec(), name: "a".into(), display_name: "A".into() };
-    let (state, creation) =
-        block_on(env.ceremonies.start_registration(&user, &RegistrationOptions::default(), &mut OsRng, NOW)).unwrap();
-    let mut new_phone =
-        passkey_verifier::testkit::SoftCredential::new(passkey_verifier::testkit::KeyKind::Es256, ALICE, &mut OsRng);
+    let (state, creation) = block_on(env.ceremonies.start_registration(
+        &user,
+        &RegistrationOptions::default(),
+        &mut UnwrapErr(SysRng),
+        NOW,
+    ))
+    .unwrap();
+    let mut new_phone = passkey_verifier::testkit::SoftCredential::new(
+        passkey_verifier::testkit::KeyKind::Es256,
+        ALICE,
+        &mut UnwrapErr(SysRng),
+    );
     let json = new_phone.register(&challenge_of(&creation), &knobs());
     block_on(env.ceremonies.finish_registration(&state, json.as_bytes(), Some("new phone".into()), NOW)).unwrap();
     assert!(block_on(env.credentials.delete(phone.id())).unwrap());
@@ -81,12 +92,12 @@ fn an_intercepted_token_without_the_passkey_fails() {
     let env = env();
     let mut laptop = env.register(ALICE, "laptop");
     let token = env.initiate(ALICE, Channel::Rcs);
-    let err = block_on(env.recovery.complete(&token, Proof::TokenAlone, &mut OsRng, NOW)).unwrap_err();
+    let err = block_on(env.recovery.complete(&token, Proof::TokenAlone, &mut UnwrapErr(SysRng), NOW)).unwrap_err();
     assert!(matches!(err, RecoveryError::PasskeyRequired), "{err:?}");
     assert_eq!(env.attempts_left(&token), 4, "the failure spent an attempt");
     // The user still completes with the passkey.
     let assertion = laptop.assert(recovery_challenge(&token).as_bytes(), &knobs());
-    block_on(env.recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut OsRng, NOW)).unwrap();
+    block_on(env.recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut UnwrapErr(SysRng), NOW)).unwrap();
 }
 
 #[test]
@@ -95,18 +106,23 @@ fn a_token_replayed_after_success_fails_as_replayed() {
     let mut laptop = env.register(ALICE, "laptop");
     let token = env.initiate(ALICE, Channel::Push);
     let assertion = laptop.assert(recovery_challenge(&token).as_bytes(), &knobs());
-    block_on(env.recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut OsRng, NOW)).unwrap();
+    block_on(env.recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut UnwrapErr(SysRng), NOW)).unwrap();
     // The same assertion, and a fresh one: both refused as a replay (the tombstone remains).
     let again = laptop.assert(recovery_challenge(&token).as_bytes(), &knobs());
     for json in [assertion, again] {
-        let err =
-            block_on(env.recovery.complete(&token, Proof::Passkey(json.as_bytes()), &mut OsRng, NOW.plus_secs(1)))
-                .unwrap_err();
+        let err = block_on(env.recovery.complete(
+            &token,
+            Proof::Passkey(json.as_bytes()),
+            &mut UnwrapErr(SysRng),
+            NOW.plus_secs(1),
+        ))
+        .unwrap_err();
         assert!(matches!(err, RecoveryError::Replayed), "{err:?}");
     }
     // After expiry and a purge the tombstone is gone: the token is simply unknown.
     env.store.purge_expired(NOW.plus_secs(90)).unwrap();
-    let err = block_on(env.recovery.complete(&token, Proof::TokenAlone, &mut OsRng, NOW.plus_secs(91))).unwrap_err();
+    let err = block_on(env.recovery.complete(&token, Proof::TokenAlone, &mut UnwrapErr(SysRng), NOW.plus_secs(91)))
+        .unwrap_err();
     assert!(matches!(err, RecoveryError::UnknownToken), "{err:?}");
 }
 
@@ -119,7 +135,8 @@ fn an_expired_token_fails_as_expired() {
         let at = NOW.plus_secs(ttl);
         let assertion = laptop.assert(recovery_challenge(&token).as_bytes(), &knobs());
         let err =
-            block_on(env.recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut OsRng, at)).unwrap_err();
+            block_on(env.recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut UnwrapErr(SysRng), at))
+                .unwrap_err();
         assert!(matches!(err, RecoveryError::Expired), "{channel:?}: {err:?}");
     }
 }
@@ -132,12 +149,14 @@ fn attempts_are_exhausted_after_n_bad_assertions() {
     // Assertions over the wrong challenge (a plain sign-in challenge, not the token's).
     for left in (0..5).rev() {
         let bad = laptop.assert(&[7; 32], &knobs());
-        let err = block_on(env.recovery.complete(&token, Proof::Passkey(bad.as_bytes()), &mut OsRng, NOW)).unwrap_err();
+        let err = block_on(env.recovery.complete(&token, Proof::Passkey(bad.as_bytes()), &mut UnwrapErr(SysRng), NOW))
+            .unwrap_err();
         assert!(matches!(&err, RecoveryError::Verification(e) if e.category() == Category::Challenge), "{err:?}");
         assert_eq!(env.attempts_left(&token), left);
     }
     let good = laptop.assert(recovery_challenge(&token).as_bytes(), &knobs());
-    let err = block_on(env.recovery.complete(&token, Proof::Passkey(good.as_bytes()), &mut OsRng, NOW)).unwrap_err();
+    let err = block_on(env.recovery.complete(&token, Proof::Passkey(good.as_bytes()), &mut UnwrapErr(SysRng), NOW))
+        .unwrap_err();
     assert!(matches!(err, RecoveryError::AttemptsExhausted), "{err:?}");
 }
 
@@ -150,15 +169,20 @@ fn a_passkey_of_another_account_fails_as_wrong_subject() {
     // Bob intercepted Alice's token and answers its challenge with his own passkey.
     let assertion = bobs.assert(recovery_challenge(&token).as_bytes(), &knobs());
     let err =
-        block_on(env.recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut OsRng, NOW)).unwrap_err();
+        block_on(env.recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut UnwrapErr(SysRng), NOW))
+            .unwrap_err();
     assert!(matches!(err, RecoveryError::WrongSubject), "{err:?}");
     assert_eq!(env.attempts_left(&token), 4);
     // An unregistered credential fails too.
-    let mut stranger =
-        passkey_verifier::testkit::SoftCredential::new(passkey_verifier::testkit::KeyKind::Es256, ALICE, &mut OsRng);
+    let mut stranger = passkey_verifier::testkit::SoftCredential::new(
+        passkey_verifier::testkit::KeyKind::Es256,
+        ALICE,
+        &mut UnwrapErr(SysRng),
+    );
     let assertion = stranger.assert(recovery_challenge(&token).as_bytes(), &knobs());
     let err =
-        block_on(env.recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut OsRng, NOW)).unwrap_err();
+        block_on(env.recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut UnwrapErr(SysRng), NOW))
+            .unwrap_err();
     assert!(matches!(&err, RecoveryError::Verification(e) if e.category() == Category::Credential), "{err:?}");
 }
 
@@ -168,12 +192,14 @@ fn an_unknown_account_gets_the_same_shape_and_nothing_redeemable() {
     let mut laptop = env.register(ALICE, "laptop");
     let known = block_on(env.recovery.initiate(
         &InitiateRequest::new(Some(SubjectId::new(ALICE)), Channel::Rcs),
-        &mut OsRng,
+        &mut UnwrapErr(SysRng),
         NOW,
     ))
     .unwrap();
     let before = env.store.challenge_count().unwrap();
-    let unknown = block_on(env.recovery.initiate(&InitiateRequest::new(None, Channel::Rcs), &mut OsRng, NOW)).unwrap();
+    let unknown =
+        block_on(env.recovery.initiate(&InitiateRequest::new(None, Channel::Rcs), &mut UnwrapErr(SysRng), NOW))
+            .unwrap();
     assert_eq!(env.store.challenge_count().unwrap(), before, "nothing stored for an unknown account");
     let base = "https://example.com/recover";
     assert_eq!(unknown.payload.render_link(base).len(), known.payload.render_link(base).len());
@@ -185,7 +211,7 @@ fn an_unknown_account_gets_the_same_shape_and_nothing_redeemable() {
     let token = token_from_link(&unknown.payload.render_link(base));
     let assertion = laptop.assert(recovery_challenge(&token).as_bytes(), &knobs());
     for proof in [Proof::Passkey(assertion.as_bytes()), Proof::TokenAlone] {
-        let err = block_on(env.recovery.complete(&token, proof, &mut OsRng, NOW)).unwrap_err();
+        let err = block_on(env.recovery.complete(&token, proof, &mut UnwrapErr(SysRng), NOW)).unwrap_err();
         assert!(matches!(err, RecoveryError::UnknownToken), "{err:?}");
     }
     let initiated = env.audit.events().into_iter().nth(1).unwrap();
@@ -197,7 +223,7 @@ fn a_token_alone_is_accepted_only_where_policy_allows_it_for_low_risk() {
     let env = env();
     let alice = Some(SubjectId::new(ALICE));
     let low = InitiateRequest::new(alice.clone(), Channel::Email).risk(Risk::Low);
-    let initiated = block_on(env.recovery.initiate(&low, &mut OsRng, NOW)).unwrap();
+    let initiated = block_on(env.recovery.initiate(&low, &mut UnwrapErr(SysRng), NOW)).unwrap();
     assert_eq!(initiated.redemption, Redemption::PasskeyRequired, "the default policy never allows it");
 
     let mut policy = RecoveryPolicy::default();
@@ -205,17 +231,17 @@ fn a_token_alone_is_accepted_only_where_policy_allows_it_for_low_risk() {
     let env = env_with(policy);
     let elevated = InitiateRequest::new(alice.clone(), Channel::Email);
     assert_eq!(
-        block_on(env.recovery.initiate(&elevated, &mut OsRng, NOW)).unwrap().redemption,
+        block_on(env.recovery.initiate(&elevated, &mut UnwrapErr(SysRng), NOW)).unwrap().redemption,
         Redemption::PasskeyRequired
     );
-    let initiated = block_on(env.recovery.initiate(&low, &mut OsRng, NOW)).unwrap();
+    let initiated = block_on(env.recovery.initiate(&low, &mut UnwrapErr(SysRng), NOW)).unwrap();
     assert_eq!(initiated.redemption, Redemption::TokenAlone);
     let token = token_from_link(&initiated.payload.render_link("https://example.com/r"));
-    let grant = block_on(env.recovery.complete(&token, Proof::TokenAlone, &mut OsRng, NOW)).unwrap();
+    let grant = block_on(env.recovery.complete(&token, Proof::TokenAlone, &mut UnwrapErr(SysRng), NOW)).unwrap();
     assert_eq!(grant.scopes, [Scope::RegisterPasskey]);
     // Revoking other credentials is never granted on the token alone.
     let revoke = low.clone().scopes([Scope::RegisterPasskey, Scope::RevokeOtherCredentials]);
-    let err = block_on(env.recovery.initiate(&revoke, &mut OsRng, NOW)).unwrap_err();
+    let err = block_on(env.recovery.initiate(&revoke, &mut UnwrapErr(SysRng), NOW)).unwrap_err();
     assert!(matches!(err, RecoveryError::InvalidRequest(_)), "{err:?}");
 }
 
@@ -225,7 +251,9 @@ fn a_grant_is_consumed_once_and_only_for_its_scope() {
     let mut laptop = env.register(ALICE, "laptop");
     let token = env.initiate(ALICE, Channel::Rcs);
     let assertion = laptop.assert(recovery_challenge(&token).as_bytes(), &knobs());
-    let grant = block_on(env.recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut OsRng, NOW)).unwrap();
+    let grant =
+        block_on(env.recovery.complete(&token, Proof::Passkey(assertion.as_bytes()), &mut UnwrapErr(SysRng), NOW))
+            .unwrap();
     let err = block_on(env.recovery.consume_grant(&grant.token, Scope::RevokeOtherCredentials, NOW)).unwrap_err();
     assert!(matches!(err, RecoveryError::ScopeNotGranted), "{err:?}");
     let late = NOW.plus_secs(300);
@@ -234,7 +262,7 @@ fn a_grant_is_consumed_once_and_only_for_its_scope() {
     block_on(env.recovery.consume_grant(&grant.token, Scope::RegisterPasskey, NOW)).unwrap();
     let err = block_on(env.recovery.consume_grant(&grant.token, Scope::RegisterPasskey, NOW)).unwrap_err();
     assert!(matches!(err, RecoveryError::Replayed), "{err:?}");
-    let forged = passkey_verifier::recovery::GrantToken::random(&mut OsRng);
+    let forged = passkey_verifier::recovery::GrantToken::random(&mut UnwrapErr(SysRng));
     let err = block_on(env.recovery.consume_grant(&forged, Scope::RegisterPasskey, NOW)).unwrap_err();
     assert!(matches!(err, RecoveryError::UnknownToken), "{err:?}");
 }
@@ -252,7 +280,13 @@ fn concurrent_completions_of_one_token_issue_one_grant() {
             .map(|json| {
                 let (env, token) = (Arc::clone(&env), token.clone());
                 s.spawn(move || {
-                    block_on(env.recovery.complete(&token, Proof::Passkey(json.as_bytes()), &mut OsRng, NOW)).is_ok()
+                    block_on(env.recovery.complete(
+                        &token,
+                        Proof::Passkey(json.as_bytes()),
+                        &mut UnwrapErr(SysRng),
+                        NOW,
+                    ))
+                    .is_ok()
                 })
             })
             .collect();
@@ -267,7 +301,7 @@ fn onboarding_is_approved_by_an_existing_device() {
     let mut laptop = env.register(ALICE, "laptop");
     // The new tablet shows a QR code; it claims to join Alice's account.
     let request = OnboardingRequest::new(Some(SubjectId::new(ALICE))).requester_key(*b"tablet-ip");
-    let started = block_on(env.recovery.start_onboarding(&request, &mut OsRng, NOW)).unwrap();
+    let started = block_on(env.recovery.start_onboarding(&request, &mut UnwrapErr(SysRng), NOW)).unwrap();
     assert_eq!(started.expires_at, NOW.plus_secs(120));
     let qr = started.nonce.render_link("https://example.com/link-device");
     assert_no_leak(&qr, &[ALICE, laptop.id()]);
@@ -286,10 +320,18 @@ fn onboarding_is_approved_by_an_existing_device() {
     let ticket = block_on(env.recovery.redeem_onboarding(&started.nonce, NOW.plus_secs(30))).unwrap();
     assert_eq!(ticket.subject, SubjectId::new(ALICE));
     let user = ticket.user("alice", "Alice");
-    let (state, creation) =
-        block_on(env.ceremonies.start_registration(&user, &RegistrationOptions::default(), &mut OsRng, NOW)).unwrap();
-    let mut tablet =
-        passkey_verifier::testkit::SoftCredential::new(passkey_verifier::testkit::KeyKind::Es256, ALICE, &mut OsRng);
+    let (state, creation) = block_on(env.ceremonies.start_registration(
+        &user,
+        &RegistrationOptions::default(),
+        &mut UnwrapErr(SysRng),
+        NOW,
+    ))
+    .unwrap();
+    let mut tablet = passkey_verifier::testkit::SoftCredential::new(
+        passkey_verifier::testkit::KeyKind::Es256,
+        ALICE,
+        &mut UnwrapErr(SysRng),
+    );
     let json = tablet.register(&challenge_of(&creation), &knobs());
     block_on(env.ceremonies.finish_registration(&state, json.as_bytes(), None, NOW)).unwrap();
     assert_eq!(block_on(env.credentials.list_for_user(ALICE)).unwrap().len(), 2);
@@ -299,7 +341,8 @@ fn onboarding_is_approved_by_an_existing_device() {
 fn an_onboarding_nonce_cannot_be_replayed_or_outlive_its_ttl() {
     let env = env();
     let mut laptop = env.register(ALICE, "laptop");
-    let started = block_on(env.recovery.start_onboarding(&OnboardingRequest::new(None), &mut OsRng, NOW)).unwrap();
+    let started =
+        block_on(env.recovery.start_onboarding(&OnboardingRequest::new(None), &mut UnwrapErr(SysRng), NOW)).unwrap();
     let assertion = laptop.assert(onboarding_challenge(&started.nonce).as_bytes(), &knobs());
     block_on(env.recovery.approve_onboarding(&started.nonce, assertion.as_bytes(), NOW)).unwrap();
     // A second approval (the same assertion or a fresh one) is a replay.
@@ -313,12 +356,14 @@ fn an_onboarding_nonce_cannot_be_replayed_or_outlive_its_ttl() {
     assert!(matches!(err, RecoveryError::Replayed), "{err:?}");
 
     // An approved nonce redeemed after its TTL fails; an unknown nonce is unknown.
-    let started = block_on(env.recovery.start_onboarding(&OnboardingRequest::new(None), &mut OsRng, NOW)).unwrap();
+    let started =
+        block_on(env.recovery.start_onboarding(&OnboardingRequest::new(None), &mut UnwrapErr(SysRng), NOW)).unwrap();
     let assertion = laptop.assert(onboarding_challenge(&started.nonce).as_bytes(), &knobs());
     block_on(env.recovery.approve_onboarding(&started.nonce, assertion.as_bytes(), NOW)).unwrap();
     let err = block_on(env.recovery.redeem_onboarding(&started.nonce, NOW.plus_secs(120))).unwrap_err();
     assert!(matches!(err, RecoveryError::Expired), "{err:?}");
-    let err = block_on(env.recovery.redeem_onboarding(&OnboardingNonce::random(&mut OsRng), NOW)).unwrap_err();
+    let err =
+        block_on(env.recovery.redeem_onboarding(&OnboardingNonce::random(&mut UnwrapErr(SysRng)), NOW)).unwrap_err();
     assert!(matches!(err, RecoveryError::UnknownToken), "{err:?}");
 }
 
@@ -328,7 +373,7 @@ fn onboarding_approved_by_another_users_device_fails() {
     env.register(ALICE, "laptop");
     let mut bobs = env.register(BOB, "bob's phone");
     let request = OnboardingRequest::new(Some(SubjectId::new(ALICE)));
-    let started = block_on(env.recovery.start_onboarding(&request, &mut OsRng, NOW)).unwrap();
+    let started = block_on(env.recovery.start_onboarding(&request, &mut UnwrapErr(SysRng), NOW)).unwrap();
     let assertion = bobs.assert(onboarding_challenge(&started.nonce).as_bytes(), &knobs());
     let err = block_on(env.recovery.approve_onboarding(&started.nonce, assertion.as_bytes(), NOW)).unwrap_err();
     assert!(matches!(err, RecoveryError::WrongSubject), "{err:?}");
@@ -352,7 +397,7 @@ fn audit_events_and_debug_output_carry_no_secret_or_identifier() {
     let mut debug: Vec<String> = Vec::new();
 
     let request = InitiateRequest::new(Some(SubjectId::new(ALICE)), Channel::Rcs).requester_key(*b"ip");
-    let initiated = block_on(env.recovery.initiate(&request, &mut OsRng, NOW)).unwrap();
+    let initiated = block_on(env.recovery.initiate(&request, &mut UnwrapErr(SysRng), NOW)).unwrap();
     let token = initiated.payload.token().clone();
     secrets.extend([token.to_base64url(), token.to_code(), recovery_challenge(&token).to_base64url()]);
     debug.extend([format!("{request:?}"), format!("{initiated:?}"), format!("{:?}", initiated.payload)]);
@@ -362,13 +407,16 @@ fn audit_events_and_debug_output_carry_no_secret_or_identifier() {
     // Failures of every kind, then success, a replay and the grant.
     let wrong = bobs.assert(recovery_challenge(&token).as_bytes(), &knobs());
     let errors = [
-        block_on(env.recovery.complete(&token, Proof::TokenAlone, &mut OsRng, NOW)).unwrap_err(),
-        block_on(env.recovery.complete(&token, Proof::Passkey(wrong.as_bytes()), &mut OsRng, NOW)).unwrap_err(),
-        block_on(env.recovery.complete(&token, Proof::Passkey(b"{}"), &mut OsRng, NOW)).unwrap_err(),
+        block_on(env.recovery.complete(&token, Proof::TokenAlone, &mut UnwrapErr(SysRng), NOW)).unwrap_err(),
+        block_on(env.recovery.complete(&token, Proof::Passkey(wrong.as_bytes()), &mut UnwrapErr(SysRng), NOW))
+            .unwrap_err(),
+        block_on(env.recovery.complete(&token, Proof::Passkey(b"{}"), &mut UnwrapErr(SysRng), NOW)).unwrap_err(),
     ];
     let good = laptop.assert(recovery_challenge(&token).as_bytes(), &knobs());
-    let grant = block_on(env.recovery.complete(&token, Proof::Passkey(good.as_bytes()), &mut OsRng, NOW)).unwrap();
-    let replay = block_on(env.recovery.complete(&token, Proof::Passkey(good.as_bytes()), &mut OsRng, NOW)).unwrap_err();
+    let grant =
+        block_on(env.recovery.complete(&token, Proof::Passkey(good.as_bytes()), &mut UnwrapErr(SysRng), NOW)).unwrap();
+    let replay = block_on(env.recovery.complete(&token, Proof::Passkey(good.as_bytes()), &mut UnwrapErr(SysRng), NOW))
+        .unwrap_err();
     secrets.push(grant.token.to_base64url());
     let redeemed = block_on(env.recovery.consume_grant(&grant.token, Scope::RegisterPasskey, NOW)).unwrap();
     debug.extend([format!("{grant:?}"), format!("{redeemed:?}"), format!("{:?}", grant.token), format!("{token:?}")]);
@@ -376,13 +424,15 @@ fn audit_events_and_debug_output_carry_no_secret_or_identifier() {
 
     // Onboarding, approved by the phone, and an unknown-account recovery.
     let onboarding = OnboardingRequest::new(Some(SubjectId::new(ALICE))).requester_key(*b"ip");
-    let started = block_on(env.recovery.start_onboarding(&onboarding, &mut OsRng, NOW)).unwrap();
+    let started = block_on(env.recovery.start_onboarding(&onboarding, &mut UnwrapErr(SysRng), NOW)).unwrap();
     secrets.extend([started.nonce.to_base64url(), onboarding_challenge(&started.nonce).to_base64url()]);
     let approval = phone.assert(onboarding_challenge(&started.nonce).as_bytes(), &knobs());
     block_on(env.recovery.approve_onboarding(&started.nonce, approval.as_bytes(), NOW)).unwrap();
     let ticket = block_on(env.recovery.redeem_onboarding(&started.nonce, NOW)).unwrap();
     debug.extend([format!("{onboarding:?}"), format!("{started:?}"), format!("{ticket:?}")]);
-    let unknown = block_on(env.recovery.initiate(&InitiateRequest::new(None, Channel::Sms), &mut OsRng, NOW)).unwrap();
+    let unknown =
+        block_on(env.recovery.initiate(&InitiateRequest::new(None, Channel::Sms), &mut UnwrapErr(SysRng), NOW))
+            .unwrap();
     secrets.push(unknown.payload.token().to_base64url());
     debug.push(format!("{unknown:?}"));
 
@@ -415,31 +465,44 @@ fn initiations_are_rate_limited_per_subject_and_per_requester() {
     let env = env();
     let alice = Some(SubjectId::new(ALICE));
     for _ in 0..5 {
-        block_on(env.recovery.initiate(&InitiateRequest::new(alice.clone(), Channel::Rcs), &mut OsRng, NOW)).unwrap();
+        block_on(env.recovery.initiate(
+            &InitiateRequest::new(alice.clone(), Channel::Rcs),
+            &mut UnwrapErr(SysRng),
+            NOW,
+        ))
+        .unwrap();
     }
     let later = NOW.plus_secs(10);
-    let err = block_on(env.recovery.initiate(&InitiateRequest::new(alice.clone(), Channel::Rcs), &mut OsRng, later))
-        .unwrap_err();
+    let err = block_on(env.recovery.initiate(
+        &InitiateRequest::new(alice.clone(), Channel::Rcs),
+        &mut UnwrapErr(SysRng),
+        later,
+    ))
+    .unwrap_err();
     let RecoveryError::RateLimited { retry_after_secs } = err else { panic!("{err:?}") };
     assert!((1..=3600).contains(&retry_after_secs));
     assert_eq!(env.audit.events().last().unwrap().reason, Some(ReasonCategory::RateLimited));
     // Another subject is not affected; the next window is open again.
-    block_on(env.recovery.initiate(&InitiateRequest::new(Some(SubjectId::new(BOB)), Channel::Rcs), &mut OsRng, later))
-        .unwrap();
+    block_on(env.recovery.initiate(
+        &InitiateRequest::new(Some(SubjectId::new(BOB)), Channel::Rcs),
+        &mut UnwrapErr(SysRng),
+        later,
+    ))
+    .unwrap();
     let next = later.plus_secs(retry_after_secs);
-    block_on(env.recovery.initiate(&InitiateRequest::new(alice, Channel::Rcs), &mut OsRng, next)).unwrap();
+    block_on(env.recovery.initiate(&InitiateRequest::new(alice, Channel::Rcs), &mut UnwrapErr(SysRng), next)).unwrap();
 
     // Per requester: 20 per hour across subjects.
     let env = support::env();
     for i in 0..20u8 {
         let request = InitiateRequest::new(Some(SubjectId::new([i])), Channel::Push).requester_key(*b"10.0.0.1");
-        block_on(env.recovery.initiate(&request, &mut OsRng, NOW)).unwrap();
+        block_on(env.recovery.initiate(&request, &mut UnwrapErr(SysRng), NOW)).unwrap();
     }
     let request = InitiateRequest::new(Some(SubjectId::new(*b"x")), Channel::Push).requester_key(*b"10.0.0.1");
-    let err = block_on(env.recovery.initiate(&request, &mut OsRng, NOW)).unwrap_err();
+    let err = block_on(env.recovery.initiate(&request, &mut UnwrapErr(SysRng), NOW)).unwrap_err();
     assert!(matches!(err, RecoveryError::RateLimited { .. }), "{err:?}");
     let other = InitiateRequest::new(Some(SubjectId::new(*b"x")), Channel::Push).requester_key(*b"10.0.0.2");
-    block_on(env.recovery.initiate(&other, &mut OsRng, NOW)).unwrap();
+    block_on(env.recovery.initiate(&other, &mut UnwrapErr(SysRng), NOW)).unwrap();
 }
 
 #[test]
@@ -451,9 +514,9 @@ fn a_lookup_key_limits_unknown_accounts_like_known_ones() {
         let lookup = if subject.is_some() { b"hash(+15550100)" } else { b"hash(+15550199)" };
         let request = InitiateRequest::new(subject, Channel::Sms).lookup_key(*lookup);
         for _ in 0..5 {
-            block_on(env.recovery.initiate(&request, &mut OsRng, NOW)).unwrap();
+            block_on(env.recovery.initiate(&request, &mut UnwrapErr(SysRng), NOW)).unwrap();
         }
-        let err = block_on(env.recovery.initiate(&request, &mut OsRng, NOW)).unwrap_err();
+        let err = block_on(env.recovery.initiate(&request, &mut UnwrapErr(SysRng), NOW)).unwrap_err();
         assert!(matches!(err, RecoveryError::RateLimited { .. }), "{err:?}");
     }
 }
@@ -463,9 +526,9 @@ fn onboarding_starts_are_rate_limited_per_requester() {
     let env = env();
     let request = OnboardingRequest::new(None).requester_key(*b"kiosk");
     for _ in 0..20 {
-        block_on(env.recovery.start_onboarding(&request, &mut OsRng, NOW)).unwrap();
+        block_on(env.recovery.start_onboarding(&request, &mut UnwrapErr(SysRng), NOW)).unwrap();
     }
-    let err = block_on(env.recovery.start_onboarding(&request, &mut OsRng, NOW)).unwrap_err();
+    let err = block_on(env.recovery.start_onboarding(&request, &mut UnwrapErr(SysRng), NOW)).unwrap_err();
     assert!(matches!(err, RecoveryError::RateLimited { .. }), "{err:?}");
 }
 
@@ -473,12 +536,12 @@ fn onboarding_starts_are_rate_limited_per_requester() {
 fn storage_errors_fail_closed() {
     let env = support::failing_env();
     let request = InitiateRequest::new(Some(SubjectId::new(ALICE)), Channel::Rcs);
-    let err = block_on(env.initiate(&request, &mut OsRng, NOW)).unwrap_err();
+    let err = block_on(env.initiate(&request, &mut UnwrapErr(SysRng), NOW)).unwrap_err();
     assert!(matches!(err, RecoveryError::Storage(_)), "{err:?}");
-    let token = RecoveryToken::random(&mut OsRng);
-    let err = block_on(env.complete(&token, Proof::TokenAlone, &mut OsRng, NOW)).unwrap_err();
+    let token = RecoveryToken::random(&mut UnwrapErr(SysRng));
+    let err = block_on(env.complete(&token, Proof::TokenAlone, &mut UnwrapErr(SysRng), NOW)).unwrap_err();
     assert!(matches!(err, RecoveryError::Storage(_)), "{err:?}");
-    let err = block_on(env.redeem_onboarding(&OnboardingNonce::random(&mut OsRng), NOW)).unwrap_err();
+    let err = block_on(env.redeem_onboarding(&OnboardingNonce::random(&mut UnwrapErr(SysRng)), NOW)).unwrap_err();
     assert!(matches!(err, RecoveryError::Storage(_)), "{err:?}");
     assert_eq!(env.audit().events().last().unwrap().reason, Some(ReasonCategory::Storage));
 }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use getrandom::SysRng;
 use passkey_verifier::encoding::b64;
 use passkey_verifier::recovery::Channel;
 use passkey_verifier::recovery::{
@@ -13,7 +14,7 @@ use passkey_verifier::recovery::{
 use passkey_verifier::testkit::store_conformance::block_on;
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
 use passkey_verifier::{Ceremonies, MemoryStore, RegistrationOptions, RelyingParty, UnixTime, User};
-use rand_core::OsRng;
+use rand_core::UnwrapErr;
 
 pub const NOW: UnixTime = UnixTime::from_secs(1_750_000_000);
 /// Alice's user handle (opaque bytes, as the relying party assigned them).
@@ -65,10 +66,14 @@ impl Env {
     /// Registers a new passkey for `handle` through the ceremonies.
     pub fn register(&self, handle: &[u8], nickname: &str) -> SoftCredential {
         let user = User { id: handle.to_vec(), name: "user".into(), display_name: "User".into() };
-        let (state, options) =
-            block_on(self.ceremonies.start_registration(&user, &RegistrationOptions::default(), &mut OsRng, NOW))
-                .unwrap();
-        let mut credential = SoftCredential::new(KeyKind::Es256, handle, &mut OsRng);
+        let (state, options) = block_on(self.ceremonies.start_registration(
+            &user,
+            &RegistrationOptions::default(),
+            &mut UnwrapErr(SysRng),
+            NOW,
+        ))
+        .unwrap();
+        let mut credential = SoftCredential::new(KeyKind::Es256, handle, &mut UnwrapErr(SysRng));
         let json = credential.register(&challenge_of(&options), &knobs());
         block_on(self.ceremonies.finish_registration(&state, json.as_bytes(), Some(nickname.into()), NOW)).unwrap();
         credential
@@ -77,7 +82,7 @@ impl Env {
     /// Initiates a recovery of `handle` over `channel` and returns the delivered token.
     pub fn initiate(&self, handle: &[u8], channel: Channel) -> RecoveryToken {
         let request = InitiateRequest::new(Some(SubjectId::new(handle)), channel);
-        let initiated = block_on(self.recovery.initiate(&request, &mut OsRng, NOW)).unwrap();
+        let initiated = block_on(self.recovery.initiate(&request, &mut UnwrapErr(SysRng), NOW)).unwrap();
         token_from_link(&initiated.payload.render_link("https://example.com/recover"))
     }
 

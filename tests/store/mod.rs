@@ -1,13 +1,14 @@
 //! The ceremony layer over the stores: conformance of the in-memory store, replays, and
 //! cross-user attempts.
 
+use getrandom::SysRng;
 use passkey_verifier::testkit::store_conformance::{self, block_on};
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
 use passkey_verifier::{
     AuthenticationOptions, Ceremonies, ChallengeStore, CredentialStore, ErrorKind, MemoryStore, RegistrationOptions,
     RelyingParty, StateId, UnixTime, User,
 };
-use rand_core::OsRng;
+use rand_core::UnwrapErr;
 
 const NOW: UnixTime = UnixTime::from_secs(1_750_000_000);
 
@@ -37,8 +38,9 @@ fn knobs() -> Knobs {
 /// Registers a credential for `handle`; returns it with the registration response JSON.
 fn register<C: ChallengeStore, K: CredentialStore>(c: &Ceremonies<C, K>, handle: &[u8]) -> (SoftCredential, String) {
     let (id, options) =
-        block_on(c.start_registration(&user(handle), &RegistrationOptions::default(), &mut OsRng, NOW)).unwrap();
-    let mut cred = SoftCredential::new(KeyKind::Es256, handle, &mut OsRng);
+        block_on(c.start_registration(&user(handle), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW))
+            .unwrap();
+    let mut cred = SoftCredential::new(KeyKind::Es256, handle, &mut UnwrapErr(SysRng));
     let json = cred.register(&challenge_of(&options), &knobs());
     block_on(c.finish_registration(&id, json.as_bytes(), Some("phone".into()), NOW)).unwrap();
     (cred, json)
@@ -48,8 +50,9 @@ fn register<C: ChallengeStore, K: CredentialStore>(c: &Ceremonies<C, K>, handle:
 fn a_finished_registration_state_cannot_be_replayed() {
     let c = ceremonies();
     let (id, options) =
-        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut OsRng, NOW)).unwrap();
-    let mut cred = SoftCredential::new(KeyKind::Es256, b"alice", &mut OsRng);
+        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW))
+            .unwrap();
+    let mut cred = SoftCredential::new(KeyKind::Es256, b"alice", &mut UnwrapErr(SysRng));
     let json = cred.register(&challenge_of(&options), &knobs());
     let record = block_on(c.finish_registration(&id, json.as_bytes(), None, NOW)).unwrap();
     assert_eq!(record.id(), cred.id());
@@ -65,7 +68,8 @@ fn registering_an_existing_credential_id_fails_for_anyone() {
     // The same authenticator credential presented again, for alice and then for mallory.
     for handle in [&b"alice"[..], b"mallory"] {
         let (id, options) =
-            block_on(c.start_registration(&user(handle), &RegistrationOptions::default(), &mut OsRng, NOW)).unwrap();
+            block_on(c.start_registration(&user(handle), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW))
+                .unwrap();
         let json = cred.register(&challenge_of(&options), &knobs());
         let err = block_on(c.finish_registration(&id, json.as_bytes(), None, NOW)).unwrap_err();
         assert_eq!(err.kind(), Some(ErrorKind::CredentialExists), "{:?}", String::from_utf8_lossy(handle));
@@ -79,7 +83,8 @@ fn exclude_credentials_lists_the_users_existing_credentials() {
     let c = ceremonies();
     let (cred, _) = register(&c, b"alice");
     let (_, options) =
-        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut OsRng, NOW)).unwrap();
+        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW))
+            .unwrap();
     let v = serde_json::to_value(&options).unwrap();
     let excluded = v["excludeCredentials"].as_array().unwrap();
     assert_eq!(excluded.len(), 1);
@@ -90,8 +95,13 @@ fn exclude_credentials_lists_the_users_existing_credentials() {
 fn sign_in_replays_and_expiry_fail() {
     let c = ceremonies();
     let (mut cred, _) = register(&c, b"alice");
-    let (id, options) =
-        block_on(c.start_authentication(Some(b"alice"), &AuthenticationOptions::default(), &mut OsRng, NOW)).unwrap();
+    let (id, options) = block_on(c.start_authentication(
+        Some(b"alice"),
+        &AuthenticationOptions::default(),
+        &mut UnwrapErr(SysRng),
+        NOW,
+    ))
+    .unwrap();
     let json = cred.assert(&challenge_of(&options), &knobs());
     let sign_in = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap();
     assert_eq!(sign_in.user_handle, b"alice");
@@ -104,13 +114,14 @@ fn sign_in_replays_and_expiry_fail() {
     assert_eq!(err.kind(), Some(ErrorKind::StateNotFound));
     // An expired state.
     let (id, options) =
-        block_on(c.start_authentication(None, &AuthenticationOptions::default(), &mut OsRng, NOW)).unwrap();
+        block_on(c.start_authentication(None, &AuthenticationOptions::default(), &mut UnwrapErr(SysRng), NOW)).unwrap();
     let json = cred.assert(&challenge_of(&options), &knobs());
     let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW.plus_secs(301))).unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::CeremonyExpired));
     // A registration state used for a sign-in is not found as a sign-in.
     let (id, _) =
-        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut OsRng, NOW)).unwrap();
+        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW))
+            .unwrap();
     let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::StateNotFound));
 }
@@ -120,8 +131,13 @@ fn sign_in_for_alice_answered_with_bobs_credential_fails() {
     let c = ceremonies();
     let (_alice, _) = register(&c, b"alice");
     let (mut bob, _) = register(&c, b"bob");
-    let (id, options) =
-        block_on(c.start_authentication(Some(b"alice"), &AuthenticationOptions::default(), &mut OsRng, NOW)).unwrap();
+    let (id, options) = block_on(c.start_authentication(
+        Some(b"alice"),
+        &AuthenticationOptions::default(),
+        &mut UnwrapErr(SysRng),
+        NOW,
+    ))
+    .unwrap();
     let json = bob.assert(&challenge_of(&options), &knobs());
     let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
     // Bob's credential is not in alice's allowCredentials.
@@ -136,7 +152,7 @@ fn revoked_credentials_cannot_sign_in() {
     let (mut cred, _) = register(&c, b"alice");
     assert!(block_on(c.credentials().delete(cred.id())).unwrap());
     let (id, options) =
-        block_on(c.start_authentication(None, &AuthenticationOptions::default(), &mut OsRng, NOW)).unwrap();
+        block_on(c.start_authentication(None, &AuthenticationOptions::default(), &mut UnwrapErr(SysRng), NOW)).unwrap();
     let json = cred.assert(&challenge_of(&options), &knobs());
     let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::CredentialNotFound));
@@ -146,7 +162,7 @@ fn revoked_credentials_cannot_sign_in() {
 fn ceremony_futures_are_send() {
     fn assert_send<T: Send>(_: &T) {}
     let c = ceremonies();
-    let (options, mut rng) = (AuthenticationOptions::default(), OsRng);
+    let (options, mut rng) = (AuthenticationOptions::default(), UnwrapErr(SysRng));
     let f = c.start_authentication(None, &options, &mut rng, NOW);
     assert_send(&f);
     let id = StateId::new("x");
@@ -175,9 +191,13 @@ fn sqlite_store_persists_across_connections() {
         let store = std::sync::Arc::new(sqlite_store::SqliteStore::open(&path).unwrap());
         let c = Ceremonies::new(rp.clone(), std::sync::Arc::clone(&store), std::sync::Arc::clone(&store));
         let (cred, _) = register(&c, b"alice");
-        let (id, options) =
-            block_on(c.start_authentication(Some(b"alice"), &AuthenticationOptions::default(), &mut OsRng, NOW))
-                .unwrap();
+        let (id, options) = block_on(c.start_authentication(
+            Some(b"alice"),
+            &AuthenticationOptions::default(),
+            &mut UnwrapErr(SysRng),
+            NOW,
+        ))
+        .unwrap();
         (cred, id, challenge_of(&options))
     };
     // A new process (connection) finishes the sign-in started by the first.
@@ -200,8 +220,13 @@ fn finished_ceremonies_are_audited_without_identifiers() {
     let rp = RelyingParty::builder("example.com").origin("https://example.com").build().unwrap();
     let c = Ceremonies::new(rp, MemoryStore::new(), MemoryStore::new()).with_audit_sink(sink.clone());
     let (mut cred, _) = register(&c, b"alice");
-    let (id, options) =
-        block_on(c.start_authentication(Some(b"alice"), &AuthenticationOptions::default(), &mut OsRng, NOW)).unwrap();
+    let (id, options) = block_on(c.start_authentication(
+        Some(b"alice"),
+        &AuthenticationOptions::default(),
+        &mut UnwrapErr(SysRng),
+        NOW,
+    ))
+    .unwrap();
     let json = cred.assert(&challenge_of(&options), &knobs());
     block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap();
     let _ = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
