@@ -1,5 +1,6 @@
 //! Heap allocations per verification, counted with an instrumented global allocator. The
-//! budget: at most 4 allocations for an ES256 assertion verified from its JSON bytes.
+//! budgets: at most 2 allocations for an ES256 assertion verified from its JSON bytes, at most
+//! 4 for a 'none' registration.
 
 // Tests and their fixtures: a panic is how they fail.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
@@ -45,7 +46,7 @@ fn rp() -> RelyingParty {
 }
 
 #[test]
-fn es256_assertion_from_json_allocates_at_most_four_times() {
+fn es256_assertion_from_json_allocates_at_most_twice() {
     let _serial = serial();
     let rp = rp();
     let mut cred = SoftCredential::new(KeyKind::Es256, b"user", &mut rand_core::UnwrapErr(getrandom::SysRng));
@@ -67,11 +68,11 @@ fn es256_assertion_from_json_allocates_at_most_four_times() {
         std::hint::black_box(verified);
     });
     println!("allocations per ES256 assertion (parse + verify): {count}");
-    assert!(count <= 4, "ES256 assertion made {count} allocations, budget 4");
+    assert!(count <= 2, "ES256 assertion made {count} allocations, budget 2");
 }
 
 #[test]
-fn none_registration_allocations_are_reported() {
+fn none_registration_allocates_at_most_four_times() {
     let _serial = serial();
     let rp = rp();
     let mut cred = SoftCredential::new(KeyKind::Es256, b"user", &mut rand_core::UnwrapErr(getrandom::SysRng));
@@ -89,6 +90,6 @@ fn none_registration_allocations_are_reported() {
         std::hint::black_box(verify_registration(&rp, &state, response, NOW).unwrap());
     });
     println!("allocations per none registration (parse + verify): {count}");
-    // Buffers, transports, extension results, credential ID, key and user handle copies.
-    assert!(count <= 12, "none registration made {count} allocations");
+    // The response's one buffer, the decoded attestation object, the outcome's copies.
+    assert!(count <= 4, "none registration made {count} allocations, budget 4");
 }

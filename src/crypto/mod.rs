@@ -1,14 +1,16 @@
 //! Every hash and signature primitive the crate uses, behind one interface.
 //!
 //! The default backend is pure-Rust RustCrypto (`p256`, `p384`, `p521`, `ed25519-dalek`,
-//! `rsa`, `sha2`). With the `ring` feature, ECDSA P-256/P-384 and every RSA signature are
-//! verified by ring instead; Ed25519 stays on `ed25519-dalek` (strict verification, small-order
-//! keys refused) and P-521 on `p521`, which ring does not offer. Key *validation* at
-//! registration (point on the curve, key not of small order, RSA size) always uses RustCrypto,
-//! so both backends accept exactly the same keys.
+//! `rsa`, `sha2`). With the `ring` feature, ECDSA P-256/P-384, every RSA signature and
+//! Ed25519 are verified by ring instead; P-521 stays on `p521`, which ring does not offer.
+//! Key *validation* at registration (point on the curve, key not of small order, RSA size)
+//! always uses RustCrypto, and the Ed25519 encoding rules (canonical points, none of small
+//! order) are the crate's own and checked before either backend, so both backends accept
+//! exactly the same keys and signatures.
 
 #[cfg(feature = "ring")]
 mod ring_backend;
+mod ed25519;
 mod rustcrypto;
 pub mod spki;
 
@@ -129,15 +131,52 @@ mod tests {
             assert!(rc.verify(message, &bad).is_err());
             #[cfg(feature = "ring")]
             {
-                let expect_ring = !matches!(kind, KeyKind::EdDsa);
-                let ring_good = ring_backend::verify(&key, message, &good);
-                assert_eq!(ring_good.is_some(), expect_ring, "{kind:?} handled by ring");
-                if let Some(result) = ring_good {
-                    assert!(result.is_ok());
-                    assert!(ring_backend::verify(&key, message, &bad).is_some_and(|r| r.is_err()));
-                }
+                assert!(ring_backend::verify(&key, message, &good).is_some_and(|r| r.is_ok()), "{kind:?} by ring");
+                assert!(ring_backend::verify(&key, message, &bad).is_some_and(|r| r.is_err()), "{kind:?} by ring");
             }
         }
+    }
+
+    /// An OKP Ed25519 COSE key with public key `x`.
+    fn ed25519_cose(x: &[u8; 32]) -> Vec<u8> {
+        [&[0xa4, 0x01, 0x01, 0x03, 0x27, 0x20, 0x06, 0x21, 0x58, 0x20][..], x].concat()
+    }
+
+    /// The attacker's classic: the identity as the key and as `R`, `S = 0`. The cofactorless
+    /// equation `[S]B = R + [k]A` holds for every message, so a backend without the
+    /// small-order rule (ring alone) would accept it; neither backend may.
+    #[test]
+    fn small_order_key_and_r_are_refused_by_both_backends() {
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let cose = ed25519_cose(&identity);
+        let key = CoseKey::parse(&cose).unwrap();
+        assert_eq!(validate_key(&key).unwrap_err().kind(), ErrorKind::UnsupportedKey);
+        let forged = [&identity[..], &[0u8; 32]].concat();
+        for message in [&b"any message"[..], b"another"] {
+            assert_eq!(verify(&key, &[message], &forged, false).unwrap_err().kind(), ErrorKind::UnsupportedKey);
+            #[cfg(feature = "ring")]
+            assert!(ring_backend::verify(&key, message, &forged)
+                .is_some_and(|r| r.is_err_and(|e| e.kind() == ErrorKind::UnsupportedKey)));
+        }
+        // With an honest key, a small-order R (the identity) with S = 0 is refused too.
+        let cred = SoftCredential::new(KeyKind::EdDsa, b"u", &mut rand_core::UnwrapErr(getrandom::SysRng));
+        let honest = cred.cose_public_key();
+        let honest = CoseKey::parse(&honest).unwrap();
+        assert_eq!(verify(&honest, &[b"m"], &forged, false).unwrap_err().kind(), ErrorKind::Signature);
+    }
+
+    /// A non-canonical key encoding (`y = p + 1`, the identity again) is refused as a key.
+    #[test]
+    fn non_canonical_ed25519_keys_are_refused() {
+        let mut p_plus_1 = [0xff; 32];
+        p_plus_1[0] = 0xee;
+        p_plus_1[31] = 0x7f;
+        let cose = ed25519_cose(&p_plus_1);
+        let key = CoseKey::parse(&cose).unwrap();
+        assert_eq!(validate_key(&key).unwrap_err().kind(), ErrorKind::UnsupportedKey);
+        let forged = [&[1u8][..], &[0u8; 63]].concat();
+        assert_eq!(verify(&key, &[b"m"], &forged, false).unwrap_err().kind(), ErrorKind::UnsupportedKey);
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! The optional ring backend, for the algorithms ring verifies.
+//! The optional ring backend, for the algorithms ring verifies: ECDSA P-256 and P-384, RSA
+//! (PKCS #1 v1.5 and PSS) and Ed25519.
 
 use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey, VerificationAlgorithm};
 
-use super::bad_signature;
+use super::{bad_signature, ed25519};
 use super::rustcrypto::uncompressed_point;
 use crate::cose::{CoseAlgorithm, CoseKey, KeyParams};
 use crate::error::Result;
@@ -32,7 +33,13 @@ pub(super) fn verify(key: &CoseKey<'_>, message: &[u8], sig: &[u8]) -> Option<Re
             };
             RsaPublicKeyComponents { n, e }.verify(params, message, sig).is_ok()
         }
-        KeyParams::Ed25519 { .. } => return None,
+        // The crate's encoding rules first: ring alone accepts keys and `R` of small order.
+        KeyParams::Ed25519 { x } => {
+            if let Err(e) = ed25519::check_key(x) {
+                return Some(Err(e));
+            }
+            ed25519::acceptable(x, sig) && UnparsedPublicKey::new(&signature::ED25519, x).verify(message, sig).is_ok()
+        }
     };
     Some(if ok { Ok(()) } else { Err(bad_signature()) })
 }

@@ -4,7 +4,7 @@ use p256::ecdsa::signature::Verifier as _;
 use rsa::{BoxedUint, Pkcs1v15Sign, Pss, PublicKey as RsaPublicKey};
 use sha2::Digest as _;
 
-use super::bad_signature;
+use super::{bad_signature, ed25519};
 use crate::cose::{CoseAlgorithm, CoseKey, Curve, KeyParams, RSA_MAX_BITS, RSA_MIN_BITS};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -56,11 +56,9 @@ impl Key {
                 }
             }
             KeyParams::Ed25519 { x } => {
+                ed25519::check_key(x)?;
                 let vk = ed25519_dalek::VerifyingKey::from_bytes(x)
                     .map_err(|_| invalid("Ed25519 key is not a curve point"))?;
-                if vk.is_weak() {
-                    return Err(invalid("Ed25519 key of small order"));
-                }
                 Self::Ed25519(vk)
             }
             KeyParams::Rsa { n, e } => Self::Rsa(key.alg(), rsa_key(n, e)?),
@@ -79,7 +77,9 @@ impl Key {
                 p521::ecdsa::Signature::from_der(signature).is_ok_and(|sig| vk.verify(message, &sig).is_ok())
             }
             Self::Ed25519(vk) => {
-                ed25519_dalek::Signature::from_slice(signature).is_ok_and(|sig| vk.verify_strict(message, &sig).is_ok())
+                ed25519::acceptable(vk.as_bytes(), signature)
+                    && ed25519_dalek::Signature::from_slice(signature)
+                        .is_ok_and(|sig| vk.verify_strict(message, &sig).is_ok())
             }
             Self::Rsa(alg, key) => verify_rsa(*alg, key, message, signature),
         };
