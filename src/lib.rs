@@ -36,3 +36,7 @@ pub use verify::{
 };
 pub use wire::auth_data::Flags;
 pub use wire::json::{AuthenticationResponse, RegistrationResponse};
+
+/// The `rand_core` the RNG arguments are bounds of (`rand_core::CryptoRng`, 0.10), so a host
+/// names the same version: `&mut passkey_verifier::rand_core::UnwrapErr(getrandom::SysRng)`.
+pub use rand_core;

@@ -8,9 +8,9 @@
 //! order) are the crate's own and checked before either backend, so both backends accept
 //! exactly the same keys and signatures.
 
+mod ed25519;
 #[cfg(feature = "ring")]
 mod ring_backend;
-mod ed25519;
 mod rustcrypto;
 pub mod spki;
 

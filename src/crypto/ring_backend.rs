@@ -3,8 +3,8 @@
 
 use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey, VerificationAlgorithm};
 
-use super::{bad_signature, ed25519};
 use super::rustcrypto::uncompressed_point;
+use super::{bad_signature, ed25519};
 use crate::cose::{CoseAlgorithm, CoseKey, KeyParams};
 use crate::error::Result;
 
