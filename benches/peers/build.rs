@@ -6,6 +6,28 @@ use std::process::Command;
 fn main() {
     println!("cargo:rerun-if-changed=Cargo.lock");
     println!("cargo:rerun-if-env-changed=RUSTC");
+    // The passkey-verifier tree measured: its commit, and whether its sources differ from it.
+    println!("cargo:rerun-if-changed=../../src");
+    println!("cargo:rerun-if-changed=../../Cargo.toml");
+    println!("cargo:rerun-if-changed=../../.git/HEAD");
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(["-C", "../.."])
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+    };
+    let tree = match git(&["rev-parse", "--short", "HEAD"]) {
+        Some(rev) => {
+            let dirty =
+                git(&["status", "--porcelain", "--", "src", "Cargo.toml"]).is_some_and(|s| !s.trim().is_empty());
+            format!("{}{}", rev.trim(), if dirty { " + uncommitted changes in src/ or Cargo.toml" } else { "" })
+        }
+        None => "unknown commit".to_owned(),
+    };
+    println!("cargo:rustc-env=PEERS_PV_TREE={tree}");
 
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
     let version = Command::new(rustc)

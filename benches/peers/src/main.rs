@@ -26,14 +26,13 @@ use p256::ecdsa::signature::Verifier as _;
 use passkey_verifier::cose::{CoseKey, KeyParams};
 use passkey_verifier::testkit::{authentication_json, KeyKind, Knobs, SoftCredential};
 use passkey_verifier::{
-    verify_authentication, verify_registration, AuthenticationResponse, AuthenticationState, Challenge,
-    CoseAlgorithm, RegistrationResponse, RegistrationState, RelyingParty, StoredCredential, UnixTime,
-    UserVerification,
+    verify_authentication, verify_registration, AuthenticationResponse, AuthenticationState, Challenge, CoseAlgorithm,
+    RegistrationResponse, RegistrationState, RelyingParty, StoredCredential, UnixTime, UserVerification,
 };
 use sha2::Digest as _;
 use webauthn_rs::prelude::{
-    Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Url,
-    Uuid, Webauthn, WebauthnBuilder,
+    Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Url, Uuid,
+    Webauthn, WebauthnBuilder,
 };
 
 const RP_ID: &str = "example.com";
@@ -59,8 +58,11 @@ struct Peers {
 impl Peers {
     fn new() -> Self {
         let origin = Url::parse(ORIGIN).expect("origin URL");
-        let webauthn =
-            WebauthnBuilder::new(RP_ID, &origin).expect("webauthn-rs builder").rp_name("Bench").build().expect("webauthn-rs");
+        let webauthn = WebauthnBuilder::new(RP_ID, &origin)
+            .expect("webauthn-rs builder")
+            .rp_name("Bench")
+            .build()
+            .expect("webauthn-rs");
         let rp = RelyingParty::builder(RP_ID).name("Bench").origin(ORIGIN).build().expect("relying party");
         Self { webauthn, rp, now: UnixTime::now(), user_id: Uuid::new_v4() }
     }
@@ -169,7 +171,11 @@ impl Assertion {
         }
     }
 
-    fn pv_result(&self, peers: &Peers, json: &[u8]) -> passkey_verifier::Result<passkey_verifier::VerifiedAuthentication> {
+    fn pv_result(
+        &self,
+        peers: &Peers,
+        json: &[u8],
+    ) -> passkey_verifier::Result<passkey_verifier::VerifiedAuthentication> {
         let response = AuthenticationResponse::from_json(json)?;
         verify_authentication(&peers.rp, &self.pv_state, response, &self.pv_credential, peers.now)
     }
@@ -280,6 +286,12 @@ fn interleave(config: &Config, contestants: &mut [Contestant<'_>]) -> Vec<Measur
             per_iter[i].push(t.as_secs_f64() / ns[i] as f64);
         }
     }
+    if std::env::var("PEERS_VERBOSE").is_ok_and(|v| !v.is_empty() && v != "0") {
+        for (c, times) in contestants.iter().zip(&per_iter) {
+            let line: Vec<String> = times.iter().map(|t| format!("{:.1}", t * 1e6)).collect();
+            eprintln!("{:>16} µs/iter by round: {}", c.name, line.join(" "));
+        }
+    }
     contestants.iter().zip(ns).zip(per_iter).map(|((c, n), per_iter)| Measured { name: c.name, n, per_iter }).collect()
 }
 
@@ -315,7 +327,12 @@ fn fmt_ratio((m, lo, hi): (f64, f64, f64)) -> String {
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_owned()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
@@ -329,8 +346,24 @@ fn nproc() -> String {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or("?".to_owned(), |n| n.to_string()))
 }
 
+/// Busy CPU ticks of the whole machine and of this process (USER_HZ), from /proc.
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat.lines().next()?.split_whitespace().skip(1).filter_map(|f| f.parse().ok()).collect();
+    // user nice system idle iowait irq softirq steal ...
+    let busy = fields.iter().take(8).sum::<u64>() - fields.get(3)? - fields.get(4)?;
+    let own = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after_comm = own.rsplit_once(')')?.1;
+    let f: Vec<&str> = after_comm.split_whitespace().collect();
+    // After the command name: state is field 3, utime 14 and stime 15 (1-based, in proc(5)).
+    let mine = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some((busy, mine))
+}
+
 fn main() {
     let config = Config::from_env();
+    let start_ticks = cpu_ticks();
+    let start = Instant::now();
     if cfg!(debug_assertions) {
         eprintln!("warning: a debug build; run with --release for meaningful numbers");
     }
@@ -351,10 +384,18 @@ fn main() {
     assert_eq!(wr_auth.counter(), 2);
     assert!(pv_auth.user_verified() && wr_auth.user_verified());
     // Both run the signature check: a valid signature over other bytes fails in each.
-    assert!(assertion.pv_result(&peers, &assertion.forged_json).is_err(), "passkey-verifier accepted a forged signature");
+    assert!(
+        assertion.pv_result(&peers, &assertion.forged_json).is_err(),
+        "passkey-verifier accepted a forged signature"
+    );
     assert!(assertion.wr_result(&peers, &assertion.forged_json).is_err(), "webauthn-rs accepted a forged signature");
     assert!(
-        assertion.bare(&assertion.point, &assertion.signature, &assertion.authenticator_data, &assertion.client_data_json),
+        assertion.bare(
+            &assertion.point,
+            &assertion.signature,
+            &assertion.authenticator_data,
+            &assertion.client_data_json
+        ),
         "bare ES256 verifies"
     );
     // And repeat: neither state nor stored credential changes between iterations.
@@ -399,6 +440,12 @@ fn main() {
         interleave(&config, &mut contestants)
     };
 
+    let elapsed = start.elapsed().as_secs_f64();
+    let background = start_ticks.zip(cpu_ticks()).filter(|_| elapsed >= 1.0).map(|((b0, m0), (b1, m1))| {
+        // USER_HZ is 100 on Linux.
+        (b1.saturating_sub(b0).saturating_sub(m1.saturating_sub(m0))) as f64 / 100.0 / elapsed
+    });
+
     println!("# passkey-verifier vs webauthn-rs (same JSON bytes, interleaved)\n");
     if config.quick {
         println!("**Quick run (smoke test): 3 rounds of tiny batches; the numbers mean little.**\n");
@@ -428,16 +475,16 @@ fn main() {
     println!();
     let ns = |m: &[Measured]| m.iter().map(|c| format!("{} n={}", c.name, c.n)).collect::<Vec<_>>().join(", ");
     println!("- iterations per batch: ES256 assertion: {}; registration: {}", ns(&es256), ns(&none_reg));
-    println!(
-        "- JSON sizes: assertion {} bytes, registration {} bytes",
-        assertion.json.len(),
-        registration.json.len()
-    );
+    println!("- JSON sizes: assertion {} bytes, registration {} bytes", assertion.json.len(), registration.json.len());
     println!("- machine: {} CPUs (nproc), {}", nproc(), cpu_model());
+    if let Some(cores) = background {
+        println!("- other processes' CPU use during the {elapsed:.1} s run: {cores:.2} cores on average");
+    }
     println!("- compiler: {}", env!("PEERS_RUSTC_VERSION"));
     println!(
-        "- crates: passkey-verifier {} (path ../.., RustCrypto backend), webauthn-rs {} (webauthn-rs-core {}, crypto-glue {}), p256 {}, serde_json {}",
+        "- crates: passkey-verifier {} (path ../.. at {}, RustCrypto backend), webauthn-rs {} (webauthn-rs-core {}, crypto-glue {}), p256 {}, serde_json {}",
         env!("PEERS_V_PASSKEY_VERIFIER"),
+        env!("PEERS_PV_TREE"),
         env!("PEERS_V_WEBAUTHN_RS"),
         env!("PEERS_V_WEBAUTHN_RS_CORE"),
         env!("PEERS_V_CRYPTO_GLUE"),
