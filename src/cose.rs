@@ -325,9 +325,9 @@ mod tests {
     /// `{1: 2, 3: -7, -1: 1, -2: x, -3: y}` with 32-byte coordinates.
     fn es256_key(crv: u8, coordinate_len: u8) -> Vec<u8> {
         let mut v = vec![0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, crv, 0x21, 0x58, coordinate_len];
-        v.extend(std::iter::repeat(1).take(coordinate_len.into()));
+        v.extend(std::iter::repeat_n(1, coordinate_len.into()));
         v.extend_from_slice(&[0x22, 0x58, coordinate_len]);
-        v.extend(std::iter::repeat(2).take(coordinate_len.into()));
+        v.extend(std::iter::repeat_n(2, coordinate_len.into()));
         v
     }
 
@@ -361,7 +361,7 @@ mod tests {
     fn refuses_oversized_rsa_modulus_before_arithmetic() {
         // {1: 3, 3: -257, -1: n (8193 bits), -2: 65537}
         let mut v = vec![0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x00, 0x20, 0x59, 0x04, 0x01, 0x01];
-        v.extend(std::iter::repeat(0xff).take(1024));
+        v.extend(std::iter::repeat_n(0xff, 1024));
         v.extend_from_slice(&[0x21, 0x43, 0x01, 0x00, 0x01]);
         assert_eq!(CoseKey::parse(&v).unwrap_err().context(), "RSA modulus size outside 2048..=8192 bits");
     }

@@ -264,9 +264,7 @@ impl RelyingParty {
     pub fn attestation_anchors(&self, format: AttestationFormat, aaguid: &[u8; 16]) -> Vec<&TrustAnchor> {
         self.anchors
             .iter()
-            .filter(|(scope, _)| {
-                scope.format.map_or(true, |f| f == format) && scope.aaguid.map_or(true, |a| &a == aaguid)
-            })
+            .filter(|(scope, _)| scope.format.is_none_or(|f| f == format) && scope.aaguid.is_none_or(|a| &a == aaguid))
             .map(|(_, anchor)| anchor)
             .collect()
     }

@@ -206,7 +206,7 @@ fn ecdsa_raw_to_der(raw: &[u8]) -> Option<Vec<u8>> {
 fn der_uint(bytes: &[u8]) -> Vec<u8> {
     let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
     let digits = bytes.get(start..).unwrap_or_default();
-    let pad = digits.first().map_or(true, |&b| b & 0x80 != 0);
+    let pad = digits.first().is_none_or(|&b| b & 0x80 != 0);
     let len = digits.len() + usize::from(pad);
     let mut out = Vec::with_capacity(2 + len);
     out.push(0x02);

@@ -405,7 +405,7 @@ mod tests {
         let mut v = vec![0, 0x01, 0, 0x0b, 0, 0x06, 0x04, 0x72, 0, 0]; // type, nameAlg, attributes, authPolicy
         v.extend_from_slice(&[0, 0x10, 0, 0x14, 0, 0x0b, 0x08, 0x00, 0, 0, 0, 0]); // NULL, RSASSA-SHA256, 2048, 0
         v.extend_from_slice(&[0x01, 0x00]);
-        v.extend(std::iter::repeat(0xc5).take(256));
+        v.extend(std::iter::repeat_n(0xc5, 256));
         v
     }
 

@@ -110,6 +110,7 @@ fn bad_signature() -> Error {
 #[cfg(all(test, feature = "testkit"))]
 mod tests {
     use super::*;
+    use crate::cose::KeyParams;
     use crate::testkit::{KeyKind, SoftCredential};
 
     /// Both backends must agree on every algorithm: valid signatures pass, tampered ones fail.
@@ -164,6 +165,55 @@ mod tests {
         let honest = cred.cose_public_key();
         let honest = CoseKey::parse(&honest).unwrap();
         assert_eq!(verify(&honest, &[b"m"], &forged, false).unwrap_err().kind(), ErrorKind::Signature);
+    }
+
+    /// The encoding rules plus the plain equation decide exactly as `verify_strict`, on honest
+    /// signatures and on an attacker's variants of them: `R` replaced by each small-order
+    /// point, `S` pushed past the group order, bits flipped anywhere.
+    #[test]
+    fn ed25519_rules_agree_with_verify_strict() {
+        use curve25519_dalek::constants::EIGHT_TORSION;
+        const L: [u8; 32] = [
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        ];
+        for _ in 0..4 {
+            let cred = SoftCredential::new(KeyKind::EdDsa, b"u", &mut rand_core::UnwrapErr(getrandom::SysRng));
+            let cose = cred.cose_public_key();
+            let key = CoseKey::parse(&cose).unwrap();
+            let KeyParams::Ed25519 { x } = *key.params() else { panic!("OKP key") };
+            let strict = ed25519_dalek::VerifyingKey::from_bytes(x).unwrap();
+            let message = b"authenticator data and client data hash";
+            let good = cred.sign(message);
+            let mut variants = vec![good.clone()];
+            for point in EIGHT_TORSION {
+                let mut v = good.clone();
+                v[..32].copy_from_slice(&point.compress().to_bytes());
+                variants.push(v);
+            }
+            // S + L: the same scalar, not canonical.
+            let mut s_plus_l = good.clone();
+            let mut carry = 0u16;
+            for i in 0..32 {
+                let sum = u16::from(s_plus_l[32 + i]) + u16::from(L[i]) + carry;
+                s_plus_l[32 + i] = sum.to_le_bytes()[0];
+                carry = sum >> 8;
+            }
+            variants.push(s_plus_l);
+            for byte in [0, 31, 32, 63] {
+                let mut v = good.clone();
+                v[byte] ^= 0x01;
+                variants.push(v);
+            }
+            for (i, signature) in variants.iter().enumerate() {
+                let expected = ed25519_dalek::Signature::from_slice(signature)
+                    .is_ok_and(|sig| strict.verify_strict(message, &sig).is_ok());
+                assert_eq!(verify(&key, &[message], signature, false).is_ok(), expected, "variant {i}");
+                #[cfg(feature = "ring")]
+                assert_eq!(ring_backend::verify(&key, message, signature).is_some_and(|r| r.is_ok()), expected);
+            }
+            assert!(verify(&key, &[message], &good, false).is_ok());
+        }
     }
 
     /// A non-canonical key encoding (`y = p + 1`, the identity again) is refused as a key.

@@ -259,7 +259,7 @@ fn hex_nibble(c: u8) -> Option<u8> {
 
 fn hex(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
-    if bytes.is_empty() || bytes.len() % 2 != 0 || bytes.len() > 2 * MAX_KEY_IDENTIFIER_LEN {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(2) || bytes.len() > 2 * MAX_KEY_IDENTIFIER_LEN {
         return None;
     }
     bytes

@@ -189,7 +189,7 @@ fn check_owner(
     let owner = credential.user_handle.as_slice();
     let ok = match (state.user_handle.as_deref(), response.user_handle()) {
         // The user was identified before the ceremony.
-        (Some(user), returned) => crypto::ct_eq(user, owner) && returned.map_or(true, |h| crypto::ct_eq(h, owner)),
+        (Some(user), returned) => crypto::ct_eq(user, owner) && returned.is_none_or(|h| crypto::ct_eq(h, owner)),
         // Discoverable: the authenticator must name the owner.
         (None, Some(returned)) => crypto::ct_eq(returned, owner),
         (None, None) => false,
