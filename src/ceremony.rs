@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use rand_core::CryptoRng;
 
+use crate::audit::{AuditEvent, AuditKind, AuditSink};
 use crate::challenge::AuthenticationState;
 use crate::challenge::UnixTime;
 use crate::error::{Category, Error, ErrorKind};
@@ -13,7 +14,6 @@ use crate::options::{
     start_authentication, start_registration, AuthenticationOptions, CreationOptionsJson, CredentialDescriptor,
     RegistrationOptions, RequestOptionsJson, User,
 };
-use crate::recovery::{AuditEvent, AuditKind, AuditSink};
 use crate::rp::RelyingParty;
 use crate::store::{
     CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, SignInUpdate, StateId,
@@ -278,7 +278,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
             return Err(Error::new(ErrorKind::StateNotFound, "no pending sign-in").into());
         };
         let response = AuthenticationResponse::from_json(response_json)?;
-        let verified = sign_in(&self.rp, &self.credentials, response, now, |_| state)
+        let verified = sign_in_with_store(&self.rp, &self.credentials, response, now, |_| state)
             .await
             .map_err(|e| e.into_error(CeremonyError::storage))?;
         Ok(SignIn {
@@ -291,9 +291,12 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
     }
 }
 
-/// A failure of [`sign_in`]: a failed check, or the credential store's error.
-pub(crate) enum SignInFailure<E> {
+/// A failure of [`sign_in_with_store`]: a failed check, or the credential store's error.
+#[derive(Debug)]
+pub enum SignInFailure<E> {
+    /// A verification check failed (or the credential is unknown, or lost the counter race).
     Check(Error),
+    /// The credential store failed.
     Storage(E),
 }
 
@@ -305,7 +308,7 @@ impl<E> From<Error> for SignInFailure<E> {
 
 impl<E> SignInFailure<E> {
     /// Folds the failure into a caller's error type.
-    pub(crate) fn into_error<T: From<Error>>(self, storage: impl FnOnce(E) -> T) -> T {
+    pub fn into_error<T: From<Error>>(self, storage: impl FnOnce(E) -> T) -> T {
         match self {
             Self::Check(e) => e.into(),
             Self::Storage(e) => storage(e),
@@ -316,7 +319,16 @@ impl<E> SignInFailure<E> {
 /// Looks the presented credential up, verifies the assertion against it with the state
 /// `state_for` gives for that record, and applies the result to the store by compare-and-swap
 /// on the sign count (a concurrent sign-in that moved the count first wins).
-pub(crate) async fn sign_in<K: CredentialStore>(
+///
+/// This is the sign-in path of [`Ceremonies`], for flows that hold their own ceremony state
+/// (the recovery crate's passkey proofs): the store sees the same update either way.
+///
+/// # Errors
+///
+/// [`SignInFailure::Check`] with [`ErrorKind::CredentialNotFound`] for an unknown (or
+/// concurrently revoked) credential, [`ErrorKind::CounterConflict`] when a concurrent sign-in
+/// won, or the failed verification check; [`SignInFailure::Storage`] when the store fails.
+pub async fn sign_in_with_store<K: CredentialStore>(
     rp: &RelyingParty,
     credentials: &K,
     response: AuthenticationResponse,

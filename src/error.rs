@@ -8,8 +8,9 @@ use core::fmt;
 
 /// The stable classification of a failure.
 ///
-/// The first twelve categories are the ones of the WebAuthn ceremony vectors
-/// (`shared/vectors/FORMAT.md`); [`Category::as_str`] returns exactly their spelling.
+/// The first twelve categories are the ones of the WebAuthn ceremony vectors (see
+/// [`testkit::vectors`](crate::testkit::vectors) with the `testkit` feature);
+/// [`Category::as_str`] returns exactly their spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Category {

@@ -1,7 +1,8 @@
 #![doc = include_str!("../README.md")]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod attestation;
+pub mod audit;
 mod ceremony;
 mod challenge;
 pub mod cose;
@@ -10,9 +11,7 @@ pub mod encoding;
 mod error;
 pub mod metadata;
 mod options;
-pub mod recovery;
 mod rp;
-pub mod stepup;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -20,7 +19,7 @@ mod verify;
 pub mod wire;
 
 pub use attestation::{AttestationFormat, AttestationOutcome, AttestationType};
-pub use ceremony::{Ceremonies, CeremonyError, SignIn};
+pub use ceremony::{sign_in_with_store, Ceremonies, CeremonyError, SignIn, SignInFailure};
 pub use challenge::{AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification, CHALLENGE_LEN};
 pub use cose::CoseAlgorithm;
 pub use error::{Category, Error, ErrorKind, Input, Result};

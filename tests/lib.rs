@@ -7,7 +7,5 @@ mod attestation;
 mod ceremony;
 mod metadata;
 mod negative;
-mod recovery;
-mod stepup;
 mod store;
 mod vectors;

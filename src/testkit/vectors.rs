@@ -1,4 +1,6 @@
-//! Runs ceremony vectors in the format of `shared/vectors/FORMAT.md`: the engine behind the
+//! Runs ceremony vector files: JSON `{source, license, cases}`, each case a ceremony (`kind`,
+//! the relying party, the state, the stored credential for sign-ins, the response as the
+//! browser sent it) and, optionally, its expected verdict. The engine behind the
 //! `conformance` example and the vector tests.
 
 use serde::Deserialize;
@@ -140,7 +142,7 @@ pub fn relying_party(case: &Case) -> Result<RelyingParty, Error> {
     }
     policy.dangerous.allow_sha1 = case.policy.allow_sha1;
     policy.dangerous.allow_test_tpm_vendors = case.policy.allow_test_tpm_vendors;
-    // With roots, the chain must reach one of them (FORMAT.md `attestation_roots`).
+    // With roots, the chain must reach one of them (the case's `attestation_roots`).
     policy.require_trusted_attestation = case.attestation_roots.is_some();
     let mut builder = RelyingParty::builder(&case.rp_id).origins(case.origins.iter().cloned()).policy(policy);
     for top in &case.policy.top_origins {

@@ -215,7 +215,7 @@ fn sqlite_store_persists_across_connections() {
 
 #[test]
 fn finished_ceremonies_are_audited_without_identifiers() {
-    use passkey_verifier::recovery::{AuditKind, AuditOutcome, MemoryAuditSink, ReasonCategory};
+    use passkey_verifier::audit::{AuditKind, AuditOutcome, MemoryAuditSink, ReasonCategory};
     let sink = std::sync::Arc::new(MemoryAuditSink::new());
     let rp = RelyingParty::builder("example.com").origin("https://example.com").build().unwrap();
     let c = Ceremonies::new(rp, MemoryStore::new(), MemoryStore::new()).with_audit_sink(sink.clone());

@@ -11,15 +11,16 @@
 
 use rand_core::CryptoRng;
 
-use super::audit::AuditKind;
-use super::rate_limit::RateLimitStore;
-use super::service::Recovery;
-use super::store::{ApproveOutcome, ConsumeOutcome, OnboardingRecord, RecoveryStore};
-use super::token::{onboarding_challenge, AssertionOptionsJson, CorrelationId, OnboardingNonce, SubjectId};
-use super::{AuditSink, RecoveryError};
-use crate::challenge::UnixTime;
-use crate::options::User;
-use crate::store::CredentialStore;
+use crate::rate_limit::RateLimitStore;
+use crate::service::Recovery;
+use crate::store::{ApproveOutcome, ConsumeOutcome, OnboardingRecord, RecoveryStore};
+use crate::token::{onboarding_challenge, AssertionOptionsJson, OnboardingNonce, SubjectId};
+use crate::{AuditSink, RecoveryError};
+use passkey_verifier::audit::AuditKind;
+use passkey_verifier::audit::CorrelationId;
+use passkey_verifier::CredentialStore;
+use passkey_verifier::UnixTime;
+use passkey_verifier::User;
 
 /// A new device's request to be onboarded. `Debug` redacts the subject and key.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -76,7 +77,7 @@ pub struct OnboardingApproval {
 }
 
 /// The outcome of a redeemed onboarding: start a passkey registration for `subject` (for
-/// example with [`Ceremonies::start_registration`](crate::Ceremonies::start_registration)).
+/// example with [`Ceremonies::start_registration`](passkey_verifier::Ceremonies::start_registration)).
 /// `Debug` redacts the subject.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

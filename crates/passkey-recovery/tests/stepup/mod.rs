@@ -4,7 +4,7 @@
 // Test tables: a panic is how a row reports a mismatch.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use passkey_verifier::stepup::{
+use passkey_recovery::stepup::{
     decide, decide_with_shadow, Assurance, ChannelFacts, ChannelKind, Divergence, EmailState, Operation, Outcome,
     Reason, RiskRule, RiskSignals, Signal, SignalEffect, StepUpPolicy,
 };

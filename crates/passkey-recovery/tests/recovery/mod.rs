@@ -7,7 +7,7 @@ mod support;
 use std::sync::Arc;
 
 use getrandom::SysRng;
-use passkey_verifier::recovery::{
+use passkey_recovery::{
     onboarding_challenge, recovery_challenge, AuditKind, AuditOutcome, Channel, InitiateRequest, OnboardingNonce,
     OnboardingRequest, Proof, ReasonCategory, RecoveryError, RecoveryPolicy, RecoveryStore, RecoveryToken, Redemption,
     Risk, Scope, SubjectId,
@@ -262,7 +262,7 @@ fn a_grant_is_consumed_once_and_only_for_its_scope() {
     block_on(env.recovery.consume_grant(&grant.token, Scope::RegisterPasskey, NOW)).unwrap();
     let err = block_on(env.recovery.consume_grant(&grant.token, Scope::RegisterPasskey, NOW)).unwrap_err();
     assert!(matches!(err, RecoveryError::Replayed), "{err:?}");
-    let forged = passkey_verifier::recovery::GrantToken::random(&mut UnwrapErr(SysRng));
+    let forged = passkey_recovery::GrantToken::random(&mut UnwrapErr(SysRng));
     let err = block_on(env.recovery.consume_grant(&forged, Scope::RegisterPasskey, NOW)).unwrap_err();
     assert!(matches!(err, RecoveryError::UnknownToken), "{err:?}");
 }

@@ -5,12 +5,12 @@
 use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 
-use super::policy::Channel;
-use super::RecoveryError;
-use crate::challenge::{Challenge, UnixTime, UserVerification};
-use crate::crypto;
-use crate::encoding::b64;
-use crate::rp::RelyingParty;
+use crate::policy::Channel;
+use crate::RecoveryError;
+use passkey_verifier::crypto;
+use passkey_verifier::encoding::b64;
+use passkey_verifier::RelyingParty;
+use passkey_verifier::{Challenge, UnixTime, UserVerification};
 
 /// The number of random bytes in every token, nonce and grant token (256 bits).
 pub const SECRET_LEN: usize = 32;
@@ -123,7 +123,7 @@ secret!(
 );
 
 secret!(
-    /// The bearer handle of a single-use [`Grant`](super::Grant) (256 random bits). `Debug`
+    /// The bearer handle of a single-use [`Grant`](crate::Grant) (256 random bits). `Debug`
     /// redacts it; only its [`TokenHash`] is stored.
     GrantToken
 );
@@ -139,7 +139,7 @@ impl OnboardingNonce {
 
 /// The challenge of the passkey assertion that redeems `token`: SHA-256 of a
 /// domain-separation string and the token bytes. The client computes the same from the token
-/// it received (or gets it from [`Recovery::assertion_options`](super::Recovery::assertion_options)).
+/// it received (or gets it from [`Recovery::assertion_options`](crate::Recovery::assertion_options)).
 #[must_use]
 pub fn recovery_challenge(token: &RecoveryToken) -> Challenge {
     Challenge::from_digest(crypto::sha256_concat(&[RECOVERY_DOMAIN, &token.0]))
@@ -178,48 +178,14 @@ impl core::fmt::Debug for SubjectId {
     }
 }
 
-/// A random, opaque identifier tying together the audit events of one recovery or onboarding
-/// (base64url of 16 random bytes). It identifies neither the account nor the token, so it is
-/// safe to log and shown by `Debug`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct CorrelationId(String);
-
-impl CorrelationId {
-    /// Draws a fresh identifier from `rng`.
-    pub fn random(rng: &mut impl CryptoRng) -> Self {
-        let mut bytes = [0u8; 16];
-        rng.fill_bytes(&mut bytes);
-        Self(b64::encode(&bytes))
-    }
-
-    /// Wraps an identifier read back from storage.
-    #[must_use]
-    pub fn new(id: impl Into<String>) -> Self {
-        Self(id.into())
-    }
-
-    /// The identifier's text.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl core::fmt::Display for CorrelationId {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// What the host delivers over the chosen channel: the token, rendered as a deep link or a
 /// code, and nothing that identifies the account. `Debug` redacts the token.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DeliveryPayload {
-    pub(super) token: RecoveryToken,
-    pub(super) channel: Channel,
-    pub(super) ttl_secs: u64,
-    pub(super) expires_at: UnixTime,
+    pub(crate) token: RecoveryToken,
+    pub(crate) channel: Channel,
+    pub(crate) ttl_secs: u64,
+    pub(crate) expires_at: UnixTime,
 }
 
 impl DeliveryPayload {
@@ -296,7 +262,7 @@ pub struct AssertionOptionsJson {
 }
 
 impl AssertionOptionsJson {
-    pub(super) fn new(rp: &RelyingParty, challenge: &Challenge, user_verification: UserVerification) -> Self {
+    pub(crate) fn new(rp: &RelyingParty, challenge: &Challenge, user_verification: UserVerification) -> Self {
         Self {
             challenge: challenge.to_base64url(),
             timeout: rp.policy().ceremony_timeout_secs.saturating_mul(1000),

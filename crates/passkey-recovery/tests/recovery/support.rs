@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use getrandom::SysRng;
-use passkey_verifier::encoding::b64;
-use passkey_verifier::recovery::Channel;
-use passkey_verifier::recovery::{
+use passkey_recovery::Channel;
+use passkey_recovery::{
     ApproveOutcome, AttemptOutcome, ChallengeRecord, ConsumeOutcome, GrantRecord, InitiateRequest, MemoryAuditSink,
     MemoryRateLimitStore, MemoryRecoveryStore, OnboardingRecord, Recovery, RecoveryPolicy, RecoveryStore,
     RecoveryToken, SubjectId, TokenHash,
 };
+use passkey_verifier::encoding::b64;
 use passkey_verifier::testkit::store_conformance::block_on;
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
 use passkey_verifier::{Ceremonies, MemoryStore, RegistrationOptions, RelyingParty, UnixTime, User};

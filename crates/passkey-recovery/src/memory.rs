@@ -3,12 +3,12 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-use super::rate_limit::{window_start, RateKey, RateLimitStore, WindowCount};
-use super::store::{
+use crate::rate_limit::{window_start, RateKey, RateLimitStore, WindowCount};
+use crate::store::{
     ApproveOutcome, AttemptOutcome, ChallengeRecord, ConsumeOutcome, GrantRecord, OnboardingRecord, RecoveryStore,
 };
-use super::token::{SubjectId, TokenHash};
-use crate::challenge::UnixTime;
+use crate::token::{SubjectId, TokenHash};
+use passkey_verifier::UnixTime;
 
 /// The in-memory stores' error: only a poisoned lock (a panic in another thread while it held
 /// the store).

@@ -9,10 +9,10 @@ use core::future::Future;
 
 use serde::{Deserialize, Serialize};
 
-use super::policy::RateLimit;
-use super::RecoveryError;
-use crate::challenge::UnixTime;
-use crate::crypto;
+use crate::policy::RateLimit;
+use crate::RecoveryError;
+use passkey_verifier::crypto;
+use passkey_verifier::UnixTime;
 
 const SUBJECT_DOMAIN: &[u8] = b"passkey-verifier/rate/subject/v1\0";
 const REQUESTER_DOMAIN: &[u8] = b"passkey-verifier/rate/requester/v1\0";
@@ -93,7 +93,7 @@ impl<T: RateLimitStore + ?Sized> RateLimitStore for std::sync::Arc<T> {
 }
 
 /// The start of the window of `window_secs` containing `now`.
-pub(super) const fn window_start(window_secs: u64, now: UnixTime) -> u64 {
+pub(crate) const fn window_start(window_secs: u64, now: UnixTime) -> u64 {
     let secs = now.as_secs();
     match secs.checked_rem(window_secs) {
         Some(offset) => secs - offset,
@@ -102,7 +102,7 @@ pub(super) const fn window_start(window_secs: u64, now: UnixTime) -> u64 {
 }
 
 /// Counts an event against `limit`; refuses it when the window's count exceeds the limit.
-pub(super) async fn check<L: RateLimitStore>(
+pub(crate) async fn check<L: RateLimitStore>(
     store: &L,
     key: &RateKey,
     limit: RateLimit,

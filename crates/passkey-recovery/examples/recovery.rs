@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use getrandom::SysRng;
-use passkey_verifier::recovery::{
+use passkey_recovery::{
     recovery_challenge, AuditEvent, AuditKind, AuditSink, Channel, InitiateRequest, MemoryAuditSink,
     MemoryRateLimitStore, MemoryRecoveryStore, Proof, Recovery, RecoveryPolicy, RecoveryToken, Scope, SubjectId,
 };

@@ -1,4 +1,4 @@
-//! The configurable rules of the step-up decision, with the defaults of seed 001.
+//! The configurable rules of the step-up decision, with their defaults.
 
 use super::{Assurance, ChannelFacts, EmailState, Operation, Signal};
 
@@ -124,8 +124,8 @@ impl RiskRule {
     }
 }
 
-/// The whole step-up policy. [`StepUpPolicy::default`] holds the rules of seed 001; hosts
-/// adjust fields on it.
+/// The whole step-up policy. [`StepUpPolicy::default`] holds the default rules; hosts adjust
+/// fields on it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct StepUpPolicy {

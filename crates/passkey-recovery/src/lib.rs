@@ -30,8 +30,12 @@
 //!   personal data. `Debug` of every secret-bearing type redacts.
 //!
 //! Time and randomness are arguments; a store error fails closed.
+//!
+//! [`stepup`] decides which proof an operation demands, from the subject's channels and risk
+//! signals.
 
-mod audit;
+pub mod stepup;
+
 mod error;
 mod memory;
 mod onboarding;
@@ -41,10 +45,12 @@ mod service;
 mod store;
 mod token;
 
-pub use audit::{AuditEvent, AuditKind, AuditOutcome, AuditSink, MemoryAuditSink, NoAudit, ReasonCategory};
 pub use error::RecoveryError;
 pub use memory::{MemoryRateLimitStore, MemoryRecoveryStore, MemoryRecoveryStoreError, MAX_RECORDS};
 pub use onboarding::{OnboardingApproval, OnboardingRequest, OnboardingStarted, RegistrationTicket};
+pub use passkey_verifier::audit::{
+    AuditEvent, AuditKind, AuditOutcome, AuditSink, CorrelationId, MemoryAuditSink, NoAudit, ReasonCategory,
+};
 pub use policy::{Channel, RateLimit, RecoveryPolicy, Redemption, Risk, Scope};
 pub use rate_limit::{RateKey, RateLimitStore, WindowCount};
 pub use service::{Grant, InitiateRequest, Initiated, Proof, Recovery, RedeemedGrant};
@@ -52,6 +58,6 @@ pub use store::{
     ApproveOutcome, AttemptOutcome, ChallengeRecord, ConsumeOutcome, GrantRecord, OnboardingRecord, RecoveryStore,
 };
 pub use token::{
-    onboarding_challenge, recovery_challenge, AssertionOptionsJson, CorrelationId, DeliveryPayload, GrantToken,
-    OnboardingNonce, RecoveryToken, SubjectId, TokenHash, SECRET_LEN,
+    onboarding_challenge, recovery_challenge, AssertionOptionsJson, DeliveryPayload, GrantToken, OnboardingNonce,
+    RecoveryToken, SubjectId, TokenHash, SECRET_LEN,
 };

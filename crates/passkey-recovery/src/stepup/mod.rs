@@ -24,8 +24,8 @@
 //!    its weaker member reaches the policy's `pair_floor`.
 //! 6. Otherwise [`Outcome::ManualReview`].
 //!
-//! Precedence (seed 001, "device-attested push > passkey/WebAuthn > E2EE RCS > SMS > email
-//! (verified recently)"): attested push, passkey, E2EE RCS, non-attested push, SMS,
+//! Precedence ("device-attested push > passkey/WebAuthn > E2EE RCS > SMS > email (verified
+//! recently)"): attested push, passkey, E2EE RCS, non-attested push, SMS,
 //! unencrypted RCS, email. Channels of equal precedence keep their input order. Hosts should
 //! pass one entry per channel kind; the outcome names kinds.
 //!

@@ -20,9 +20,10 @@ use core::future::Future;
 
 use serde::{Deserialize, Serialize};
 
-use super::policy::{Channel, Redemption, Scope};
-use super::token::{CorrelationId, SubjectId, TokenHash};
-use crate::challenge::UnixTime;
+use crate::policy::{Channel, Redemption, Scope};
+use crate::token::{SubjectId, TokenHash};
+use passkey_verifier::audit::CorrelationId;
+use passkey_verifier::UnixTime;
 
 /// A recovery challenge as stored: never the token, only its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

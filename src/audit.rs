@@ -1,12 +1,49 @@
-//! Audit events and the host's sink for them.
+//! Audit events and the host's sink for them, shared by the ceremony layer and the recovery
+//! crate: one vocabulary of steps, outcomes and reason categories, and never a secret.
 
 use std::sync::{Mutex, PoisonError};
 
-use super::policy::Channel;
-use super::token::CorrelationId;
+use rand_core::CryptoRng;
+use serde::{Deserialize, Serialize};
+
 use crate::ceremony::CeremonyError;
 use crate::challenge::UnixTime;
+use crate::encoding::b64;
 use crate::error::Category;
+
+/// A random, opaque identifier tying together the audit events of one recovery or onboarding
+/// (base64url of 16 random bytes). It identifies neither the account nor the token, so it is
+/// safe to log and shown by `Debug`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CorrelationId(String);
+
+impl CorrelationId {
+    /// Draws a fresh identifier from `rng`.
+    pub fn random(rng: &mut impl CryptoRng) -> Self {
+        let mut bytes = [0u8; 16];
+        rng.fill_bytes(&mut bytes);
+        Self(b64::encode(&bytes))
+    }
+
+    /// Wraps an identifier read back from storage.
+    #[must_use]
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// The identifier's text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl core::fmt::Display for CorrelationId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// The step an [`AuditEvent`] records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,8 +123,8 @@ pub struct AuditEvent {
     pub correlation_id: Option<CorrelationId>,
     /// The step.
     pub kind: AuditKind,
-    /// The delivery channel, for recovery steps.
-    pub channel: Option<Channel>,
+    /// The delivery channel's name (`"push"`, `"rcs"`, `"sms"`, `"email"`), for recovery steps.
+    pub channel: Option<&'static str>,
     /// Whether it succeeded.
     pub outcome: AuditOutcome,
     /// Why it failed.
@@ -102,7 +139,7 @@ impl AuditEvent {
     pub const fn new(
         kind: AuditKind,
         correlation_id: Option<CorrelationId>,
-        channel: Option<Channel>,
+        channel: Option<&'static str>,
         reason: Option<ReasonCategory>,
         at: UnixTime,
     ) -> Self {

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::RecoveryError;
-use crate::challenge::UserVerification;
+use crate::RecoveryError;
+use passkey_verifier::UserVerification;
 
 /// The out-of-band channel a recovery token is delivered over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -69,7 +69,7 @@ pub enum Risk {
     Elevated,
 }
 
-/// What a [`Grant`](super::Grant) allows.
+/// What a [`Grant`](crate::Grant) allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -107,7 +107,7 @@ pub struct RecoveryPolicy {
     pub token_alone_for_low_risk: bool,
     /// User verification required of recovery and approval assertions (default required).
     pub user_verification: UserVerification,
-    /// TTL of a [`Grant`](super::Grant) (default 5 min; at most 1 h).
+    /// TTL of a [`Grant`](crate::Grant) (default 5 min; at most 1 h).
     pub grant_ttl_secs: u64,
     /// TTL of an onboarding nonce (default 2 min; at most 10 min).
     pub onboarding_ttl_secs: u64,

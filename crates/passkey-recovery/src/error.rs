@@ -1,7 +1,7 @@
 //! The recovery error type.
 
-use super::audit::ReasonCategory;
-use crate::error::{Error, ErrorKind};
+use passkey_verifier::audit::ReasonCategory;
+use passkey_verifier::{Error, ErrorKind};
 
 /// A recovery or onboarding failure. Messages carry only static text: never a token,
 /// challenge, key or identifier.
@@ -57,7 +57,7 @@ pub enum RecoveryError {
 }
 
 impl RecoveryError {
-    pub(super) fn storage(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+    pub(crate) fn storage(e: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Storage(Box::new(e))
     }
 
@@ -83,7 +83,7 @@ impl RecoveryError {
 
     /// Whether the failure spends one of the token's attempts (a presented proof that did not
     /// verify; storage failures do not).
-    pub(super) const fn spends_attempt(&self) -> bool {
+    pub(crate) const fn spends_attempt(&self) -> bool {
         matches!(self, Self::WrongSubject | Self::PasskeyRequired | Self::Verification(_))
     }
 }

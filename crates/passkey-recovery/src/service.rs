@@ -2,19 +2,17 @@
 
 use rand_core::CryptoRng;
 
-use super::audit::{AuditEvent, AuditKind, AuditSink, ReasonCategory};
-use super::policy::{Channel, RecoveryPolicy, Redemption, Risk, Scope};
-use super::rate_limit::{self, RateKey, RateLimitStore};
-use super::store::{ChallengeRecord, ConsumeOutcome, GrantRecord, RecoveryStore};
-use super::token::{
-    recovery_challenge, AssertionOptionsJson, CorrelationId, DeliveryPayload, GrantToken, RecoveryToken, SubjectId,
-};
-use super::RecoveryError;
-use crate::ceremony::sign_in;
-use crate::challenge::{AuthenticationState, Challenge, UnixTime};
-use crate::rp::RelyingParty;
-use crate::store::CredentialStore;
-use crate::wire::json::AuthenticationResponse;
+use crate::policy::{Channel, RecoveryPolicy, Redemption, Risk, Scope};
+use crate::rate_limit::{self, RateKey, RateLimitStore};
+use crate::store::{ChallengeRecord, ConsumeOutcome, GrantRecord, RecoveryStore};
+use crate::token::{recovery_challenge, AssertionOptionsJson, DeliveryPayload, GrantToken, RecoveryToken, SubjectId};
+use crate::RecoveryError;
+use passkey_verifier::audit::{AuditEvent, AuditKind, AuditSink, CorrelationId, ReasonCategory};
+use passkey_verifier::sign_in_with_store;
+use passkey_verifier::AuthenticationResponse;
+use passkey_verifier::CredentialStore;
+use passkey_verifier::RelyingParty;
+use passkey_verifier::{AuthenticationState, Challenge, UnixTime};
 
 /// A request to start a recovery. `Debug` redacts the subject and keys.
 #[derive(Clone, PartialEq, Eq)]
@@ -151,12 +149,12 @@ pub struct RedeemedGrant {
 /// [`AuditSink`].
 #[derive(Debug)]
 pub struct Recovery<S, L, K, A> {
-    pub(super) rp: RelyingParty,
-    pub(super) policy: RecoveryPolicy,
-    pub(super) store: S,
-    pub(super) limits: L,
-    pub(super) credentials: K,
-    pub(super) audit: A,
+    pub(crate) rp: RelyingParty,
+    pub(crate) policy: RecoveryPolicy,
+    pub(crate) store: S,
+    pub(crate) limits: L,
+    pub(crate) credentials: K,
+    pub(crate) audit: A,
 }
 
 impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Recovery<S, L, K, A> {
@@ -213,7 +211,7 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
         AssertionOptionsJson::new(&self.rp, &recovery_challenge(token), self.policy.user_verification)
     }
 
-    pub(super) fn emit(
+    pub(crate) fn emit(
         &self,
         kind: AuditKind,
         correlation_id: Option<&CorrelationId>,
@@ -221,10 +219,10 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
         reason: Option<ReasonCategory>,
         now: UnixTime,
     ) {
-        self.audit.record(AuditEvent::new(kind, correlation_id.cloned(), channel, reason, now));
+        self.audit.record(AuditEvent::new(kind, correlation_id.cloned(), channel.map(Channel::as_str), reason, now));
     }
 
-    pub(super) async fn check_requester(&self, key: Option<&[u8]>, now: UnixTime) -> Result<(), RecoveryError> {
+    pub(crate) async fn check_requester(&self, key: Option<&[u8]>, now: UnixTime) -> Result<(), RecoveryError> {
         match key {
             Some(key) => {
                 rate_limit::check(&self.limits, &RateKey::requester(key), self.policy.per_requester, now).await
@@ -456,7 +454,7 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
     /// Verifies an assertion over `challenge`: the credential is looked up, must belong to
     /// `subject` (or, without one, to its stored owner), and its counter is advanced by
     /// compare-and-swap. Returns the credential's owner.
-    pub(super) async fn verify_passkey(
+    pub(crate) async fn verify_passkey(
         &self,
         challenge: Challenge,
         subject: Option<&SubjectId>,
@@ -466,7 +464,7 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
     ) -> Result<SubjectId, RecoveryError> {
         let response = AuthenticationResponse::from_json(json)?;
         let uv = self.policy.user_verification;
-        let verified = sign_in(&self.rp, &self.credentials, response, now, |record| {
+        let verified = sign_in_with_store(&self.rp, &self.credentials, response, now, |record| {
             let expected = subject.map_or_else(|| record.user_handle().to_vec(), |s| s.as_bytes().to_vec());
             AuthenticationState::new(challenge, Some(expected), uv, Vec::new(), expires_at)
         })
