@@ -6,7 +6,6 @@ use std::sync::{Mutex, PoisonError};
 use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 
-use crate::ceremony::CeremonyError;
 use crate::challenge::UnixTime;
 use crate::encoding::b64;
 use crate::error::Category;
@@ -63,9 +62,9 @@ pub enum AuditKind {
     OnboardingApproved,
     /// A new device redeemed an approved onboarding (or the redemption failed).
     OnboardingRedeemed,
-    /// A registration ceremony finished (see [`AuditEvent::from_ceremony`]).
+    /// A registration ceremony finished (see [`CeremonyError::audit_reason`](crate::CeremonyError::audit_reason)).
     Registration,
-    /// A sign-in ceremony finished (see [`AuditEvent::from_ceremony`]).
+    /// A sign-in ceremony finished (see [`CeremonyError::audit_reason`](crate::CeremonyError::audit_reason)).
     SignIn,
 }
 
@@ -145,24 +144,6 @@ impl AuditEvent {
     ) -> Self {
         let outcome = if reason.is_some() { AuditOutcome::Failure } else { AuditOutcome::Success };
         Self { correlation_id, kind, channel, outcome, reason, at }
-    }
-
-    /// An event for a finished ceremony of [`Ceremonies`](crate::Ceremonies) (`kind` is
-    /// [`AuditKind::Registration`] or [`AuditKind::SignIn`]), from its result; the reason of a
-    /// failure is its category.
-    #[must_use]
-    pub fn from_ceremony<T>(
-        kind: AuditKind,
-        correlation_id: Option<CorrelationId>,
-        result: &Result<T, CeremonyError>,
-        at: UnixTime,
-    ) -> Self {
-        let reason = match result {
-            Ok(_) => None,
-            Err(CeremonyError::Storage(_)) => Some(ReasonCategory::Storage),
-            Err(e) => Some(ReasonCategory::Verification(e.category())),
-        };
-        Self::new(kind, correlation_id, None, reason, at)
     }
 }
 

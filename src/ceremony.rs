@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rand_core::CryptoRng;
 
-use crate::audit::{AuditEvent, AuditKind, AuditSink};
+use crate::audit::{AuditEvent, AuditKind, AuditSink, ReasonCategory};
 use crate::challenge::AuthenticationState;
 use crate::challenge::UnixTime;
 use crate::error::{Category, Error, ErrorKind};
@@ -35,6 +35,16 @@ pub enum CeremonyError {
 }
 
 impl CeremonyError {
+    /// The reason an audit event records for this failure: the verification category, or
+    /// [`ReasonCategory::Storage`].
+    #[must_use]
+    pub fn audit_reason(&self) -> ReasonCategory {
+        match self {
+            Self::Verification(e) => ReasonCategory::Verification(e.category()),
+            Self::Storage(_) => ReasonCategory::Storage,
+        }
+    }
+
     /// The failure's category; storage failures are [`Category::Storage`].
     #[must_use]
     pub fn category(&self) -> Category {
@@ -127,7 +137,8 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
 
     fn audit<T>(&self, kind: AuditKind, result: &Result<T, CeremonyError>, now: UnixTime) {
         if let Some(sink) = &self.audit {
-            sink.record(AuditEvent::from_ceremony(kind, None, result, now));
+            let reason = result.as_ref().err().map(CeremonyError::audit_reason);
+            sink.record(AuditEvent::new(kind, None, None, reason, now));
         }
     }
 

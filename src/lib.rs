@@ -4,6 +4,7 @@
 pub mod attestation;
 pub mod audit;
 mod ceremony;
+pub mod cert;
 mod challenge;
 pub mod cose;
 pub mod crypto;

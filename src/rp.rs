@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::attestation::{AttestationFormat, TrustAnchor};
+use crate::attestation::{AnchorScope, AttestationFormat, AttestationPolicy, TrustAnchor};
 use crate::cose::CoseAlgorithm;
 use crate::crypto;
 use crate::encoding::b64;
@@ -209,13 +209,6 @@ impl Default for Policy {
     }
 }
 
-/// Which attestations a configured root anchors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct AnchorScope {
-    format: Option<AttestationFormat>,
-    aaguid: Option<[u8; 16]>,
-}
-
 /// A relying party: its RP ID, display name, the origins it serves, its attestation trust
 /// anchors and its policy.
 #[derive(Debug, Clone)]
@@ -225,8 +218,7 @@ pub struct RelyingParty {
     name: String,
     origins: Vec<Origin>,
     top_origins: Vec<Origin>,
-    anchors: Vec<(AnchorScope, TrustAnchor)>,
-    metadata: Option<Arc<MetadataBlob>>,
+    attestation: AttestationPolicy,
     policy: Policy,
 }
 
@@ -262,17 +254,20 @@ impl RelyingParty {
     /// `aaguid`.
     #[must_use]
     pub fn attestation_anchors(&self, format: AttestationFormat, aaguid: &[u8; 16]) -> Vec<&TrustAnchor> {
-        self.anchors
-            .iter()
-            .filter(|(scope, _)| scope.format.is_none_or(|f| f == format) && scope.aaguid.is_none_or(|a| &a == aaguid))
-            .map(|(_, anchor)| anchor)
-            .collect()
+        self.attestation.anchors(format, aaguid)
     }
 
     /// The FIDO metadata the relying party consults, if configured.
     #[must_use]
     pub fn metadata(&self) -> Option<&MetadataBlob> {
-        self.metadata.as_deref()
+        self.attestation.metadata()
+    }
+
+    /// What attestation verification reads of this relying party: anchors, metadata, the
+    /// trust requirement and the dangerous switches that concern statements.
+    #[must_use]
+    pub const fn attestation_policy(&self) -> &AttestationPolicy {
+        &self.attestation
     }
 
     /// The RP ID.
@@ -427,8 +422,15 @@ impl RelyingPartyBuilder {
             id,
             origins,
             top_origins,
-            anchors,
-            metadata: self.metadata,
+            attestation: AttestationPolicy {
+                anchors,
+                metadata: self.metadata,
+                require_trusted: policy.require_trusted_attestation,
+                metadata_roots_as_anchors: policy.metadata_roots_as_anchors,
+                allow_sha1: policy.dangerous.allow_sha1,
+                allow_test_tpm_vendors: policy.dangerous.allow_test_tpm_vendors,
+                allow_safetynet_cts_mismatch: policy.dangerous.allow_safetynet_cts_mismatch,
+            },
             policy,
         })
     }

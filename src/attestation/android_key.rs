@@ -9,10 +9,10 @@
 //! otherwise the union of `teeEnforced` and `softwareEnforced`. The policy has no switch for
 //! software-enforced keys yet, so the stricter reading applies ([`ACCEPT_SOFTWARE_ENFORCED`]).
 
-use super::cert::parse_x5c;
 use super::packed::as_attestation;
 use super::stmt::AttStmt;
 use super::{AttestationType, Inputs, Statement};
+use crate::cert::parse_x5c;
 use crate::cose::CoseAlgorithm;
 use crate::crypto::spki::Scheme;
 use crate::error::{Error, ErrorKind, Result};

@@ -22,9 +22,9 @@ use x509_cert::der::Decode as _;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::SubjectAltName;
 
-use super::cert::{self, Cert, MAX_CERT_LEN, MAX_CHAIN_LEN};
 use super::stmt::AttStmt;
 use super::{AttestationType, Inputs, Statement};
+use crate::cert::{Cert, MAX_CERT_LEN, MAX_CHAIN_LEN};
 use crate::cose::Curve;
 use crate::crypto;
 use crate::crypto::spki::{Hash, Scheme, SpkiKey};
@@ -46,7 +46,7 @@ const COMMON_NAME: &str = "2.5.4.3";
 
 /// Verifies the statement.
 ///
-/// Trust: the `x5c` chain is verified here (`cert::verify_chain` with the roots configured for
+/// Trust: the `x5c` chain is verified here (`crate::cert::verify_chain` with the roots configured for
 /// `android-safetynet`), because the certificates are decoded from the JWS into owned buffers
 /// that a `Statement<'a>` cannot borrow. The returned statement carries no chain, so the
 /// dispatcher reports `trusted: false`; when the policy requires trust this fails closed even
@@ -221,7 +221,7 @@ fn der_uint(bytes: &[u8]) -> Vec<u8> {
 /// The leaf must be issued to `attest.android.com` (SafetyNet documentation).
 fn check_host(leaf: &Cert<'_>) -> Result<()> {
     let cn_ok =
-        cert::name_attribute(leaf.subject(), COMMON_NAME).is_some_and(|cn| cn.eq_ignore_ascii_case(ATTEST_HOST));
+        crate::cert::name_attribute(leaf.subject(), COMMON_NAME).is_some_and(|cn| cn.eq_ignore_ascii_case(ATTEST_HOST));
     if cn_ok {
         return Ok(());
     }
@@ -251,7 +251,7 @@ fn check_payload(payload: &Payload, inputs: &Inputs<'_, '_>) -> Result<()> {
     if !payload.basic_integrity {
         return Err(Error::attestation("android-safetynet basicIntegrity is false"));
     }
-    if !payload.cts_profile_match && !inputs.rp.policy().dangerous.allow_safetynet_cts_mismatch {
+    if !payload.cts_profile_match && !inputs.policy.allow_safetynet_cts_mismatch {
         return Err(Error::attestation("android-safetynet ctsProfileMatch is false"));
     }
     Ok(())

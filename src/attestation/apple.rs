@@ -1,8 +1,8 @@
 //! The `apple` anonymous attestation statement format (§8.8).
 
-use super::cert::parse_x5c;
 use super::stmt::AttStmt;
 use super::{AttestationType, Inputs, Statement};
+use crate::cert::parse_x5c;
 use crate::crypto;
 use crate::error::{Error, Result};
 

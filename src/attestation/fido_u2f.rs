@@ -1,9 +1,9 @@
 //! The `fido-u2f` attestation statement format (§8.6).
 
-use super::cert::parse_x5c;
 use super::packed::as_attestation;
 use super::stmt::AttStmt;
 use super::{AttestationType, Inputs, Statement};
+use crate::cert::parse_x5c;
 use crate::cose::{Curve, KeyParams};
 use crate::crypto::spki::{Hash, Scheme, SpkiKey};
 use crate::error::{Error, Result};

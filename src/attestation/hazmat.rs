@@ -47,5 +47,5 @@ pub fn parse_android_key_description(der: &[u8]) -> Result<()> {
 ///
 /// Malformed certificate, or an unsupported subject key.
 pub fn parse_certificate(der: &[u8]) -> Result<()> {
-    super::cert::Cert::parse(der).map(|_| ())
+    crate::cert::Cert::parse(der).map(|_| ())
 }

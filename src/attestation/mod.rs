@@ -3,7 +3,7 @@
 //! Every format of §8: `packed` (§8.2), `tpm` (§8.3), `android-key` (§8.4),
 //! `android-safetynet` (§8.5), `fido-u2f` (§8.6), `none` (§8.7), `apple` (§8.8) and `compound`
 //! (§8.9, every sub-statement must verify). A format verifier checks the statement and returns
-//! its certificate chain; [`cert::verify_chain`] then checks the chain's links and validity and
+//! its certificate chain; [`crate::cert::verify_chain`] then checks the chain's links and validity and
 //! whether it reaches a root the host configured. Without roots, trust is reported as not
 //! established; `Policy::require_trusted_attestation` turns that into a failure. An unknown
 //! format fails with [`Category::Attestation`](crate::Category::Attestation).
@@ -11,21 +11,22 @@
 mod android_key;
 mod android_safetynet;
 mod apple;
-pub mod cert;
 mod fido_u2f;
 pub mod hazmat;
 mod none;
 mod packed;
+mod policy;
 mod stmt;
 mod tpm;
 
-pub use cert::TrustAnchor;
+pub use crate::cert::TrustAnchor;
+pub(crate) use policy::AnchorScope;
+pub use policy::AttestationPolicy;
 
 use crate::challenge::UnixTime;
 use crate::cose::CoseKey;
 use crate::encoding::cbor::{Seq, Value};
 use crate::error::{Error, Result};
-use crate::rp::RelyingParty;
 use crate::wire::auth_data::AuthenticatorData;
 
 /// An attestation statement format identifier (the IANA WebAuthn registry).
@@ -148,13 +149,13 @@ pub(crate) struct Inputs<'a, 'k> {
     pub auth_data: &'k AuthenticatorData<'a>,
     pub client_data_hash: &'k [u8; 32],
     pub credential_key: &'k CoseKey<'a>,
-    pub rp: &'k RelyingParty,
+    pub policy: &'k AttestationPolicy,
     pub now: UnixTime,
 }
 
 impl Inputs<'_, '_> {
-    fn allow_sha1(&self) -> bool {
-        self.rp.policy().dangerous.allow_sha1
+    const fn allow_sha1(&self) -> bool {
+        self.policy.allow_sha1
     }
 }
 
@@ -162,7 +163,7 @@ impl Inputs<'_, '_> {
 /// (leaf first) whose trust the dispatcher then evaluates.
 pub(crate) struct Statement<'a> {
     pub kind: AttestationType,
-    pub chain: Vec<cert::Cert<'a>>,
+    pub chain: Vec<crate::cert::Cert<'a>>,
 }
 
 impl Statement<'_> {
@@ -186,19 +187,19 @@ pub(crate) fn verify(fmt: &str, inputs: &Inputs<'_, '_>) -> Result<AttestationOu
         AttestationFormat::Compound => return Err(Error::attestation("compound attestation nested in compound")),
     };
     let aaguid = inputs.auth_data.attested_credential_data().map(|a| a.aaguid()).unwrap_or_default();
-    let mut anchors = inputs.rp.attestation_anchors(format, &aaguid);
-    if let Some(entry) = metadata_entry(inputs.rp, &aaguid, statement.chain.first())? {
+    let mut anchors = inputs.policy.anchors(format, &aaguid);
+    if let Some(entry) = metadata_entry(inputs.policy, &aaguid, statement.chain.first())? {
         if entry.is_refused() {
             return Err(Error::attestation("authenticator status in FIDO metadata is refused"));
         }
-        if inputs.rp.policy().metadata_roots_as_anchors {
+        if inputs.policy.metadata_roots_as_anchors {
             anchors.extend(entry.attestation_roots());
         }
     }
     let trusted = if statement.chain.is_empty() {
         false
     } else {
-        cert::verify_chain(&statement.chain, &anchors, inputs.now, inputs.allow_sha1())?
+        crate::cert::verify_chain(&statement.chain, &anchors, inputs.now, inputs.allow_sha1())?
     };
     Ok(AttestationOutcome { format, kind: statement.kind, trusted })
 }
@@ -206,18 +207,18 @@ pub(crate) fn verify(fmt: &str, inputs: &Inputs<'_, '_>) -> Result<AttestationOu
 /// The authenticator's FIDO metadata entry: by AAGUID, or for U2F authenticators (zero
 /// AAGUID) by the attestation certificate's key identifier.
 fn metadata_entry<'r>(
-    rp: &'r RelyingParty,
+    policy: &'r AttestationPolicy,
     aaguid: &[u8; 16],
-    leaf: Option<&cert::Cert<'_>>,
+    leaf: Option<&crate::cert::Cert<'_>>,
 ) -> Result<Option<&'r crate::metadata::MetadataEntry>> {
-    let Some(blob) = rp.metadata() else {
+    let Some(blob) = policy.metadata() else {
         return Ok(None);
     };
     if aaguid != &[0; 16] {
         return Ok(blob.by_aaguid(aaguid));
     }
     match leaf {
-        Some(leaf) => Ok(blob.by_certificate_key_identifier(&crate::metadata::certificate_key_identifier(leaf.der())?)),
+        Some(leaf) => Ok(blob.by_certificate_key_identifier(&crate::cert::certificate_key_identifier(leaf.der())?)),
         None => Ok(None),
     }
 }
@@ -252,7 +253,7 @@ pub(crate) fn verify_statement(fmt: &str, att_stmt: Value<'_>, inputs: &Inputs<'
         (_, Value::Map(map)) => verify(fmt, &Inputs { att_stmt: map, ..*inputs })?,
         _ => return Err(Error::attestation("attStmt is not a map")),
     };
-    if inputs.rp.policy().require_trusted_attestation && !outcome.trusted {
+    if inputs.policy.require_trusted && !outcome.trusted {
         return Err(Error::attestation("attestation not trusted"));
     }
     Ok(outcome)

@@ -1,9 +1,9 @@
 //! The `packed` attestation statement format (§8.2): self attestation or an attestation
 //! certificate chain (`x5c`).
 
-use super::cert::{parse_x5c, Cert};
 use super::stmt::AttStmt;
 use super::{AttestationType, Inputs, Statement};
+use crate::cert::{parse_x5c, Cert};
 use crate::cose::CoseAlgorithm;
 use crate::crypto;
 use crate::crypto::spki::Scheme;
@@ -53,7 +53,7 @@ fn check_leaf(leaf: &Cert<'_>, inputs: &Inputs<'_, '_>) -> Result<()> {
         return Err(Error::attestation("attestation certificate is not X.509 v3"));
     }
     let subject = leaf.subject();
-    let attr = |oid: &str| super::cert::name_attribute(subject, oid);
+    let attr = |oid: &str| crate::cert::name_attribute(subject, oid);
     let country_ok = attr("2.5.4.6").is_some_and(|c| c.len() == 2);
     let org_ok = attr("2.5.4.10").is_some_and(|o| !o.is_empty());
     let ou_ok = attr("2.5.4.11").is_some_and(|ou| ou == "Authenticator Attestation");

@@ -3,7 +3,7 @@
 use crate::encoding::cbor::{Seq, Value};
 use crate::error::{Error, Result};
 
-use super::cert::MAX_CHAIN_LEN;
+use crate::cert::MAX_CHAIN_LEN;
 
 /// The members of `attStmt`, text-keyed, each present at most once.
 pub(crate) struct AttStmt<'a> {

@@ -9,12 +9,12 @@ use x509_cert::der::Decode as _;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{ExtendedKeyUsage, SubjectAltName};
 
-use super::cert::{name_attribute, parse_x5c, Cert};
 use super::packed::{as_attestation, check_aaguid_extension};
 use super::stmt::AttStmt;
 use super::{AttestationType, Inputs, Statement};
+use crate::cert::{name_attribute, parse_x5c, Cert};
 use crate::cose::{CoseAlgorithm, Curve, KeyParams};
-use crate::crypto::spki::{Hash, Scheme};
+use crate::crypto::{digest, Hash, Scheme};
 use crate::encoding::reader::Reader;
 use crate::error::{Error, ErrorKind, Input, Result};
 
@@ -138,10 +138,7 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
 
 /// The hash of a statement algorithm, used for `extraData`.
 fn statement_hash(alg: CoseAlgorithm) -> Result<Hash> {
-    match Scheme::from_cose(alg) {
-        Scheme::Ecdsa(h) | Scheme::RsaPkcs1(h) | Scheme::RsaPss(h) => Ok(h),
-        Scheme::Ed25519 => Err(Error::attestation("tpm attestation alg unsupported")),
-    }
+    Scheme::from_cose(alg).hash().ok_or_else(|| Error::attestation("tpm attestation alg unsupported"))
 }
 
 /// The hash a `TPMI_ALG_HASH` names.
@@ -152,22 +149,6 @@ fn name_alg_hash(alg: u16) -> Result<Hash> {
         TPM_ALG_SHA384 => Ok(Hash::Sha384),
         TPM_ALG_SHA512 => Ok(Hash::Sha512),
         _ => Err(Error::attestation("pubArea nameAlg unsupported")),
-    }
-}
-
-fn digest(hash: Hash, parts: &[&[u8]]) -> Vec<u8> {
-    fn run<D: sha2::Digest>(parts: &[&[u8]]) -> Vec<u8> {
-        let mut d = D::new();
-        for part in parts {
-            d.update(part);
-        }
-        d.finalize().to_vec()
-    }
-    match hash {
-        Hash::Sha1 => run::<sha1::Sha1>(parts),
-        Hash::Sha256 => run::<sha2::Sha256>(parts),
-        Hash::Sha384 => run::<sha2::Sha384>(parts),
-        Hash::Sha512 => run::<sha2::Sha512>(parts),
     }
 }
 
@@ -341,7 +322,7 @@ fn check_aik(aik: &Cert<'_>, inputs: &Inputs<'_, '_>) -> Result<()> {
     let vendor = manufacturer
         .strip_prefix("id:")
         .ok_or_else(|| Error::attestation("AIK certificate TPM manufacturer is not an id"))?;
-    if !is_registered_vendor(vendor) && !inputs.rp.policy().dangerous.allow_test_tpm_vendors {
+    if !is_registered_vendor(vendor) && !inputs.policy.allow_test_tpm_vendors {
         return Err(Error::attestation("AIK certificate TPM manufacturer is not TCG-registered"));
     }
     let eku =

@@ -38,6 +38,8 @@ pub enum Hash {
 pub enum Scheme {
     /// ECDSA (DER signature) with a hash; the curve comes from the key.
     Ecdsa(Hash),
+    /// ECDSA with the fixed-size `r ‖ s` signature of IEEE P1363 (JWS, RFC 7518 §3.4).
+    EcdsaFixed(Hash),
     /// RSASSA-PKCS1-v1_5 with a hash.
     RsaPkcs1(Hash),
     /// RSASSA-PSS with a hash (MGF1 with the same hash, salt length the hash length).
@@ -65,9 +67,11 @@ impl Scheme {
         }
     }
 
-    const fn hash(self) -> Option<Hash> {
+    /// The hash the scheme signs with (`None` for Ed25519, which hashes internally).
+    #[must_use]
+    pub const fn hash(self) -> Option<Hash> {
         match self {
-            Self::Ecdsa(h) | Self::RsaPkcs1(h) | Self::RsaPss(h) => Some(h),
+            Self::Ecdsa(h) | Self::EcdsaFixed(h) | Self::RsaPkcs1(h) | Self::RsaPss(h) => Some(h),
             Self::Ed25519 => None,
         }
     }
@@ -176,21 +180,25 @@ impl SpkiKey {
             }
         };
         let ok = match (self, scheme) {
-            (Self::Ec(curve, point), Scheme::Ecdsa(h)) => {
+            (Self::Ec(curve, point), Scheme::Ecdsa(h) | Scheme::EcdsaFixed(h)) => {
                 let prehash = digest(h);
+                let fixed = matches!(scheme, Scheme::EcdsaFixed(_));
+                macro_rules! ecdsa {
+                    ($curve:ident) => {
+                        $curve::ecdsa::VerifyingKey::from_sec1_bytes(point).is_ok_and(|k| {
+                            let sig = if fixed {
+                                $curve::ecdsa::Signature::from_slice(signature)
+                            } else {
+                                $curve::ecdsa::Signature::from_der(signature)
+                            };
+                            sig.is_ok_and(|s| k.verify_prehash(&prehash, &s).is_ok())
+                        })
+                    };
+                }
                 match curve {
-                    crate::cose::Curve::P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(point).is_ok_and(|k| {
-                        p256::ecdsa::Signature::from_der(signature)
-                            .is_ok_and(|s| k.verify_prehash(&prehash, &s).is_ok())
-                    }),
-                    crate::cose::Curve::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(point).is_ok_and(|k| {
-                        p384::ecdsa::Signature::from_der(signature)
-                            .is_ok_and(|s| k.verify_prehash(&prehash, &s).is_ok())
-                    }),
-                    crate::cose::Curve::P521 => p521::ecdsa::VerifyingKey::from_sec1_bytes(point).is_ok_and(|k| {
-                        p521::ecdsa::Signature::from_der(signature)
-                            .is_ok_and(|s| k.verify_prehash(&prehash, &s).is_ok())
-                    }),
+                    crate::cose::Curve::P256 => ecdsa!(p256),
+                    crate::cose::Curve::P384 => ecdsa!(p384),
+                    crate::cose::Curve::P521 => ecdsa!(p521),
                 }
             }
             (Self::Rsa(key), Scheme::RsaPkcs1(h)) => {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::jws::malformed;
-use crate::attestation::cert::TrustAnchor;
+use crate::cert::TrustAnchor;
 use crate::encoding::b64;
 use crate::error::Result;
 

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::attestation::cert::{parse_x5c, verify_chain, TrustAnchor, MAX_CHAIN_LEN};
+use crate::cert::{parse_x5c, verify_chain, TrustAnchor, MAX_CHAIN_LEN};
 use crate::challenge::UnixTime;
 use crate::cose::Curve;
 use crate::crypto::spki::{Hash, Scheme, SpkiKey};
@@ -42,19 +42,14 @@ impl Alg {
         }
     }
 
-    /// The scheme, and the signature in the encoding [`SpkiKey::verify`] takes. The key must
-    /// be of the algorithm's type (ES256 is P-256 only).
-    fn prepare(self, key: &SpkiKey, signature: &[u8]) -> Result<(Scheme, Vec<u8>)> {
-        let bad = || Error::attestation("metadata BLOB signature does not verify");
+    /// The scheme [`SpkiKey::verify`] checks the signature under. The key must be of the
+    /// algorithm's type (ES256 is P-256 only); JWS ECDSA signatures are `r ‖ s`.
+    fn scheme(self, key: &SpkiKey) -> Result<Scheme> {
         match (self, key) {
-            (Self::Rs256, SpkiKey::Rsa(_)) => Ok((Scheme::RsaPkcs1(Hash::Sha256), signature.to_vec())),
-            (Self::Ps256, SpkiKey::Rsa(_)) => Ok((Scheme::RsaPss(Hash::Sha256), signature.to_vec())),
-            (Self::EdDsa, SpkiKey::Ed25519(_)) => Ok((Scheme::Ed25519, signature.to_vec())),
-            (Self::Es256, SpkiKey::Ec(Curve::P256, _)) => {
-                // JWS ECDSA signatures are r ‖ s (RFC 7518 §3.4); the verifier takes DER.
-                let sig = p256::ecdsa::Signature::from_slice(signature).map_err(|_| bad())?;
-                Ok((Scheme::Ecdsa(Hash::Sha256), sig.to_der().as_bytes().to_vec()))
-            }
+            (Self::Rs256, SpkiKey::Rsa(_)) => Ok(Scheme::RsaPkcs1(Hash::Sha256)),
+            (Self::Ps256, SpkiKey::Rsa(_)) => Ok(Scheme::RsaPss(Hash::Sha256)),
+            (Self::EdDsa, SpkiKey::Ed25519(_)) => Ok(Scheme::Ed25519),
+            (Self::Es256, SpkiKey::Ec(Curve::P256, _)) => Ok(Scheme::EcdsaFixed(Hash::Sha256)),
             _ => Err(Error::attestation("metadata BLOB algorithm does not fit the signing key")),
         }
     }
@@ -140,7 +135,7 @@ pub(super) fn verify(blob: &[u8], fido_root: &TrustAnchor, now: UnixTime) -> Res
         return Err(Error::attestation("metadata BLOB chain does not lead to the FIDO root"));
     }
     let leaf = chain.first().ok_or_else(|| Error::attestation("x5c must hold 1 to 8 certificates"))?;
-    let (scheme, signature) = alg.prepare(leaf.key(), &signature)?;
+    let scheme = alg.scheme(leaf.key())?;
     leaf.key()
         .verify(scheme, signing_input, &signature, false)
         .map_err(|_| Error::attestation("metadata BLOB signature does not verify"))?;

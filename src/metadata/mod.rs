@@ -25,15 +25,15 @@ mod jws;
 use std::collections::HashMap;
 
 use serde::Deserialize;
-use sha1::Digest as _;
-use x509_cert::der::Decode as _;
 
 pub use entry::{AuthenticatorStatus, MetadataEntry, StatusReport};
 pub use jws::MAX_BLOB_LEN;
 
-use crate::attestation::cert::{TrustAnchor, MAX_CERT_LEN};
+pub use crate::cert::certificate_key_identifier;
+
+use crate::cert::TrustAnchor;
 use crate::challenge::UnixTime;
-use crate::error::{Error, Input, Result};
+use crate::error::Result;
 use jws::malformed;
 
 /// The most entries accepted in one BLOB.
@@ -72,7 +72,7 @@ impl MetadataBlob {
     /// * [`ErrorKind::Attestation`](crate::ErrorKind::Attestation): an unsupported or `none`
     ///   algorithm, no `x5c`, a chain that is broken, expired at `now` or does not lead to
     ///   `fido_root`, or a signature that does not verify;
-    /// * malformed ([`Input::Certificate`], or [`Input::Base64`] for an `x5c` member): more
+    /// * malformed ([`Input::Certificate`](crate::Input::Certificate), or [`Input::Base64`](crate::Input::Base64) for an `x5c` member): more
     ///   than [`MAX_BLOB_LEN`] bytes, not three base64url segments, header or payload JSON that
     ///   does not parse, a `nextUpdate` that is not `YYYY-MM-DD`, an ill-formed AAGUID or key
     ///   identifier, more than [`MAX_ENTRIES`] entries.
@@ -159,28 +159,11 @@ impl core::fmt::Debug for MetadataBlob {
     }
 }
 
-/// The key identifier of a certificate as FIDO metadata lists it
-/// (`attestationCertificateKeyIdentifiers`): SHA-1 of the value of the subject public key BIT
-/// STRING, without tag, length and unused-bits octet (RFC 5280 §4.2.1.2, method 1). SHA-1
-/// serves as an identifier here, not as a signature.
-///
-/// # Errors
-///
-/// Malformed [`Input::Certificate`] when `cert_der` is not a DER certificate of at most
-/// [`MAX_CERT_LEN`] bytes.
-pub fn certificate_key_identifier(cert_der: &[u8]) -> Result<[u8; 20]> {
-    let bad = || Error::malformed(Input::Certificate, "not an X.509 certificate");
-    if cert_der.len() > MAX_CERT_LEN {
-        return Err(bad());
-    }
-    let cert = x509_cert::Certificate::from_der(cert_der).map_err(|_| bad())?;
-    let key = cert.tbs_certificate().subject_public_key_info().subject_public_key.raw_bytes();
-    Ok(sha1::Sha1::digest(key).into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cert::MAX_CERT_LEN;
+    use crate::Input;
     use crate::{Category, ErrorKind};
 
     fn payload(json: &serde_json::Value) -> Result<MetadataBlob> {

@@ -83,17 +83,6 @@ pub(super) fn statement(attestation: &SoftAttestation, c: &Ceremony<'_>) -> (Str
     (fmt.to_owned(), stmt)
 }
 
-/// Builds an attestation object `{fmt, attStmt, authData}` whose `attStmt` is any CBOR value
-/// (an array for `compound`, or a statement that is not a map at all).
-#[must_use]
-pub fn attestation_object_with_statement(fmt: &str, att_stmt: &Value, auth_data: &[u8]) -> Vec<u8> {
-    super::builders::cbor(&Value::Map(vec![
-        (Value::Text("fmt".into()), Value::Text(fmt.to_owned())),
-        (Value::Text("attStmt".into()), att_stmt.clone()),
-        (Value::Text("authData".into()), bytes(auth_data)),
-    ]))
-}
-
 fn self_signed(c: &Ceremony<'_>, alg: i64) -> Value {
     map(vec![("alg", int(alg)), ("sig", bytes(&c.signer.sign(&c.to_be_signed())))])
 }

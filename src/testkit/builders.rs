@@ -89,7 +89,7 @@ pub fn authenticator_data(
 #[must_use]
 pub fn attestation_object(fmt: &str, statement: &[(&str, ciborium::Value)], auth_data: &[u8]) -> Vec<u8> {
     let statement = statement.iter().map(|(k, v)| (ciborium::Value::Text((*k).to_owned()), v.clone())).collect();
-    super::attest::attestation_object_with_statement(fmt, &ciborium::Value::Map(statement), auth_data)
+    attestation_object_with_statement(fmt, &ciborium::Value::Map(statement), auth_data)
 }
 
 /// A registration response in Level 3 JSON.
@@ -171,4 +171,15 @@ pub fn high_s(der: &[u8]) -> Vec<u8> {
     let (r, s) = sig.split_scalars();
     let negated = -*s.as_ref();
     der_ecdsa_signature(&r.to_bytes(), &negated.to_bytes())
+}
+
+/// Builds an attestation object `{fmt, attStmt, authData}` whose `attStmt` is any CBOR value
+/// (an array for `compound`, or a statement that is not a map at all).
+#[must_use]
+pub fn attestation_object_with_statement(fmt: &str, att_stmt: &ciborium::Value, auth_data: &[u8]) -> Vec<u8> {
+    cbor(&ciborium::Value::Map(vec![
+        (ciborium::Value::Text("fmt".into()), ciborium::Value::Text(fmt.to_owned())),
+        (ciborium::Value::Text("attStmt".into()), att_stmt.clone()),
+        (ciborium::Value::Text("authData".into()), ciborium::Value::Bytes(auth_data.to_vec())),
+    ]))
 }

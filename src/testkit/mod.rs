@@ -25,7 +25,7 @@ mod signer;
 pub mod store_conformance;
 pub mod vectors;
 
-pub use attest::attestation_object_with_statement;
+pub use builders::attestation_object_with_statement;
 pub use builders::{
     attestation_object, authentication_json, authenticator_data, client_data_json, der_ecdsa_signature, high_s,
     registration_json, AttestedData, ClientDataFields,

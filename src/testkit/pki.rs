@@ -309,7 +309,7 @@ fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attestation::cert::{verify_chain, Cert, TrustAnchor};
+    use crate::cert::{verify_chain, Cert, TrustAnchor};
     use crate::challenge::UnixTime;
     use crate::ErrorKind;
 

@@ -217,7 +217,7 @@ pub fn verify_registration(
             auth_data,
             client_data_hash: &client_data_hash,
             credential_key: &key,
-            rp,
+            policy: rp.attestation_policy(),
             now,
         },
     )?;

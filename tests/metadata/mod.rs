@@ -8,7 +8,7 @@ use base64::Engine as _;
 use getrandom::SysRng;
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::SigningKey;
-use passkey_verifier::attestation::cert::TrustAnchor;
+use passkey_verifier::cert::TrustAnchor;
 use passkey_verifier::encoding::b64;
 use passkey_verifier::metadata::{certificate_key_identifier, AuthenticatorStatus, MetadataBlob};
 use passkey_verifier::testkit::pki::{p256_key, Period, TestCa};

@@ -17,7 +17,7 @@ use passkey_recovery::{
 use passkey_verifier::testkit::store_conformance::block_on;
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
 use passkey_verifier::{
-    Ceremonies, CredentialStore, MemoryStore, RegistrationOptions, RelyingParty, StateId, UnixTime, User,
+    Ceremonies, CeremonyError, CredentialStore, MemoryStore, RegistrationOptions, RelyingParty, StateId, UnixTime, User,
 };
 use rand_core::UnwrapErr;
 
@@ -115,12 +115,8 @@ fn main() -> Result<(), Error> {
     let json = new_phone.register(&challenge_of(&options)?, &knobs());
     let registered = block_on(ceremonies.finish_registration(&state, json.as_bytes(), Some("new phone".into()), now));
     // Ceremonies feed the same audit trail, under the recovery's correlation ID.
-    audit.record(AuditEvent::from_ceremony(
-        AuditKind::Registration,
-        Some(grant.correlation_id.clone()),
-        &registered,
-        now,
-    ));
+    let reason = registered.as_ref().err().map(CeremonyError::audit_reason);
+    audit.record(AuditEvent::new(AuditKind::Registration, Some(grant.correlation_id.clone()), None, reason, now));
     registered?;
     if redeemed.scopes.contains(&Scope::RevokeOtherCredentials) {
         block_on(credentials.delete(phone.id()))?;

@@ -234,6 +234,25 @@ fn pss_hash(params: &x509_cert::der::Any) -> Option<Hash> {
     Some(hash)
 }
 
+/// The key identifier of a certificate as FIDO metadata lists it
+/// (`attestationCertificateKeyIdentifiers`): SHA-1 of the value of the subject public key BIT
+/// STRING, without tag, length and unused-bits octet (RFC 5280 §4.2.1.2, method 1). SHA-1
+/// serves as an identifier here, not as a signature.
+///
+/// # Errors
+///
+/// Malformed [`Input::Certificate`] when `cert_der` is not a DER certificate of at most
+/// [`MAX_CERT_LEN`] bytes.
+pub fn certificate_key_identifier(cert_der: &[u8]) -> Result<[u8; 20]> {
+    let bad = || Error::malformed(Input::Certificate, "not an X.509 certificate");
+    if cert_der.len() > MAX_CERT_LEN {
+        return Err(bad());
+    }
+    let cert = x509_cert::Certificate::from_der(cert_der).map_err(|_| bad())?;
+    let key = cert.tbs_certificate().subject_public_key_info().subject_public_key.raw_bytes();
+    Ok(crate::crypto::sha1(key))
+}
+
 /// A trust anchor the host configured: a root (or intermediate) certificate, parsed once.
 #[derive(Debug, Clone)]
 pub struct TrustAnchor {
