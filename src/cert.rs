@@ -12,6 +12,7 @@ use x509_cert::Certificate;
 
 use crate::challenge::UnixTime;
 use crate::crypto::spki::{scheme_from_x509, Hash, Scheme, SpkiKey};
+use crate::error::{AttestationError, CertificateError};
 use crate::error::{Error, ErrorKind, Input, Result};
 
 /// The most certificates accepted in one `x5c`.
@@ -151,10 +152,10 @@ impl<'a> Cert<'a> {
         let not_before = v.not_before.to_unix_duration().as_secs();
         let not_after = v.not_after.to_unix_duration().as_secs();
         if now.as_secs() < not_before {
-            return Err(Error::attestation("certificate not yet valid"));
+            return Err(Error::certificate(CertificateError::NotYetValid, "certificate not yet valid"));
         }
         if now.as_secs() > not_after {
-            return Err(Error::attestation("certificate expired"));
+            return Err(Error::certificate(CertificateError::Expired, "certificate expired"));
         }
         Ok(())
     }
@@ -173,13 +174,14 @@ impl<'a> Cert<'a> {
     /// [`ErrorKind::Attestation`] when it did not; [`ErrorKind::AlgorithmNotAllowed`] for
     /// SHA-1 without `allow_sha1`.
     pub fn verify_signed_by(&self, issuer_key: &SpkiKey, allow_sha1: bool) -> Result<()> {
-        let scheme =
-            self.signature_scheme().map_err(|_| Error::attestation("unsupported certificate signature algorithm"))?;
+        let scheme = self.signature_scheme().map_err(|_| {
+            Error::certificate(CertificateError::UnsupportedAlgorithm, "unsupported certificate signature algorithm")
+        })?;
         let signature = self.parsed.signature().as_bytes().ok_or_else(|| malformed("signature bit string"))?;
         let tbs = self.der.get(self.tbs.clone()).ok_or_else(|| malformed("tbsCertificate"))?;
         issuer_key.verify(scheme, tbs, signature, allow_sha1).map_err(|e| {
             if e.kind() == ErrorKind::Signature {
-                Error::attestation("certificate signature does not verify")
+                Error::certificate(CertificateError::BadSignature, "certificate signature does not verify")
             } else {
                 e
             }
@@ -288,47 +290,76 @@ impl TrustAnchor {
 /// [`ErrorKind::Attestation`] for an empty or too long chain; malformed certificates.
 pub fn parse_x5c<'a>(items: &[&'a [u8]]) -> Result<Vec<Cert<'a>>> {
     if items.is_empty() || items.len() > MAX_CHAIN_LEN {
-        return Err(Error::attestation("x5c must hold 1 to 8 certificates"));
+        return Err(Error::attestation(AttestationError::MalformedStatement, "x5c must hold 1 to 8 certificates"));
     }
     items.iter().map(|der| Cert::parse(der)).collect()
+}
+
+/// Whether an attestation earned trust, and if not, why not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Trust {
+    /// The chain leads to a trust anchor the host configured.
+    Trusted,
+    /// The statement verified but established no trust.
+    Untrusted(Untrusted),
+}
+
+/// Why a verified attestation is not trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Untrusted {
+    /// The statement carries no certificate chain (`none`, self attestation).
+    NoCertificateChain,
+    /// No trust anchor is configured for this format and authenticator.
+    NoAnchorConfigured,
+}
+
+impl Trust {
+    /// Whether trust was established.
+    #[must_use]
+    pub const fn is_trusted(self) -> bool {
+        matches!(self, Self::Trusted)
+    }
 }
 
 /// Verifies a chain (leaf first): every certificate valid at `now`, each signed by the next,
 /// every issuer a CA within its path length. With `anchors`, the last certificate must be an
 /// anchor or be signed by one; a self-signed root inside `x5c` earns nothing by itself.
 ///
-/// Returns whether trust was established (`false` when `anchors` is empty: the chain's
-/// internal links are still verified).
+/// Without anchors the chain's internal links are still verified and the result is
+/// [`Untrusted::NoAnchorConfigured`].
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Attestation`] for a broken link, an expired certificate, a non-CA issuer or,
-/// with anchors, no path to one of them.
-pub fn verify_chain(chain: &[Cert<'_>], anchors: &[&TrustAnchor], now: UnixTime, allow_sha1: bool) -> Result<bool> {
+/// [`ErrorKind::Attestation`] with a [`CertificateError`] for a broken link, an expired
+/// certificate or a non-CA issuer; [`AttestationError::NotTrusted`] when anchors are
+/// configured and the chain reaches none of them.
+pub fn verify_chain(chain: &[Cert<'_>], anchors: &[&TrustAnchor], now: UnixTime, allow_sha1: bool) -> Result<Trust> {
     for cert in chain {
         cert.check_validity(now)?;
     }
     for (depth, pair) in chain.windows(2).enumerate() {
         let [child, issuer] = pair else { continue };
         if !child.issued_by(issuer.subject()) {
-            return Err(Error::attestation("certificate chain is out of order"));
+            return Err(Error::certificate(CertificateError::ChainOutOfOrder, "certificate chain is out of order"));
         }
         check_ca(issuer, depth)?;
         child.verify_signed_by(issuer.key(), allow_sha1)?;
     }
     if anchors.is_empty() {
-        return Ok(false);
+        return Ok(Trust::Untrusted(Untrusted::NoAnchorConfigured));
     }
-    let last = chain.last().ok_or_else(|| Error::attestation("empty certificate chain"))?;
+    let last =
+        chain.last().ok_or_else(|| Error::certificate(CertificateError::ChainLength, "empty certificate chain"))?;
     if anchors.iter().any(|a| a.der == last.der()) {
-        return Ok(true);
+        return Ok(Trust::Trusted);
     }
     for anchor in anchors.iter().filter(|a| last.issued_by(&a.subject)) {
         if last.verify_signed_by(&anchor.key, allow_sha1).is_ok() {
-            return Ok(true);
+            return Ok(Trust::Trusted);
         }
     }
-    Err(Error::attestation("certificate chain does not lead to a configured root"))
+    Err(Error::attestation(AttestationError::NotTrusted, "certificate chain does not lead to a configured root"))
 }
 
 /// An issuer inside `x5c` must be a CA whose path length allows `below` intermediates under it.
@@ -336,10 +367,13 @@ fn check_ca(issuer: &Cert<'_>, below: usize) -> Result<()> {
     match issuer.basic_constraints()? {
         Some((true, path_len)) => {
             if path_len.is_some_and(|n| usize::from(n) < below) {
-                return Err(Error::attestation("certificate path length exceeded"));
+                return Err(Error::certificate(
+                    CertificateError::PathLengthExceeded,
+                    "certificate path length exceeded",
+                ));
             }
             Ok(())
         }
-        _ => Err(Error::attestation("certificate issuer is not a CA")),
+        _ => Err(Error::certificate(CertificateError::IssuerNotCa, "certificate issuer is not a CA")),
     }
 }

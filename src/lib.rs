@@ -23,7 +23,7 @@ pub use attestation::{AttestationFormat, AttestationOutcome, AttestationType};
 pub use ceremony::{sign_in_with_store, Ceremonies, CeremonyError, SignIn, SignInFailure};
 pub use challenge::{AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification, CHALLENGE_LEN};
 pub use cose::CoseAlgorithm;
-pub use error::{Category, Error, ErrorKind, Input, Result};
+pub use error::{AttestationError, Category, CertificateError, Error, ErrorKind, Input, Result};
 pub use options::{
     start_authentication, start_registration, AttestationConveyance, AuthenticationOptions, AuthenticatorAttachment,
     CreationOptionsJson, CredentialDescriptor, RegistrationOptions, RequestOptionsJson, ResidentKey, User,
@@ -31,8 +31,8 @@ pub use options::{
 pub use rp::{CounterPolicy, Dangerous, Origin, Policy, RelyingParty, RelyingPartyBuilder};
 pub use store::{CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, MemoryStore, StateId};
 pub use verify::{
-    verify_authentication, verify_registration, CounterOutcome, StoredCredential, VerifiedAuthentication,
-    VerifiedRegistration,
+    verify_authentication, verify_registration, BackupEligibility, CounterOutcome, StoredCredential,
+    VerifiedAuthentication, VerifiedRegistration,
 };
 pub use wire::auth_data::Flags;
 pub use wire::json::{AuthenticationResponse, RegistrationResponse};

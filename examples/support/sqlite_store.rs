@@ -18,8 +18,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use passkey_verifier::store::{InsertOutcome, SignInUpdate, UpdateOutcome};
 use passkey_verifier::{
-    CeremonyState, ChallengeStore, CoseAlgorithm, CredentialRecord, CredentialStore, StateId, StoredCredential,
-    UnixTime,
+    BackupEligibility, CeremonyState, ChallengeStore, CoseAlgorithm, CredentialRecord, CredentialStore, StateId,
+    StoredCredential, UnixTime,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -110,7 +110,7 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<Result<CredentialRecord, S
     let transports: String = row.get(5)?;
     let aaguid: Vec<u8> = row.get(6)?;
     let mut credential = StoredCredential::new(row.get(0)?, row.get(2)?, 0, row.get(1)?);
-    credential.backup_eligible = row.get(7)?;
+    credential.backup_eligible = BackupEligibility::from_stored(row.get(7)?);
     credential.user_verified = row.get(9)?;
     let decoded = (|| {
         credential.sign_count = u32::try_from(sign_count).map_err(|_| SqliteError::Corrupt("sign_count"))?;
@@ -171,7 +171,7 @@ impl CredentialStore for SqliteStore {
                 i64::from(c.sign_count),
                 transports,
                 record.aaguid.as_slice(),
-                c.backup_eligible,
+                c.backup_eligible.as_flag(),
                 record.backup_state,
                 c.user_verified,
                 record.attestation_format,

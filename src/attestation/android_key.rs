@@ -15,6 +15,7 @@ use super::{AttestationType, Inputs, Statement};
 use crate::cert::parse_x5c;
 use crate::cose::CoseAlgorithm;
 use crate::crypto::spki::Scheme;
+use crate::error::AttestationError;
 use crate::error::{Error, ErrorKind, Result};
 
 /// The Android key attestation extension (KeyDescription).
@@ -43,9 +44,11 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
     let stmt = AttStmt::parse(inputs.att_stmt, &["alg", "sig", "x5c"])?;
     let alg_id = stmt.int("alg")?;
     let sig = stmt.bytes("sig")?;
-    let x5c = stmt.x5c()?.ok_or_else(|| Error::attestation("android-key statement without x5c"))?;
+    let x5c = stmt
+        .x5c()?
+        .ok_or_else(|| Error::attestation(AttestationError::MalformedStatement, "android-key statement without x5c"))?;
     let chain = parse_x5c(&x5c)?;
-    let leaf = chain.first().ok_or_else(|| Error::attestation("empty x5c"))?;
+    let leaf = chain.first().ok_or_else(|| Error::attestation(AttestationError::MalformedStatement, "empty x5c"))?;
     let alg = CoseAlgorithm::from_id(alg_id)
         .ok_or_else(|| Error::new(ErrorKind::AlgorithmNotAllowed, "attestation alg unsupported"))?;
 
@@ -57,12 +60,18 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
 
     // The certified key is the credential public key.
     if !leaf.key().matches_cose(inputs.credential_key) {
-        return Err(Error::attestation("android-key certificate key differs from the credential public key"));
+        return Err(Error::attestation(
+            AttestationError::KeyMismatch,
+            "android-key certificate key differs from the credential public key",
+        ));
     }
 
-    let extension = leaf
-        .extension(KEY_DESCRIPTION)
-        .ok_or_else(|| Error::attestation("android-key certificate lacks the key description"))?;
+    let extension = leaf.extension(KEY_DESCRIPTION).ok_or_else(|| {
+        Error::attestation(
+            AttestationError::CertificateRequirements,
+            "android-key certificate lacks the key description",
+        )
+    })?;
     let description = KeyDescription::parse(extension)?;
     check_description(&description, inputs.client_data_hash, ACCEPT_SOFTWARE_ENFORCED)?;
 
@@ -72,21 +81,33 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
 /// §8.4 checks of the key description.
 fn check_description(kd: &KeyDescription<'_>, client_data_hash: &[u8; 32], accept_software: bool) -> Result<()> {
     if kd.challenge != client_data_hash {
-        return Err(Error::attestation("android-key attestationChallenge differs from clientDataHash"));
+        return Err(Error::attestation(
+            AttestationError::NotThisCeremony,
+            "android-key attestationChallenge differs from clientDataHash",
+        ));
     }
     // The credential must be scoped to the RP ID: never usable by every application.
     if kd.software.all_applications || kd.tee.all_applications {
-        return Err(Error::attestation("android-key key is usable by all applications"));
+        return Err(Error::attestation(
+            AttestationError::AuthenticatorProperties,
+            "android-key key is usable by all applications",
+        ));
     }
     let lists: &[&AuthorizationList] = if accept_software { &[&kd.tee, &kd.software] } else { &[&kd.tee] };
     // origin: present in a considered list, and KM_ORIGIN_GENERATED wherever present.
     let origins = || lists.iter().filter_map(|l| l.origin);
     let origin_ok = origins().next().is_some() && origins().all(|o| o == Some(KM_ORIGIN_GENERATED));
     if !origin_ok {
-        return Err(Error::attestation("android-key key origin is not KM_ORIGIN_GENERATED"));
+        return Err(Error::attestation(
+            AttestationError::AuthenticatorProperties,
+            "android-key key origin is not KM_ORIGIN_GENERATED",
+        ));
     }
     if !lists.iter().any(|l| l.purpose_sign) {
-        return Err(Error::attestation("android-key key purpose is not KM_PURPOSE_SIGN"));
+        return Err(Error::attestation(
+            AttestationError::AuthenticatorProperties,
+            "android-key key purpose is not KM_PURPOSE_SIGN",
+        ));
     }
     Ok(())
 }
@@ -112,7 +133,7 @@ struct AuthorizationList {
 }
 
 fn bad_description() -> Error {
-    Error::attestation("android-key key description does not parse")
+    Error::attestation(AttestationError::MalformedStatement, "android-key key description does not parse")
 }
 
 impl<'a> KeyDescription<'a> {
@@ -177,7 +198,10 @@ impl AuthorizationList {
             };
             let first = seen.get_mut(slot).ok_or_else(bad_description)?;
             if *first {
-                return Err(Error::attestation("android-key authorization list repeats a tag"));
+                return Err(Error::attestation(
+                    AttestationError::MalformedStatement,
+                    "android-key authorization list repeats a tag",
+                ));
             }
             *first = true;
             match entry.number {

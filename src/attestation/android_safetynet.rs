@@ -28,6 +28,7 @@ use crate::cert::{Cert, MAX_CERT_LEN, MAX_CHAIN_LEN};
 use crate::cose::Curve;
 use crate::crypto;
 use crate::crypto::spki::{Hash, Scheme, SpkiKey};
+use crate::error::AttestationError;
 use crate::error::{Error, ErrorKind, Result};
 
 /// The largest `response` accepted (real ones are about 8 KiB: three certificates).
@@ -56,11 +57,14 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
     let stmt = AttStmt::parse(inputs.att_stmt, &["ver", "response"])?;
     let ver = stmt.text("ver")?;
     if ver.is_empty() || ver.len() > MAX_VER_LEN {
-        return Err(Error::attestation("android-safetynet ver is empty or too long"));
+        return Err(Error::attestation(
+            AttestationError::MalformedStatement,
+            "android-safetynet ver is empty or too long",
+        ));
     }
     let jws = Jws::parse(stmt.bytes("response")?)?;
     let chain = jws.certificates()?.into_iter().map(Cert::parse_owned).collect::<Result<Vec<_>>>()?;
-    let leaf = chain.first().ok_or_else(|| Error::attestation("empty x5c"))?;
+    let leaf = chain.first().ok_or_else(|| Error::attestation(AttestationError::MalformedStatement, "empty x5c"))?;
     jws.verify_signature(leaf.key(), inputs.allow_sha1())?;
     check_host(leaf)?;
     let payload = jws.payload()?;
@@ -104,14 +108,17 @@ struct Payload {
 }
 
 fn bad_jws() -> Error {
-    Error::attestation("android-safetynet response is not a valid JWS")
+    Error::attestation(AttestationError::MalformedStatement, "android-safetynet response is not a valid JWS")
 }
 
 impl<'a> Jws<'a> {
     /// Splits and decodes a compact JWS; checks the header's `alg`, `x5c` count and `crit`.
     pub(super) fn parse(response: &'a [u8]) -> Result<Self> {
         if response.len() > MAX_JWS_LEN {
-            return Err(Error::attestation("android-safetynet response too large"));
+            return Err(Error::attestation(
+                AttestationError::MalformedStatement,
+                "android-safetynet response too large",
+            ));
         }
         let text = core::str::from_utf8(response).map_err(|_| bad_jws())?;
         let mut parts = text.split('.');
@@ -128,13 +135,21 @@ impl<'a> Jws<'a> {
         let alg = match header.alg.as_str() {
             "RS256" => JwsAlg::Rs256,
             "ES256" => JwsAlg::Es256,
-            _ => return Err(Error::attestation("android-safetynet JWS alg is not RS256 or ES256")),
+            _ => {
+                return Err(Error::attestation(
+                    AttestationError::UnsupportedAlgorithm,
+                    "android-safetynet JWS alg is not RS256 or ES256",
+                ))
+            }
         };
         if header.crit.is_some() {
-            return Err(Error::attestation("android-safetynet JWS has critical header parameters"));
+            return Err(Error::attestation(
+                AttestationError::MalformedStatement,
+                "android-safetynet JWS has critical header parameters",
+            ));
         }
         if header.x5c.is_empty() || header.x5c.len() > MAX_CHAIN_LEN {
-            return Err(Error::attestation("x5c must hold 1 to 8 certificates"));
+            return Err(Error::attestation(AttestationError::MalformedStatement, "x5c must hold 1 to 8 certificates"));
         }
         let signed_len = header_b64.len() + 1 + payload_b64.len();
         Ok(Self {
@@ -154,16 +169,19 @@ impl<'a> Jws<'a> {
             .iter()
             .map(|b64| {
                 if b64.len() > max_text {
-                    return Err(Error::attestation("x5c certificate too large"));
+                    return Err(Error::attestation(AttestationError::MalformedStatement, "x5c certificate too large"));
                 }
-                STANDARD.decode(b64).map_err(|_| Error::attestation("x5c certificate is not base64"))
+                STANDARD.decode(b64).map_err(|_| {
+                    Error::attestation(AttestationError::MalformedStatement, "x5c certificate is not base64")
+                })
             })
             .collect()
     }
 
     /// Verifies the JWS signature with the leaf's key.
     fn verify_signature(&self, key: &SpkiKey, allow_sha1: bool) -> Result<()> {
-        let bad = || Error::attestation("android-safetynet JWS signature does not verify");
+        let bad =
+            || Error::attestation(AttestationError::BadSignature, "android-safetynet JWS signature does not verify");
         let result = match self.alg {
             JwsAlg::Rs256 => {
                 key.verify(Scheme::RsaPkcs1(Hash::Sha256), self.signing_input, &self.signature, allow_sha1)
@@ -181,8 +199,12 @@ impl<'a> Jws<'a> {
     }
 
     fn payload(&self) -> Result<Payload> {
-        serde_json::from_slice(&self.payload)
-            .map_err(|_| Error::attestation("android-safetynet JWS payload lacks a required member"))
+        serde_json::from_slice(&self.payload).map_err(|_| {
+            Error::attestation(
+                AttestationError::MalformedStatement,
+                "android-safetynet JWS payload lacks a required member",
+            )
+        })
     }
 }
 
@@ -227,7 +249,12 @@ fn check_host(leaf: &Cert<'_>) -> Result<()> {
     }
     let san_ok = match leaf.extension(SUBJECT_ALT_NAME) {
         Some(value) => SubjectAltName::from_der(value)
-            .map_err(|_| Error::attestation("android-safetynet certificate SAN does not parse"))?
+            .map_err(|_| {
+                Error::attestation(
+                    AttestationError::CertificateRequirements,
+                    "android-safetynet certificate SAN does not parse",
+                )
+            })?
             .0
             .iter()
             .any(|name| matches!(name, GeneralName::DnsName(dns) if dns.as_str().eq_ignore_ascii_case(ATTEST_HOST))),
@@ -236,23 +263,33 @@ fn check_host(leaf: &Cert<'_>) -> Result<()> {
     if san_ok {
         Ok(())
     } else {
-        Err(Error::attestation("android-safetynet certificate is not issued to attest.android.com"))
+        Err(Error::attestation(
+            AttestationError::CertificateRequirements,
+            "android-safetynet certificate is not issued to attest.android.com",
+        ))
     }
 }
 
 fn check_payload(payload: &Payload, inputs: &Inputs<'_, '_>) -> Result<()> {
     let expected = crypto::sha256_concat(&[inputs.auth_data.raw(), inputs.client_data_hash]);
-    let nonce =
-        STANDARD.decode(&payload.nonce).map_err(|_| Error::attestation("android-safetynet nonce is not base64"))?;
+    let nonce = STANDARD.decode(&payload.nonce).map_err(|_| {
+        Error::attestation(AttestationError::MalformedStatement, "android-safetynet nonce is not base64")
+    })?;
     if !crypto::ct_eq(&nonce, &expected) {
-        return Err(Error::attestation("android-safetynet nonce does not match"));
+        return Err(Error::attestation(AttestationError::NotThisCeremony, "android-safetynet nonce does not match"));
     }
     check_timestamp(payload.timestamp_ms, inputs.now.as_secs())?;
     if !payload.basic_integrity {
-        return Err(Error::attestation("android-safetynet basicIntegrity is false"));
+        return Err(Error::attestation(
+            AttestationError::AuthenticatorProperties,
+            "android-safetynet basicIntegrity is false",
+        ));
     }
     if !payload.cts_profile_match && !inputs.policy.allow_safetynet_cts_mismatch {
-        return Err(Error::attestation("android-safetynet ctsProfileMatch is false"));
+        return Err(Error::attestation(
+            AttestationError::AuthenticatorProperties,
+            "android-safetynet ctsProfileMatch is false",
+        ));
     }
     Ok(())
 }
@@ -261,10 +298,10 @@ fn check_payload(payload: &Payload, inputs: &Inputs<'_, '_>) -> Result<()> {
 fn check_timestamp(timestamp_ms: u64, now_secs: u64) -> Result<()> {
     let now_ms = now_secs.saturating_mul(1000);
     if timestamp_ms > now_ms.saturating_add(MAX_FUTURE_MS) {
-        return Err(Error::attestation("android-safetynet timestamp is in the future"));
+        return Err(Error::attestation(AttestationError::Stale, "android-safetynet timestamp is in the future"));
     }
     if timestamp_ms.saturating_add(MAX_AGE_MS) < now_ms {
-        return Err(Error::attestation("android-safetynet timestamp is too old"));
+        return Err(Error::attestation(AttestationError::Stale, "android-safetynet timestamp is too old"));
     }
     Ok(())
 }

@@ -19,13 +19,14 @@ mod policy;
 mod stmt;
 mod tpm;
 
-pub use crate::cert::TrustAnchor;
+pub use crate::cert::{Trust, TrustAnchor, Untrusted};
 pub(crate) use policy::AnchorScope;
 pub use policy::AttestationPolicy;
 
 use crate::challenge::UnixTime;
 use crate::cose::CoseKey;
 use crate::encoding::cbor::{Seq, Value};
+use crate::error::AttestationError;
 use crate::error::{Error, Result};
 use crate::wire::auth_data::AuthenticatorData;
 
@@ -119,7 +120,7 @@ impl AttestationType {
 pub struct AttestationOutcome {
     format: AttestationFormat,
     kind: AttestationType,
-    trusted: bool,
+    trust: Trust,
 }
 
 impl AttestationOutcome {
@@ -135,11 +136,17 @@ impl AttestationOutcome {
         self.kind
     }
 
-    /// Whether trust was established up to a root the host configured. `none` and self
-    /// attestation never establish trust.
+    /// Whether trust was established up to a root the host configured, or why not. `none`
+    /// and self attestation never establish trust.
+    #[must_use]
+    pub const fn trust(&self) -> Trust {
+        self.trust
+    }
+
+    /// Whether trust was established (`trust().is_trusted()`).
     #[must_use]
     pub const fn trusted(&self) -> bool {
-        self.trusted
+        self.trust.is_trusted()
     }
 }
 
@@ -175,7 +182,8 @@ impl Statement<'_> {
 /// §7.1 steps 21-24: determines the format, verifies the statement, and assesses trust
 /// against the roots configured for the format and AAGUID.
 pub(crate) fn verify(fmt: &str, inputs: &Inputs<'_, '_>) -> Result<AttestationOutcome> {
-    let format = AttestationFormat::from_id(fmt).ok_or_else(|| Error::attestation("unknown attestation format"))?;
+    let format = AttestationFormat::from_id(fmt)
+        .ok_or_else(|| Error::attestation(AttestationError::UnknownFormat, "unknown attestation format"))?;
     let statement = match format {
         AttestationFormat::None => none::verify(inputs)?,
         AttestationFormat::Packed => packed::verify(inputs)?,
@@ -184,24 +192,32 @@ pub(crate) fn verify(fmt: &str, inputs: &Inputs<'_, '_>) -> Result<AttestationOu
         AttestationFormat::AndroidSafetynet => android_safetynet::verify(inputs)?,
         AttestationFormat::FidoU2f => fido_u2f::verify(inputs)?,
         AttestationFormat::Apple => apple::verify(inputs)?,
-        AttestationFormat::Compound => return Err(Error::attestation("compound attestation nested in compound")),
+        AttestationFormat::Compound => {
+            return Err(Error::attestation(
+                AttestationError::MalformedStatement,
+                "compound attestation nested in compound",
+            ))
+        }
     };
     let aaguid = inputs.auth_data.attested_credential_data().map(|a| a.aaguid()).unwrap_or_default();
     let mut anchors = inputs.policy.anchors(format, &aaguid);
     if let Some(entry) = metadata_entry(inputs.policy, &aaguid, statement.chain.first())? {
         if entry.is_refused() {
-            return Err(Error::attestation("authenticator status in FIDO metadata is refused"));
+            return Err(Error::attestation(
+                AttestationError::MetadataRefused,
+                "authenticator status in FIDO metadata is refused",
+            ));
         }
         if inputs.policy.metadata_roots_as_anchors {
             anchors.extend(entry.attestation_roots());
         }
     }
-    let trusted = if statement.chain.is_empty() {
-        false
+    let trust = if statement.chain.is_empty() {
+        Trust::Untrusted(Untrusted::NoCertificateChain)
     } else {
         crate::cert::verify_chain(&statement.chain, &anchors, inputs.now, inputs.allow_sha1())?
     };
-    Ok(AttestationOutcome { format, kind: statement.kind, trusted })
+    Ok(AttestationOutcome { format, kind: statement.kind, trust })
 }
 
 /// The authenticator's FIDO metadata entry: by AAGUID, or for U2F authenticators (zero
@@ -232,29 +248,42 @@ pub(crate) fn verify_statement(fmt: &str, att_stmt: Value<'_>, inputs: &Inputs<'
     let outcome = match (fmt, att_stmt) {
         ("compound", Value::Array(items)) => {
             if items.len() < 2 || items.len() > MAX_COMPOUND {
-                return Err(Error::attestation("compound attestation must hold 2 to 8 statements"));
+                return Err(Error::attestation(
+                    AttestationError::MalformedStatement,
+                    "compound attestation must hold 2 to 8 statements",
+                ));
             }
-            let mut all_trusted = true;
+            let mut untrusted = None;
             let mut first = None;
             for item in items.items() {
                 let Ok(Value::Map(sub)) = item else {
-                    return Err(Error::attestation("compound sub-statement is not a map"));
+                    return Err(Error::attestation(
+                        AttestationError::MalformedStatement,
+                        "compound sub-statement is not a map",
+                    ));
                 };
                 let (sub_fmt, sub_stmt) = compound_member(sub)?;
                 let sub_inputs = Inputs { att_stmt: sub_stmt, ..*inputs };
                 let outcome = verify(sub_fmt, &sub_inputs)?;
-                all_trusted &= outcome.trusted;
+                if let Trust::Untrusted(why) = outcome.trust {
+                    untrusted.get_or_insert(why);
+                }
                 first.get_or_insert(outcome);
             }
-            let first = first.ok_or_else(|| Error::attestation("empty compound attestation"))?;
-            AttestationOutcome { format: AttestationFormat::Compound, kind: first.kind, trusted: all_trusted }
+            let first = first.ok_or_else(|| {
+                Error::attestation(AttestationError::MalformedStatement, "empty compound attestation")
+            })?;
+            let trust = untrusted.map_or(Trust::Trusted, Trust::Untrusted);
+            AttestationOutcome { format: AttestationFormat::Compound, kind: first.kind, trust }
         }
-        ("compound", _) => return Err(Error::attestation("compound attStmt is not an array")),
+        ("compound", _) => {
+            return Err(Error::attestation(AttestationError::MalformedStatement, "compound attStmt is not an array"))
+        }
         (_, Value::Map(map)) => verify(fmt, &Inputs { att_stmt: map, ..*inputs })?,
-        _ => return Err(Error::attestation("attStmt is not a map")),
+        _ => return Err(Error::attestation(AttestationError::MalformedStatement, "attStmt is not a map")),
     };
-    if inputs.policy.require_trusted && !outcome.trusted {
-        return Err(Error::attestation("attestation not trusted"));
+    if inputs.policy.require_trusted && !outcome.trusted() {
+        return Err(Error::attestation(AttestationError::NotTrusted, "attestation not trusted"));
     }
     Ok(outcome)
 }
@@ -263,19 +292,31 @@ pub(crate) fn verify_statement(fmt: &str, att_stmt: Value<'_>, inputs: &Inputs<'
 fn compound_member(map: Seq<'_>) -> Result<(&str, Seq<'_>)> {
     let (mut fmt, mut stmt) = (None, None);
     for entry in map.entries() {
-        let (k, v) = entry.map_err(|_| Error::attestation("compound sub-statement is not valid CBOR"))?;
+        let (k, v) = entry.map_err(|_| {
+            Error::attestation(AttestationError::MalformedStatement, "compound sub-statement is not valid CBOR")
+        })?;
         let duplicate = match (k.as_text(), v) {
             (Some("fmt"), Value::Text(t)) => fmt.replace(t).is_some(),
             (Some("attStmt"), Value::Map(m)) => stmt.replace(m).is_some(),
-            _ => return Err(Error::attestation("compound sub-statement member unexpected")),
+            _ => {
+                return Err(Error::attestation(
+                    AttestationError::MalformedStatement,
+                    "compound sub-statement member unexpected",
+                ))
+            }
         };
         if duplicate {
-            return Err(Error::attestation("duplicate compound sub-statement member"));
+            return Err(Error::attestation(
+                AttestationError::MalformedStatement,
+                "duplicate compound sub-statement member",
+            ));
         }
     }
     match (fmt, stmt) {
-        (Some("compound"), _) => Err(Error::attestation("compound attestation nested in compound")),
+        (Some("compound"), _) => {
+            Err(Error::attestation(AttestationError::MalformedStatement, "compound attestation nested in compound"))
+        }
         (Some(f), Some(s)) => Ok((f, s)),
-        _ => Err(Error::attestation("compound sub-statement incomplete")),
+        _ => Err(Error::attestation(AttestationError::MalformedStatement, "compound sub-statement incomplete")),
     }
 }

@@ -7,6 +7,7 @@ use crate::cert::{parse_x5c, Cert};
 use crate::cose::CoseAlgorithm;
 use crate::crypto;
 use crate::crypto::spki::Scheme;
+use crate::error::AttestationError;
 use crate::error::{Error, ErrorKind, Result};
 
 /// id-fido-gen-ce-aaguid.
@@ -15,7 +16,7 @@ pub(super) const FIDO_GEN_CE_AAGUID: &str = "1.3.6.1.4.1.45724.1.1.4";
 /// Maps a signature failure of a statement to the `attestation` category.
 pub(super) fn as_attestation(e: Error, context: &'static str) -> Error {
     if e.kind() == ErrorKind::Signature {
-        Error::attestation(context)
+        Error::attestation(AttestationError::BadSignature, context)
     } else {
         e
     }
@@ -30,14 +31,17 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
         // Self attestation: the credential key signs, with its own algorithm.
         let key = inputs.credential_key;
         if alg_id != key.alg().id() {
-            return Err(Error::attestation("self attestation alg differs from the credential key's"));
+            return Err(Error::attestation(
+                AttestationError::UnsupportedAlgorithm,
+                "self attestation alg differs from the credential key's",
+            ));
         }
         crypto::verify(key, &signed, sig, inputs.allow_sha1())
             .map_err(|e| as_attestation(e, "self attestation signature does not verify"))?;
         return Ok(Statement::without_chain(AttestationType::SelfAttestation));
     };
     let chain = parse_x5c(&x5c)?;
-    let leaf = chain.first().ok_or_else(|| Error::attestation("empty x5c"))?;
+    let leaf = chain.first().ok_or_else(|| Error::attestation(AttestationError::MalformedStatement, "empty x5c"))?;
     let alg = CoseAlgorithm::from_id(alg_id)
         .ok_or_else(|| Error::new(ErrorKind::AlgorithmNotAllowed, "attestation alg unsupported"))?;
     leaf.key()
@@ -50,7 +54,10 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
 /// §8.2.1: packed attestation certificate requirements.
 fn check_leaf(leaf: &Cert<'_>, inputs: &Inputs<'_, '_>) -> Result<()> {
     if leaf.version() != 3 {
-        return Err(Error::attestation("attestation certificate is not X.509 v3"));
+        return Err(Error::attestation(
+            AttestationError::CertificateRequirements,
+            "attestation certificate is not X.509 v3",
+        ));
     }
     let subject = leaf.subject();
     let attr = |oid: &str| crate::cert::name_attribute(subject, oid);
@@ -59,10 +66,13 @@ fn check_leaf(leaf: &Cert<'_>, inputs: &Inputs<'_, '_>) -> Result<()> {
     let ou_ok = attr("2.5.4.11").is_some_and(|ou| ou == "Authenticator Attestation");
     let cn_ok = attr("2.5.4.3").is_some_and(|cn| !cn.is_empty());
     if !(country_ok && org_ok && ou_ok && cn_ok) {
-        return Err(Error::attestation("attestation certificate subject does not meet §8.2.1"));
+        return Err(Error::attestation(
+            AttestationError::CertificateRequirements,
+            "attestation certificate subject does not meet §8.2.1",
+        ));
     }
     if leaf.basic_constraints()?.is_some_and(|(ca, _)| ca) {
-        return Err(Error::attestation("attestation certificate is a CA"));
+        return Err(Error::attestation(AttestationError::CertificateRequirements, "attestation certificate is a CA"));
     }
     check_aaguid_extension(leaf, inputs)
 }
@@ -74,12 +84,18 @@ pub(super) fn check_aaguid_extension(cert: &Cert<'_>, inputs: &Inputs<'_, '_>) -
         return Ok(());
     };
     if critical {
-        return Err(Error::attestation("id-fido-gen-ce-aaguid must not be critical"));
+        return Err(Error::attestation(
+            AttestationError::CertificateRequirements,
+            "id-fido-gen-ce-aaguid must not be critical",
+        ));
     }
     let aaguid = inputs.auth_data.attested_credential_data().map(|a| a.aaguid()).unwrap_or_default();
     // The extension value is an OCTET STRING holding the 16 AAGUID bytes.
     match value {
         [0x04, 0x10, rest @ ..] if rest == aaguid => Ok(()),
-        _ => Err(Error::attestation("id-fido-gen-ce-aaguid does not match the AAGUID")),
+        _ => Err(Error::attestation(
+            AttestationError::CertificateRequirements,
+            "id-fido-gen-ce-aaguid does not match the AAGUID",
+        )),
     }
 }

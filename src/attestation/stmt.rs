@@ -1,6 +1,7 @@
 //! Typed access to the members of an attestation statement map (`attStmt`).
 
 use crate::encoding::cbor::{Seq, Value};
+use crate::error::AttestationError;
 use crate::error::{Error, Result};
 
 use crate::cert::MAX_CHAIN_LEN;
@@ -16,13 +17,19 @@ impl<'a> AttStmt<'a> {
     pub fn parse(map: Seq<'a>, allowed: &[&str]) -> Result<Self> {
         let mut entries: Vec<(&'a str, Value<'a>)> = Vec::with_capacity(map.len().min(8));
         for entry in map.entries() {
-            let (key, value) = entry.map_err(|_| Error::attestation("attStmt is not valid CBOR"))?;
-            let key = key.as_text().ok_or_else(|| Error::attestation("attStmt key is not text"))?;
+            let (key, value) = entry
+                .map_err(|_| Error::attestation(AttestationError::MalformedStatement, "attStmt is not valid CBOR"))?;
+            let key = key
+                .as_text()
+                .ok_or_else(|| Error::attestation(AttestationError::MalformedStatement, "attStmt key is not text"))?;
             if !allowed.contains(&key) {
-                return Err(Error::attestation("attStmt has an unexpected member"));
+                return Err(Error::attestation(
+                    AttestationError::MalformedStatement,
+                    "attStmt has an unexpected member",
+                ));
             }
             if entries.iter().any(|(k, _)| *k == key) {
-                return Err(Error::attestation("duplicate attStmt member"));
+                return Err(Error::attestation(AttestationError::MalformedStatement, "duplicate attStmt member"));
             }
             entries.push((key, value));
         }
@@ -35,23 +42,23 @@ impl<'a> AttStmt<'a> {
 
     /// A required integer member.
     pub fn int(&self, key: &'static str) -> Result<i64> {
-        self.get(key)
-            .and_then(|v| v.as_i64())
-            .ok_or_else(|| Error::attestation("attStmt integer member missing or mistyped"))
+        self.get(key).and_then(|v| v.as_i64()).ok_or_else(|| {
+            Error::attestation(AttestationError::MalformedStatement, "attStmt integer member missing or mistyped")
+        })
     }
 
     /// A required byte-string member.
     pub fn bytes(&self, key: &'static str) -> Result<&'a [u8]> {
-        self.get(key)
-            .and_then(|v| v.as_bytes())
-            .ok_or_else(|| Error::attestation("attStmt byte-string member missing or mistyped"))
+        self.get(key).and_then(|v| v.as_bytes()).ok_or_else(|| {
+            Error::attestation(AttestationError::MalformedStatement, "attStmt byte-string member missing or mistyped")
+        })
     }
 
     /// A required text member.
     pub fn text(&self, key: &'static str) -> Result<&'a str> {
-        self.get(key)
-            .and_then(|v| v.as_text())
-            .ok_or_else(|| Error::attestation("attStmt text member missing or mistyped"))
+        self.get(key).and_then(|v| v.as_text()).ok_or_else(|| {
+            Error::attestation(AttestationError::MalformedStatement, "attStmt text member missing or mistyped")
+        })
     }
 
     /// The `x5c` member, when present: 1 to 8 DER certificates, leaf first.
@@ -60,15 +67,17 @@ impl<'a> AttStmt<'a> {
             return Ok(None);
         };
         let Value::Array(items) = value else {
-            return Err(Error::attestation("x5c is not an array"));
+            return Err(Error::attestation(AttestationError::MalformedStatement, "x5c is not an array"));
         };
         if items.is_empty() || items.len() > MAX_CHAIN_LEN {
-            return Err(Error::attestation("x5c must hold 1 to 8 certificates"));
+            return Err(Error::attestation(AttestationError::MalformedStatement, "x5c must hold 1 to 8 certificates"));
         }
         items
             .items()
             .map(|item| {
-                item.ok().and_then(|v| v.as_bytes()).ok_or_else(|| Error::attestation("x5c item is not a byte string"))
+                item.ok().and_then(|v| v.as_bytes()).ok_or_else(|| {
+                    Error::attestation(AttestationError::MalformedStatement, "x5c item is not a byte string")
+                })
             })
             .collect::<Result<Vec<_>>>()
             .map(Some)

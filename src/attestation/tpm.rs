@@ -16,6 +16,7 @@ use crate::cert::{name_attribute, parse_x5c, Cert};
 use crate::cose::{CoseAlgorithm, Curve, KeyParams};
 use crate::crypto::{digest, Hash, Scheme};
 use crate::encoding::reader::Reader;
+use crate::error::AttestationError;
 use crate::error::{Error, ErrorKind, Input, Result};
 
 /// `TPM_GENERATED_VALUE`.
@@ -91,10 +92,10 @@ fn is_registered_vendor(id: &str) -> bool {
 pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
     let stmt = AttStmt::parse(inputs.att_stmt, &["ver", "alg", "x5c", "sig", "certInfo", "pubArea"])?;
     if stmt.text("ver")? != "2.0" {
-        return Err(Error::attestation("tpm attestation ver is not 2.0"));
+        return Err(Error::attestation(AttestationError::MalformedStatement, "tpm attestation ver is not 2.0"));
     }
     let alg = CoseAlgorithm::from_id(stmt.int("alg")?)
-        .ok_or_else(|| Error::attestation("tpm attestation alg unsupported"))?;
+        .ok_or_else(|| Error::attestation(AttestationError::UnsupportedAlgorithm, "tpm attestation alg unsupported"))?;
     // SHA-1 is refused before anything is verified with it.
     if alg.uses_sha1() && !inputs.allow_sha1() {
         return Err(Error::new(ErrorKind::AlgorithmNotAllowed, "SHA-1 is not allowed"));
@@ -103,21 +104,29 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
     let sig = stmt.bytes("sig")?;
     let cert_info_raw = stmt.bytes("certInfo")?;
     let pub_area_raw = stmt.bytes("pubArea")?;
-    let x5c = stmt.x5c()?.ok_or_else(|| Error::attestation("tpm attestation without x5c"))?;
+    let x5c = stmt
+        .x5c()?
+        .ok_or_else(|| Error::attestation(AttestationError::MalformedStatement, "tpm attestation without x5c"))?;
     let chain = parse_x5c(&x5c)?;
-    let aik = chain.first().ok_or_else(|| Error::attestation("empty x5c"))?;
+    let aik = chain.first().ok_or_else(|| Error::attestation(AttestationError::MalformedStatement, "empty x5c"))?;
 
     // The key in pubArea is the credential public key.
     let pub_area = PubArea::parse(pub_area_raw)?;
     if !pub_area.matches(inputs.credential_key.params()) {
-        return Err(Error::attestation("pubArea key differs from the credential public key"));
+        return Err(Error::attestation(
+            AttestationError::KeyMismatch,
+            "pubArea key differs from the credential public key",
+        ));
     }
 
     // certInfo certifies pubArea for this ceremony.
     let cert_info = CertInfo::parse(cert_info_raw)?;
     let signed: [&[u8]; 2] = [inputs.auth_data.raw(), inputs.client_data_hash];
     if cert_info.extra_data != digest(hash, &signed).as_slice() {
-        return Err(Error::attestation("certInfo extraData is not the hash of attToBeSigned"));
+        return Err(Error::attestation(
+            AttestationError::NotThisCeremony,
+            "certInfo extraData is not the hash of attToBeSigned",
+        ));
     }
     let name_hash = name_alg_hash(pub_area.name_alg)?;
     if name_hash == Hash::Sha1 && !inputs.allow_sha1() {
@@ -125,7 +134,7 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
     }
     let name = [&pub_area.name_alg.to_be_bytes()[..], &digest(name_hash, &[pub_area_raw])].concat();
     if cert_info.attested_name != name.as_slice() {
-        return Err(Error::attestation("certInfo does not certify pubArea"));
+        return Err(Error::attestation(AttestationError::NotThisCeremony, "certInfo does not certify pubArea"));
     }
 
     aik.key()
@@ -138,7 +147,9 @@ pub(super) fn verify<'a>(inputs: &Inputs<'a, '_>) -> Result<Statement<'a>> {
 
 /// The hash of a statement algorithm, used for `extraData`.
 fn statement_hash(alg: CoseAlgorithm) -> Result<Hash> {
-    Scheme::from_cose(alg).hash().ok_or_else(|| Error::attestation("tpm attestation alg unsupported"))
+    Scheme::from_cose(alg)
+        .hash()
+        .ok_or_else(|| Error::attestation(AttestationError::UnsupportedAlgorithm, "tpm attestation alg unsupported"))
 }
 
 /// The hash a `TPMI_ALG_HASH` names.
@@ -148,17 +159,17 @@ fn name_alg_hash(alg: u16) -> Result<Hash> {
         TPM_ALG_SHA256 => Ok(Hash::Sha256),
         TPM_ALG_SHA384 => Ok(Hash::Sha384),
         TPM_ALG_SHA512 => Ok(Hash::Sha512),
-        _ => Err(Error::attestation("pubArea nameAlg unsupported")),
+        _ => Err(Error::attestation(AttestationError::UnsupportedAlgorithm, "pubArea nameAlg unsupported")),
     }
 }
 
 /// Maps a structural failure of a TPM structure to the `attestation` category, keeping the
 /// attestation errors the parser raised itself.
 fn structure_error(e: Error, context: &'static str) -> Error {
-    if e.kind() == ErrorKind::Attestation {
+    if matches!(e.kind(), ErrorKind::Attestation(_)) {
         e
     } else {
-        Error::attestation(context)
+        Error::attestation(AttestationError::MalformedStatement, context)
     }
 }
 
@@ -208,7 +219,9 @@ impl<'a> PubArea<'a> {
                 let y = r.u16_prefixed(CTX)?;
                 TpmKey::Ecc { curve, x, y }
             }
-            _ => return Err(Error::attestation("pubArea key type unsupported")),
+            _ => {
+                return Err(Error::attestation(AttestationError::UnsupportedAlgorithm, "pubArea key type unsupported"))
+            }
         };
         Ok(Self { name_alg, key })
     }
@@ -247,7 +260,7 @@ fn read_symmetric(r: &mut Reader<'_>) -> Result<()> {
         TPM_ALG_NULL => Ok(()),
         // AES, SM4, CAMELLIA: keyBits, mode.
         0x0006 | 0x0013 | 0x0026 => r.take(4, CTX).map(|_| ()),
-        _ => Err(Error::attestation("pubArea symmetric algorithm unsupported")),
+        _ => Err(Error::attestation(AttestationError::UnsupportedAlgorithm, "pubArea symmetric algorithm unsupported")),
     }
 }
 
@@ -261,7 +274,7 @@ fn read_scheme(r: &mut Reader<'_>) -> Result<()> {
         0x001a => r.take(4, CTX).map(|_| ()),
         // RSASSA, RSAPSS, OAEP, ECDSA, ECDH, SM2, ECSCHNORR, ECMQV: hashAlg.
         0x0014 | 0x0016..=0x0019 | 0x001b..=0x001d => r.take(2, CTX).map(|_| ()),
-        _ => Err(Error::attestation("pubArea scheme unsupported")),
+        _ => Err(Error::attestation(AttestationError::UnsupportedAlgorithm, "pubArea scheme unsupported")),
     }
 }
 
@@ -272,7 +285,7 @@ fn read_kdf(r: &mut Reader<'_>) -> Result<()> {
         TPM_ALG_NULL => Ok(()),
         // MGF1, KDF1_SP800_56A, KDF2, KDF1_SP800_108: hashAlg.
         0x0007 | 0x0020..=0x0022 => r.take(2, CTX).map(|_| ()),
-        _ => Err(Error::attestation("pubArea KDF unsupported")),
+        _ => Err(Error::attestation(AttestationError::UnsupportedAlgorithm, "pubArea KDF unsupported")),
     }
 }
 
@@ -294,10 +307,16 @@ impl<'a> CertInfo<'a> {
     fn read(r: &mut Reader<'a>) -> Result<Self> {
         const CTX: &str = "TPMS_ATTEST";
         if r.u32(CTX)? != TPM_GENERATED_VALUE {
-            return Err(Error::attestation("certInfo magic is not TPM_GENERATED_VALUE"));
+            return Err(Error::attestation(
+                AttestationError::MalformedStatement,
+                "certInfo magic is not TPM_GENERATED_VALUE",
+            ));
         }
         if r.u16(CTX)? != TPM_ST_ATTEST_CERTIFY {
-            return Err(Error::attestation("certInfo type is not TPM_ST_ATTEST_CERTIFY"));
+            return Err(Error::attestation(
+                AttestationError::MalformedStatement,
+                "certInfo type is not TPM_ST_ATTEST_CERTIFY",
+            ));
         }
         let _qualified_signer = r.u16_prefixed(CTX)?;
         let extra_data = r.u16_prefixed(CTX)?;
@@ -313,30 +332,52 @@ impl<'a> CertInfo<'a> {
 /// §8.3.1: TPM attestation statement certificate requirements.
 fn check_aik(aik: &Cert<'_>, inputs: &Inputs<'_, '_>) -> Result<()> {
     if aik.version() != 3 {
-        return Err(Error::attestation("AIK certificate is not X.509 v3"));
+        return Err(Error::attestation(AttestationError::CertificateRequirements, "AIK certificate is not X.509 v3"));
     }
     if !aik.subject().is_empty() {
-        return Err(Error::attestation("AIK certificate subject is not empty"));
+        return Err(Error::attestation(
+            AttestationError::CertificateRequirements,
+            "AIK certificate subject is not empty",
+        ));
     }
     let manufacturer = tpm_manufacturer(aik)?;
-    let vendor = manufacturer
-        .strip_prefix("id:")
-        .ok_or_else(|| Error::attestation("AIK certificate TPM manufacturer is not an id"))?;
+    let vendor = manufacturer.strip_prefix("id:").ok_or_else(|| {
+        Error::attestation(AttestationError::CertificateRequirements, "AIK certificate TPM manufacturer is not an id")
+    })?;
     if !is_registered_vendor(vendor) && !inputs.policy.allow_test_tpm_vendors {
-        return Err(Error::attestation("AIK certificate TPM manufacturer is not TCG-registered"));
+        return Err(Error::attestation(
+            AttestationError::CertificateRequirements,
+            "AIK certificate TPM manufacturer is not TCG-registered",
+        ));
     }
-    let eku =
-        aik.extension(EXT_KEY_USAGE).ok_or_else(|| Error::attestation("AIK certificate has no extended key usage"))?;
-    let eku = ExtendedKeyUsage::from_der(eku)
-        .map_err(|_| Error::attestation("AIK certificate extended key usage does not parse"))?;
+    let eku = aik.extension(EXT_KEY_USAGE).ok_or_else(|| {
+        Error::attestation(AttestationError::CertificateRequirements, "AIK certificate has no extended key usage")
+    })?;
+    let eku = ExtendedKeyUsage::from_der(eku).map_err(|_| {
+        Error::attestation(
+            AttestationError::CertificateRequirements,
+            "AIK certificate extended key usage does not parse",
+        )
+    })?;
     if !eku.0.contains(&TCG_KP_AIK_CERTIFICATE) {
-        return Err(Error::attestation("AIK certificate lacks tcg-kp-AIKCertificate"));
+        return Err(Error::attestation(
+            AttestationError::CertificateRequirements,
+            "AIK certificate lacks tcg-kp-AIKCertificate",
+        ));
     }
     match aik.basic_constraints() {
         Ok(Some((false, _))) => Ok(()),
-        Ok(Some((true, _))) => Err(Error::attestation("AIK certificate is a CA")),
-        Ok(None) => Err(Error::attestation("AIK certificate has no basic constraints")),
-        Err(_) => Err(Error::attestation("AIK certificate basic constraints do not parse")),
+        Ok(Some((true, _))) => {
+            Err(Error::attestation(AttestationError::CertificateRequirements, "AIK certificate is a CA"))
+        }
+        Ok(None) => Err(Error::attestation(
+            AttestationError::CertificateRequirements,
+            "AIK certificate has no basic constraints",
+        )),
+        Err(_) => Err(Error::attestation(
+            AttestationError::CertificateRequirements,
+            "AIK certificate basic constraints do not parse",
+        )),
     }
 }
 
@@ -344,11 +385,15 @@ fn check_aik(aik: &Cert<'_>, inputs: &Inputs<'_, '_>) -> Result<()> {
 /// also name the TPM model and version ([TPMv2-EK-Profile] §3.2.9). The attributes may be in
 /// one RDN or in one RDN each.
 fn tpm_manufacturer(aik: &Cert<'_>) -> Result<String> {
-    let san = aik
-        .extension(SUBJECT_ALT_NAME)
-        .ok_or_else(|| Error::attestation("AIK certificate has no subject alternative name"))?;
-    let san = SubjectAltName::from_der(san)
-        .map_err(|_| Error::attestation("AIK certificate subject alternative name does not parse"))?;
+    let san = aik.extension(SUBJECT_ALT_NAME).ok_or_else(|| {
+        Error::attestation(AttestationError::CertificateRequirements, "AIK certificate has no subject alternative name")
+    })?;
+    let san = SubjectAltName::from_der(san).map_err(|_| {
+        Error::attestation(
+            AttestationError::CertificateRequirements,
+            "AIK certificate subject alternative name does not parse",
+        )
+    })?;
     san.0
         .iter()
         .find_map(|name| match name {
@@ -361,7 +406,12 @@ fn tpm_manufacturer(aik: &Cert<'_>) -> Result<String> {
             }
             _ => None,
         })
-        .ok_or_else(|| Error::attestation("AIK certificate subject alternative name lacks the TPM attributes"))
+        .ok_or_else(|| {
+            Error::attestation(
+                AttestationError::CertificateRequirements,
+                "AIK certificate subject alternative name lacks the TPM attributes",
+            )
+        })
 }
 
 #[cfg(test)]
@@ -403,22 +453,21 @@ mod tests {
         let raw = cert_info(TPM_GENERATED_VALUE);
         for len in [0, 3, 6, 20, raw.len() - 1] {
             let err = CertInfo::parse(raw.get(..len).unwrap()).unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::Attestation);
-            assert_eq!(err.context(), "certInfo is not a valid TPMS_ATTEST");
+            assert_eq!(err.attestation_reason(), Some(AttestationError::MalformedStatement));
         }
     }
 
     #[test]
     fn refuses_wrong_magic_and_type() {
         let err = CertInfo::parse(&cert_info(0xff54_4348)).unwrap_err();
-        assert_eq!(err.context(), "certInfo magic is not TPM_GENERATED_VALUE");
+        assert_eq!(err.attestation_reason(), Some(AttestationError::MalformedStatement), "wrong magic");
         let mut raw = cert_info(TPM_GENERATED_VALUE);
         raw[5] = 0x18; // TPM_ST_ATTEST_QUOTE
         let err = CertInfo::parse(&raw).unwrap_err();
-        assert_eq!(err.context(), "certInfo type is not TPM_ST_ATTEST_CERTIFY");
+        assert_eq!(err.attestation_reason(), Some(AttestationError::MalformedStatement), "wrong type");
         let mut raw = cert_info(TPM_GENERATED_VALUE);
         raw.push(0);
-        assert_eq!(CertInfo::parse(&raw).unwrap_err().kind(), ErrorKind::Attestation);
+        assert_eq!(CertInfo::parse(&raw).unwrap_err().attestation_reason(), Some(AttestationError::MalformedStatement));
     }
 
     #[test]
@@ -434,8 +483,7 @@ mod tests {
         let mut trailing = raw.clone();
         trailing.push(0);
         let err = PubArea::parse(&trailing).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Attestation);
-        assert_eq!(err.context(), "pubArea is not a valid TPMT_PUBLIC");
+        assert_eq!(err.attestation_reason(), Some(AttestationError::MalformedStatement));
         assert!(PubArea::parse(raw.get(..raw.len() - 1).unwrap()).is_err());
     }
 
@@ -468,7 +516,10 @@ mod tests {
     fn name_algorithms() {
         assert_eq!(name_alg_hash(TPM_ALG_SHA256).unwrap(), Hash::Sha256);
         assert_eq!(name_alg_hash(TPM_ALG_SHA1).unwrap(), Hash::Sha1);
-        assert_eq!(name_alg_hash(0x0012).unwrap_err().kind(), ErrorKind::Attestation); // SM3_256
+        assert_eq!(
+            name_alg_hash(0x0012).unwrap_err().attestation_reason(),
+            Some(AttestationError::UnsupportedAlgorithm)
+        ); // SM3_256
         assert_eq!(digest(Hash::Sha256, &[b"a", b"bc"]), digest(Hash::Sha256, &[b"abc"]));
     }
 }

@@ -8,6 +8,7 @@ use crate::challenge::UnixTime;
 use crate::cose::Curve;
 use crate::crypto::spki::{Hash, Scheme, SpkiKey};
 use crate::encoding::b64;
+use crate::error::AttestationError;
 use crate::error::{Error, Input, Result};
 
 /// The largest metadata BLOB accepted, in bytes.
@@ -37,8 +38,8 @@ impl Alg {
             "PS256" => Ok(Self::Ps256),
             "ES256" => Ok(Self::Es256),
             "EdDSA" => Ok(Self::EdDsa),
-            "none" => Err(Error::attestation("unsigned metadata BLOB (alg none)")),
-            _ => Err(Error::attestation("unsupported metadata BLOB algorithm")),
+            "none" => Err(Error::attestation(AttestationError::MetadataBlob, "unsigned metadata BLOB (alg none)")),
+            _ => Err(Error::attestation(AttestationError::MetadataBlob, "unsupported metadata BLOB algorithm")),
         }
     }
 
@@ -50,7 +51,10 @@ impl Alg {
             (Self::Ps256, SpkiKey::Rsa(_)) => Ok(Scheme::RsaPss(Hash::Sha256)),
             (Self::EdDsa, SpkiKey::Ed25519(_)) => Ok(Scheme::Ed25519),
             (Self::Es256, SpkiKey::Ec(Curve::P256, _)) => Ok(Scheme::EcdsaFixed(Hash::Sha256)),
-            _ => Err(Error::attestation("metadata BLOB algorithm does not fit the signing key")),
+            _ => Err(Error::attestation(
+                AttestationError::MetadataBlob,
+                "metadata BLOB algorithm does not fit the signing key",
+            )),
         }
     }
 }
@@ -114,31 +118,42 @@ pub(super) fn verify(blob: &[u8], fido_root: &TrustAnchor, now: UnixTime) -> Res
 
     let alg = Alg::from_name(&header.alg)?;
     if header.crit.is_some() {
-        return Err(Error::attestation("critical JWS header extensions are not supported"));
+        return Err(Error::attestation(
+            AttestationError::MalformedStatement,
+            "critical JWS header extensions are not supported",
+        ));
     }
     let Some(x5c) = header.x5c else {
-        return Err(Error::attestation(if header.x5u.is_some() {
-            "metadata BLOB x5u is not supported: x5c required"
-        } else {
-            "metadata BLOB without x5c"
-        }));
+        return Err(Error::attestation(
+            AttestationError::MetadataBlob,
+            if header.x5u.is_some() {
+                "metadata BLOB x5u is not supported: x5c required"
+            } else {
+                "metadata BLOB without x5c"
+            },
+        ));
     };
     if x5c.is_empty() || x5c.len() > MAX_CHAIN_LEN {
-        return Err(Error::attestation("x5c must hold 1 to 8 certificates"));
+        return Err(Error::attestation(AttestationError::MalformedStatement, "x5c must hold 1 to 8 certificates"));
     }
     // x5c members are standard base64 with padding (RFC 7515 §4.1.6).
     let ders = x5c.iter().map(b64::decode).collect::<Result<Vec<_>>>()?;
     let refs: Vec<&[u8]> = ders.iter().map(Vec::as_slice).collect();
     let chain = parse_x5c(&refs)?;
 
-    if !verify_chain(&chain, &[fido_root], now, false)? {
-        return Err(Error::attestation("metadata BLOB chain does not lead to the FIDO root"));
+    if !verify_chain(&chain, &[fido_root], now, false)?.is_trusted() {
+        return Err(Error::attestation(
+            AttestationError::MetadataBlob,
+            "metadata BLOB chain does not lead to the FIDO root",
+        ));
     }
-    let leaf = chain.first().ok_or_else(|| Error::attestation("x5c must hold 1 to 8 certificates"))?;
+    let leaf = chain
+        .first()
+        .ok_or_else(|| Error::attestation(AttestationError::MalformedStatement, "x5c must hold 1 to 8 certificates"))?;
     let scheme = alg.scheme(leaf.key())?;
     leaf.key()
         .verify(scheme, signing_input, &signature, false)
-        .map_err(|_| Error::attestation("metadata BLOB signature does not verify"))?;
+        .map_err(|_| Error::attestation(AttestationError::MetadataBlob, "metadata BLOB signature does not verify"))?;
 
     segment(payload_b64, "metadata BLOB payload is not base64url")
 }
@@ -170,7 +185,7 @@ mod tests {
     fn algorithms() {
         assert!(Alg::from_name("ES256").is_ok());
         for bad in ["none", "None", "HS256", "ES384", ""] {
-            assert_eq!(Alg::from_name(bad).unwrap_err().kind(), ErrorKind::Attestation);
+            assert_eq!(Alg::from_name(bad).unwrap_err().attestation_reason(), Some(AttestationError::MetadataBlob));
         }
     }
 }

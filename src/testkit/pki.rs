@@ -311,7 +311,6 @@ mod tests {
     use super::*;
     use crate::cert::{verify_chain, Cert, TrustAnchor};
     use crate::challenge::UnixTime;
-    use crate::ErrorKind;
 
     const VALID: Period = (1_600_000_000, 2_000_000_000);
     const NOW: UnixTime = UnixTime::from_secs(1_700_000_000);
@@ -340,15 +339,22 @@ mod tests {
         let chain = [leaf, Cert::parse(ca.cert_der()).unwrap()];
 
         let anchor = TrustAnchor::from_der(root.cert_der()).unwrap();
-        assert!(verify_chain(&chain, &[&anchor], NOW, false).unwrap());
+        assert_eq!(verify_chain(&chain, &[&anchor], NOW, false).unwrap(), crate::cert::Trust::Trusted);
+        assert_eq!(
+            verify_chain(&chain, &[], NOW, false).unwrap(),
+            crate::cert::Trust::Untrusted(crate::cert::Untrusted::NoAnchorConfigured)
+        );
 
         let other = TestCa::root("Test Root", VALID);
         let other_anchor = TrustAnchor::from_der(other.cert_der()).unwrap();
         let err = verify_chain(&chain, &[&other_anchor], NOW, false).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Attestation);
+        assert_eq!(err.attestation_reason(), Some(crate::AttestationError::NotTrusted));
 
         let expired = verify_chain(&chain, &[&anchor], UnixTime::from_secs(2_100_000_000), false).unwrap_err();
-        assert_eq!(expired.kind(), ErrorKind::Attestation);
+        assert_eq!(
+            expired.attestation_reason(),
+            Some(crate::AttestationError::Certificate(crate::CertificateError::Expired))
+        );
     }
 
     #[test]

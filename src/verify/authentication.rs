@@ -203,10 +203,10 @@ fn check_owner(
 
 /// §7.2 step 18: BE must not change from what was recorded at registration.
 fn check_backup_eligibility(auth_data: &AuthenticatorData<'_>, credential: &StoredCredential) -> Result<()> {
-    match credential.backup_eligible {
-        Some(be) if be != auth_data.flags().backup_eligible() => Err(Error::new(ErrorKind::BackupEligibility, "")),
-        _ => Ok(()),
+    if credential.backup_eligible.contradicts(auth_data.flags().backup_eligible()) {
+        return Err(Error::new(ErrorKind::BackupEligibility, ""));
     }
+    Ok(())
 }
 
 /// §7.2 step 22: when either count is nonzero the new one must exceed the stored one.

@@ -16,17 +16,79 @@ pub struct StoredCredential {
     pub sign_count: u32,
     /// The user handle of the credential's owner.
     pub user_handle: Vec<u8>,
-    /// The BE flag seen at registration; `None` when unknown (then not checked).
-    pub backup_eligible: Option<bool>,
+    /// The BE flag seen at registration; [`BackupEligibility::Unknown`] is not checked.
+    pub backup_eligible: BackupEligibility,
     /// Whether the user was verified at registration.
     pub user_verified: bool,
+}
+
+/// Whether a credential may be backed up (synced), as its BE flag said at registration. BE
+/// never changes for a credential (§6.1.3), so a sign-in that reports another value fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackupEligibility {
+    /// BE was set: a multi-device credential (a synced passkey).
+    Eligible,
+    /// BE was clear: a single-device credential.
+    NotEligible,
+    /// Not recorded (a record from before the flag was kept, or imported): not checked.
+    #[default]
+    Unknown,
+}
+
+impl BackupEligibility {
+    /// The eligibility a BE flag reports.
+    #[must_use]
+    pub const fn from_flag(backup_eligible: bool) -> Self {
+        if backup_eligible {
+            Self::Eligible
+        } else {
+            Self::NotEligible
+        }
+    }
+
+    /// As a nullable flag, for a store's column (`None` for [`Self::Unknown`]).
+    #[must_use]
+    pub const fn as_flag(self) -> Option<bool> {
+        match self {
+            Self::Eligible => Some(true),
+            Self::NotEligible => Some(false),
+            Self::Unknown => None,
+        }
+    }
+
+    /// From a nullable flag read back from a store's column.
+    #[must_use]
+    pub const fn from_stored(flag: Option<bool>) -> Self {
+        match flag {
+            Some(flag) => Self::from_flag(flag),
+            None => Self::Unknown,
+        }
+    }
+
+    /// Whether `flag` contradicts this recorded eligibility.
+    #[must_use]
+    pub const fn contradicts(self, flag: bool) -> bool {
+        match self {
+            Self::Eligible => !flag,
+            Self::NotEligible => flag,
+            Self::Unknown => false,
+        }
+    }
 }
 
 impl StoredCredential {
     /// A stored credential with unknown backup eligibility and no UV at registration.
     #[must_use]
     pub fn new(id: Vec<u8>, public_key: Vec<u8>, sign_count: u32, user_handle: Vec<u8>) -> Self {
-        Self { id, public_key, sign_count, user_handle, backup_eligible: None, user_verified: false }
+        Self {
+            id,
+            public_key,
+            sign_count,
+            user_handle,
+            backup_eligible: BackupEligibility::Unknown,
+            user_verified: false,
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use super::{
 };
 use std::ops::Range;
 
+use super::credential::BackupEligibility;
 use crate::attestation::{self, AttestationOutcome};
 use crate::challenge::{RegistrationState, UnixTime};
 use crate::cose::{CoseAlgorithm, CoseKey};
@@ -133,7 +134,7 @@ impl VerifiedRegistration {
             public_key: self.public_key().to_vec(),
             sign_count: self.sign_count,
             user_handle: self.user_handle.clone(),
-            backup_eligible: Some(self.flags.backup_eligible()),
+            backup_eligible: BackupEligibility::from_flag(self.flags.backup_eligible()),
             user_verified: self.flags.user_verified(),
         }
     }

@@ -5,6 +5,7 @@ use getrandom::SysRng;
 use passkey_verifier::encoding::b64;
 use passkey_verifier::testkit::pki::p256_key;
 use passkey_verifier::testkit::{KeyKind, SoftAttestation};
+use passkey_verifier::AttestationError;
 use passkey_verifier::{AttestationFormat, AttestationType, Category, ErrorKind, VerifiedRegistration};
 use rand_core::UnwrapErr;
 
@@ -32,7 +33,10 @@ fn fido_u2f_is_basic_attestation() {
 #[test]
 fn fido_u2f_with_eddsa_credential_is_refused() {
     let pki = Pki::new();
-    assert_attestation(register(&rp_trusting(&pki.root), KeyKind::EdDsa, fido_u2f(&pki)));
+    assert_attestation(
+        register(&rp_trusting(&pki.root), KeyKind::EdDsa, fido_u2f(&pki)),
+        AttestationError::UnsupportedAlgorithm,
+    );
 }
 
 #[test]
@@ -46,7 +50,10 @@ fn apple_is_anonymization_ca_attestation() {
 fn apple_nonce_mismatch_is_refused() {
     let pki = Pki::new();
     let attestation = SoftAttestation::Apple { ca: pki.ca.clone(), nonce_override: Some([7; 32]) };
-    assert_attestation(register(&rp_trusting(&pki.root), KeyKind::Es256, attestation));
+    assert_attestation(
+        register(&rp_trusting(&pki.root), KeyKind::Es256, attestation),
+        AttestationError::NotThisCeremony,
+    );
 }
 
 #[test]
@@ -63,7 +70,7 @@ fn android_key_is_basic_attestation() {
 fn android_key_bad_signature_is_refused() {
     let pki = Pki::new();
     let attestation = SoftAttestation::AndroidKey { ca: pki.ca.clone(), corrupt_signature: true };
-    assert_attestation(register(&rp_trusting(&pki.root), KeyKind::Es256, attestation));
+    assert_attestation(register(&rp_trusting(&pki.root), KeyKind::Es256, attestation), AttestationError::BadSignature);
 }
 
 /// `tpm` attestation by the intermediate with these knobs.
@@ -85,7 +92,10 @@ fn tpm_is_attestation_ca_attestation() {
 fn tpm_unregistered_vendor_needs_allow_test_tpm_vendors() {
     let pki = Pki::new();
     let conformance = tpm(&pki, "id:FFFFF1D0", 0x000b, false);
-    assert_attestation(register(&rp_trusting(&pki.root), KeyKind::Es256, conformance.clone()));
+    assert_attestation(
+        register(&rp_trusting(&pki.root), KeyKind::Es256, conformance.clone()),
+        AttestationError::CertificateRequirements,
+    );
     let lenient = policy(|p| p.dangerous.allow_test_tpm_vendors = true);
     let rp = rp_with(|b| b.policy(lenient).attestation_root(pki.root.cert_der()));
     assert_outcome(register(&rp, KeyKind::Es256, conformance), AttestationFormat::Tpm, AttestationType::AttCa, true);
@@ -94,7 +104,10 @@ fn tpm_unregistered_vendor_needs_allow_test_tpm_vendors() {
 #[test]
 fn tpm_unregistered_name_alg_is_refused() {
     let pki = Pki::new();
-    assert_attestation(register(&rp_trusting(&pki.root), KeyKind::Es256, tpm(&pki, "id:494E5443", 0x0099, false)));
+    assert_attestation(
+        register(&rp_trusting(&pki.root), KeyKind::Es256, tpm(&pki, "id:494E5443", 0x0099, false)),
+        AttestationError::UnsupportedAlgorithm,
+    );
 }
 
 #[test]
@@ -147,13 +160,13 @@ fn compound_with_a_bad_signature_is_refused() {
         let Value::Bytes(sig) = member(member(&mut items[1], "attStmt"), "sig") else { panic!("sig") };
         *sig.last_mut().unwrap() ^= 0x01;
     });
-    assert_attestation(result);
+    assert_attestation(result, AttestationError::BadSignature);
 }
 
 #[test]
 fn compound_nested_in_compound_is_refused() {
     let nested = SoftAttestation::Compound(vec![two_packed_self(), SoftAttestation::PackedSelf]);
-    assert_attestation(register(&rp_with(|b| b), KeyKind::Es256, nested));
+    assert_attestation(register(&rp_with(|b| b), KeyKind::Es256, nested), AttestationError::MalformedStatement);
 }
 
 #[test]

@@ -12,6 +12,7 @@ use passkey_verifier::encoding::b64;
 use passkey_verifier::metadata::{certificate_key_identifier, MetadataBlob};
 use passkey_verifier::testkit::pki::{p256_key, TestCa};
 use passkey_verifier::testkit::{KeyKind, SoftAttestation};
+use passkey_verifier::AttestationError;
 use passkey_verifier::{AttestationFormat, AttestationType, Policy, RelyingParty};
 use rand_core::UnwrapErr;
 use serde_json::{json, Value};
@@ -74,7 +75,7 @@ fn metadata_revoked_authenticator_is_refused() {
     let certified = rp_with_metadata(blob(vec![aaguid_entry("FIDO_CERTIFIED_L1", &[])]), Policy::default());
     assert!(register(&certified, KeyKind::Es256, pki.packed()).is_ok());
     let revoked = rp_with_metadata(blob(vec![aaguid_entry("REVOKED", &[])]), Policy::default());
-    assert_attestation(register(&revoked, KeyKind::Es256, pki.packed()));
+    assert_attestation(register(&revoked, KeyKind::Es256, pki.packed()), AttestationError::MetadataRefused);
 }
 
 #[test]
@@ -82,7 +83,10 @@ fn metadata_roots_anchor_when_enabled() {
     let pki = Pki::new();
     let md = blob(vec![aaguid_entry("FIDO_CERTIFIED_L1", &[&pki.root])]);
     // Without metadata_roots_as_anchors, no root is configured: untrusted.
-    assert_attestation(register(&rp_with_metadata(md.clone(), trust_required()), KeyKind::Es256, pki.packed()));
+    assert_attestation(
+        register(&rp_with_metadata(md.clone(), trust_required()), KeyKind::Es256, pki.packed()),
+        AttestationError::NotTrusted,
+    );
     let anchors = policy(|p| {
         p.require_trusted_attestation = true;
         p.metadata_roots_as_anchors = true;
@@ -110,5 +114,5 @@ fn metadata_u2f_lookup_by_key_identifier() {
     let certified = rp_with_metadata(md("FIDO_CERTIFIED"), Policy::default());
     assert_eq!(outcome(register_with(&certified, KeyKind::Es256, &k)).format(), AttestationFormat::FidoU2f);
     let revoked = rp_with_metadata(md("REVOKED"), Policy::default());
-    assert_attestation(register_with(&revoked, KeyKind::Es256, &k));
+    assert_attestation(register_with(&revoked, KeyKind::Es256, &k), AttestationError::MetadataRefused);
 }

@@ -20,6 +20,7 @@ use passkey_verifier::{
     ErrorKind, Policy, RegistrationOptions, RegistrationResponse, RelyingParty, RelyingPartyBuilder, UnixTime, User,
     VerifiedRegistration,
 };
+use passkey_verifier::{AttestationError, CertificateError};
 use rand_core::UnwrapErr;
 
 pub const RP_ID: &str = "example.com";
@@ -151,10 +152,10 @@ pub fn assert_fails(result: Result<VerifiedRegistration>, kind: ErrorKind, categ
     assert_eq!((err.kind(), err.category()), (kind, category), "unexpected failure: {err}");
 }
 
-/// Asserts that the registration failed in the attestation category.
+/// Asserts that the registration failed in the attestation category, for `reason`.
 #[track_caller]
-pub fn assert_attestation(result: Result<VerifiedRegistration>) {
-    assert_fails(result, ErrorKind::Attestation, Category::Attestation);
+pub fn assert_attestation(result: Result<VerifiedRegistration>, reason: AttestationError) {
+    assert_fails(result, ErrorKind::Attestation(reason), Category::Attestation);
 }
 
 #[test]
@@ -174,14 +175,17 @@ fn packed_chain_without_roots_verifies_untrusted() {
 #[test]
 fn packed_chain_without_roots_fails_when_trust_required() {
     let pki = Pki::new();
-    assert_attestation(register(&rp_with(|b| b.policy(trust_required())), KeyKind::Es256, pki.packed()));
+    assert_attestation(
+        register(&rp_with(|b| b.policy(trust_required())), KeyKind::Es256, pki.packed()),
+        AttestationError::NotTrusted,
+    );
 }
 
 #[test]
 fn none_and_self_attestation_fail_when_trust_required() {
     let rp = rp_with(|b| b.policy(trust_required()));
-    assert_attestation(register(&rp, KeyKind::Es256, SoftAttestation::None));
-    assert_attestation(register(&rp, KeyKind::Es256, SoftAttestation::PackedSelf));
+    assert_attestation(register(&rp, KeyKind::Es256, SoftAttestation::None), AttestationError::NotTrusted);
+    assert_attestation(register(&rp, KeyKind::Es256, SoftAttestation::PackedSelf), AttestationError::NotTrusted);
 }
 
 #[test]
@@ -192,7 +196,7 @@ fn chain_to_attackers_self_signed_root_is_refused() {
     let key = p256_key(&mut UnwrapErr(SysRng));
     let leaf = attacker.leaf(PACKED_SUBJECT, key.verifying_key(), VALID, vec![], false);
     let attestation = packed_chain(key, vec![&leaf, attacker.cert_der()]);
-    assert_attestation(register(&rp_trusting(&pki.root), KeyKind::Es256, attestation));
+    assert_attestation(register(&rp_trusting(&pki.root), KeyKind::Es256, attestation), AttestationError::NotTrusted);
 }
 
 #[test]
@@ -200,7 +204,10 @@ fn missing_intermediate_is_refused() {
     let pki = Pki::new();
     let key = p256_key(&mut UnwrapErr(SysRng));
     let leaf = pki.ca.leaf(PACKED_SUBJECT, key.verifying_key(), VALID, vec![], false);
-    assert_attestation(register(&rp_trusting(&pki.root), KeyKind::Es256, packed_chain(key, vec![&leaf])));
+    assert_attestation(
+        register(&rp_trusting(&pki.root), KeyKind::Es256, packed_chain(key, vec![&leaf])),
+        AttestationError::NotTrusted,
+    );
 }
 
 #[test]
@@ -209,7 +216,10 @@ fn expired_leaf_is_refused() {
     let key = p256_key(&mut UnwrapErr(SysRng));
     let leaf = pki.ca.leaf(PACKED_SUBJECT, key.verifying_key(), (1_600_000_000, NOW.as_secs() - 1), vec![], false);
     let attestation = packed_chain(key, vec![&leaf, pki.ca.cert_der()]);
-    assert_attestation(register(&rp_trusting(&pki.root), KeyKind::Es256, attestation));
+    assert_attestation(
+        register(&rp_trusting(&pki.root), KeyKind::Es256, attestation),
+        AttestationError::Certificate(CertificateError::Expired),
+    );
 }
 
 fn aaguid_extension(aaguid: [u8; 16]) -> Vec<ExtraExtension> {
@@ -223,14 +233,17 @@ fn packed_aaguid_extension_must_match_the_authenticator_data() {
     let matching = pki.packed_with(PACKED_SUBJECT, aaguid_extension(AAGUID));
     assert_outcome(register(&rp, KeyKind::Es256, matching), AttestationFormat::Packed, AttestationType::Basic, true);
     let other = pki.packed_with(PACKED_SUBJECT, aaguid_extension(*b"another-aaguid!!"));
-    assert_attestation(register(&rp, KeyKind::Es256, other));
+    assert_attestation(register(&rp, KeyKind::Es256, other), AttestationError::CertificateRequirements);
 }
 
 #[test]
 fn packed_subject_ou_must_be_authenticator_attestation() {
     let pki = Pki::new();
     let attestation = pki.packed_with("C=US,O=Example,OU=Batch Signing,CN=Test Key", vec![]);
-    assert_attestation(register(&rp_trusting(&pki.root), KeyKind::Es256, attestation));
+    assert_attestation(
+        register(&rp_trusting(&pki.root), KeyKind::Es256, attestation),
+        AttestationError::CertificateRequirements,
+    );
 }
 
 #[test]
@@ -238,7 +251,7 @@ fn root_scoped_to_another_aaguid_does_not_anchor() {
     let pki = Pki::new();
     let scoped =
         |aaguid| rp_with(|b| b.policy(trust_required()).attestation_root_for_aaguid(aaguid, pki.root.cert_der()));
-    assert_attestation(register(&scoped([0x42; 16]), KeyKind::Es256, pki.packed()));
+    assert_attestation(register(&scoped([0x42; 16]), KeyKind::Es256, pki.packed()), AttestationError::NotTrusted);
     assert!(outcome(register(&scoped(AAGUID), KeyKind::Es256, pki.packed())).trusted());
 }
 
@@ -247,7 +260,10 @@ fn root_scoped_to_another_format_does_not_anchor() {
     let pki = Pki::new();
     let scoped =
         |format| rp_with(|b| b.policy(trust_required()).attestation_root_for_format(format, pki.root.cert_der()));
-    assert_attestation(register(&scoped(AttestationFormat::Tpm), KeyKind::Es256, pki.packed()));
+    assert_attestation(
+        register(&scoped(AttestationFormat::Tpm), KeyKind::Es256, pki.packed()),
+        AttestationError::NotTrusted,
+    );
     assert!(outcome(register(&scoped(AttestationFormat::Packed), KeyKind::Es256, pki.packed())).trusted());
 }
 

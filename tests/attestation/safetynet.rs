@@ -12,6 +12,7 @@ use passkey_verifier::testkit::{
     attestation_object_with_statement, authenticator_data, client_data_json, registration_json, AttestedData,
     ClientDataFields, KeyKind, SoftCredential,
 };
+use passkey_verifier::AttestationError;
 use passkey_verifier::{
     verify_registration, AttestationFormat, AttestationType, Category, Challenge, CoseAlgorithm, RegistrationResponse,
     RegistrationState, RelyingParty, UserVerification,
@@ -116,7 +117,7 @@ fn safetynet_jws_signed_by_a_key_outside_the_chain_is_refused() {
     let rp = rp_with(|b| b.attestation_root(root.cert_der()));
     let jws = Jws { signer: Some(p256_key(&mut UnwrapErr(SysRng))), ..Jws::honest() };
     let err = register(&rp, &root, jws).unwrap_err();
-    assert_eq!(err.to_string(), "attestation statement rejected: android-safetynet JWS signature does not verify");
+    assert_eq!(err.attestation_reason(), Some(AttestationError::BadSignature));
 }
 
 #[test]
@@ -124,7 +125,10 @@ fn safetynet_leaf_for_another_host_is_refused() {
     let root = safetynet_root();
     let rp = rp_with(|b| b.attestation_root(root.cert_der()));
     let jws = Jws { leaf_subject: "C=US,O=Evil,CN=attest.android.com.evil.example", ..Jws::honest() };
-    assert_eq!(register(&rp, &root, jws).unwrap_err().category(), Category::Attestation);
+    assert_eq!(
+        register(&rp, &root, jws).unwrap_err().attestation_reason(),
+        Some(AttestationError::CertificateRequirements)
+    );
 }
 
 #[test]
@@ -132,7 +136,9 @@ fn safetynet_cts_profile_mismatch_needs_the_dangerous_switch() {
     let root = safetynet_root();
     let strict = rp_with(|b| b.attestation_root(root.cert_der()));
     let jws = || Jws { cts_profile_match: false, ..Jws::honest() };
-    assert_eq!(register(&strict, &root, jws()).unwrap_err().category(), Category::Attestation);
+    let refused = register(&strict, &root, jws()).unwrap_err();
+    assert_eq!(refused.category(), Category::Attestation);
+    assert_eq!(refused.attestation_reason(), Some(AttestationError::AuthenticatorProperties));
     let lenient = rp_with(|b| {
         b.attestation_root(root.cert_der()).policy(policy(|p| p.dangerous.allow_safetynet_cts_mismatch = true))
     });
@@ -144,5 +150,5 @@ fn safetynet_stale_timestamp_is_refused() {
     let root = safetynet_root();
     let rp = rp_with(|b| b.attestation_root(root.cert_der()));
     let jws = Jws { age_secs: 3600, ..Jws::honest() };
-    assert_eq!(register(&rp, &root, jws).unwrap_err().category(), Category::Attestation);
+    assert_eq!(register(&rp, &root, jws).unwrap_err().attestation_reason(), Some(AttestationError::Stale));
 }

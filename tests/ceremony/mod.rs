@@ -3,6 +3,7 @@
 
 use getrandom::SysRng;
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftAttestation, SoftCredential};
+use passkey_verifier::BackupEligibility;
 use passkey_verifier::{
     start_authentication, start_registration, verify_authentication, verify_registration, AttestationFormat,
     AttestationType, AuthenticationOptions, AuthenticationResponse, CoseAlgorithm, CounterOutcome, Flags,
@@ -87,7 +88,7 @@ fn registration_reports_what_was_verified() {
     assert_eq!(reg.client_extension_results(), Some("{}"));
     assert_eq!(reg.authenticator_attachment(), Some("platform"));
     assert_eq!(reg.user_handle(), b"user-0001");
-    assert_eq!(stored.backup_eligible, Some(false));
+    assert_eq!(stored.backup_eligible, BackupEligibility::NotEligible);
     assert!(stored.user_verified);
 }
 

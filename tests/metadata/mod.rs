@@ -12,7 +12,8 @@ use passkey_verifier::cert::TrustAnchor;
 use passkey_verifier::encoding::b64;
 use passkey_verifier::metadata::{certificate_key_identifier, AuthenticatorStatus, MetadataBlob};
 use passkey_verifier::testkit::pki::{p256_key, Period, TestCa};
-use passkey_verifier::{Category, ErrorKind, UnixTime};
+use passkey_verifier::{AttestationError, CertificateError};
+use passkey_verifier::{Category, UnixTime};
 use rand_core::UnwrapErr;
 use serde_json::{json, Value};
 use sha1::Digest as _;
@@ -131,14 +132,13 @@ fn payload(vendor: &Vendor, next_update: &str) -> Value {
     })
 }
 
-fn assert_attestation(result: Result<MetadataBlob, passkey_verifier::Error>) -> &'static str {
+fn assert_attestation(result: Result<MetadataBlob, passkey_verifier::Error>) -> AttestationError {
     let err = result.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Attestation, "{err}");
-    assert_eq!(err.category(), Category::Attestation);
-    err.context()
+    assert_eq!(err.category(), Category::Attestation, "{err}");
+    err.attestation_reason().expect("an attestation failure")
 }
 
-const BAD_SIGNATURE: &str = "metadata BLOB signature does not verify";
+const BAD_SIGNATURE: AttestationError = AttestationError::MetadataBlob;
 
 #[test]
 fn metadata_valid_blob_verifies_and_lookups_work() {
@@ -225,7 +225,7 @@ fn metadata_chain_to_another_root_is_refused() {
     let header = json!({"alg": "ES256", "x5c": [std_b64(&cert), std_b64(attacker.cert_der())]});
     let blob = sign(&header, &payload(&vendor(), "2025-07-01"), &key);
     let context = assert_attestation(MetadataBlob::verify(blob.as_bytes(), &mds.anchor(), NOW));
-    assert_eq!(context, "certificate chain does not lead to a configured root");
+    assert_eq!(context, AttestationError::NotTrusted);
     // The same BLOB verifies against the root that did sign it.
     let anchor = TrustAnchor::from_der(attacker.cert_der()).unwrap();
     assert!(MetadataBlob::verify(blob.as_bytes(), &anchor, NOW).is_ok());
@@ -237,7 +237,7 @@ fn metadata_expired_signer_is_refused() {
     let blob = mds.blob(&payload(&vendor(), "2025-07-01"));
     let later = UnixTime::from_secs(VALID.1 + 1);
     let context = assert_attestation(MetadataBlob::verify(blob.as_bytes(), &mds.anchor(), later));
-    assert_eq!(context, "certificate expired");
+    assert_eq!(context, AttestationError::Certificate(CertificateError::Expired));
 }
 
 #[test]

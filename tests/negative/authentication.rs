@@ -2,6 +2,7 @@
 
 use getrandom::SysRng;
 use passkey_verifier::testkit::{der_ecdsa_signature, high_s, KeyKind, SoftCredential};
+use passkey_verifier::BackupEligibility;
 use passkey_verifier::{
     Category, CoseAlgorithm, CounterOutcome, CounterPolicy, CredentialDescriptor, ErrorKind, Flags, Policy, UnixTime,
     VerifiedAuthentication,
@@ -157,7 +158,7 @@ fn without_sticky_policy_preferred_uv_may_be_skipped() {
 #[test]
 fn backup_eligibility_changed_since_registration() {
     let mut auth = Auth::new();
-    assert_eq!(auth.stored.backup_eligible, Some(false));
+    assert_eq!(auth.stored.backup_eligible, BackupEligibility::NotEligible);
     let result = auth.verify_defect(|k| k.flags |= Flags::BE);
     assert_fails(result, ErrorKind::BackupEligibility, Category::Credential);
 }

@@ -2,6 +2,7 @@
 
 use passkey_verifier::crypto::sha256;
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftAttestation};
+use passkey_verifier::AttestationError;
 use passkey_verifier::{
     Category, CoseAlgorithm, ErrorKind, Flags, RegistrationState, UnixTime, UserVerification, VerifiedRegistration,
 };
@@ -132,7 +133,7 @@ fn packed_self_attestation_alg_differs_from_key() {
     let mut reg = Reg::new();
     reg.verify_defect(|k| k.attestation = SoftAttestation::PackedSelf).expect("honest packed self attestation");
     let result = reg.verify_defect(|k| k.attestation = SoftAttestation::PackedSelfWithAlg(CoseAlgorithm::Es384.id()));
-    assert_fails(result, ErrorKind::Attestation, Category::Attestation);
+    assert_fails(result, ErrorKind::Attestation(AttestationError::UnsupportedAlgorithm), Category::Attestation);
 }
 
 #[test]
@@ -144,13 +145,13 @@ fn packed_self_attestation_bad_signature() {
     // A valid signature by the right key, over another clientDataJSON.
     let bad = packed_self_object(&reg.cred, &auth_data, &sha256(b"{\"type\":\"webauthn.create\"}"));
     let result = reg.verify_tampered(|p| p.attestation_object = bad);
-    assert_fails(result, ErrorKind::Attestation, Category::Attestation);
+    assert_fails(result, ErrorKind::Attestation(AttestationError::BadSignature), Category::Attestation);
 }
 
 #[test]
 fn unknown_attestation_format() {
     let result = Reg::new().verify_defect(|k| k.attestation = SoftAttestation::Format("acme-secure".into()));
-    assert_fails(result, ErrorKind::Attestation, Category::Attestation);
+    assert_fails(result, ErrorKind::Attestation(AttestationError::UnknownFormat), Category::Attestation);
 }
 
 #[test]

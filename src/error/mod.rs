@@ -6,6 +6,10 @@
 
 use core::fmt;
 
+mod attestation;
+
+pub use attestation::{AttestationError, CertificateError};
+
 /// The stable classification of a failure.
 ///
 /// The first twelve categories are the ones of the WebAuthn ceremony vectors (see
@@ -144,8 +148,8 @@ pub enum ErrorKind {
     AlgorithmNotAllowed,
     /// The key type, curve or algorithm is unsupported, inconsistent or too weak.
     UnsupportedKey,
-    /// The attestation statement is invalid, unsupported or untrusted.
-    Attestation,
+    /// The attestation statement is invalid, unsupported or untrusted, for the reason given.
+    Attestation(AttestationError),
     /// The signature does not verify.
     Signature,
     /// The signature counter did not increase.
@@ -181,7 +185,7 @@ impl ErrorKind {
             | Self::CredentialNotFound
             | Self::CredentialExists => Category::Credential,
             Self::AlgorithmNotAllowed | Self::UnsupportedKey => Category::Algorithm,
-            Self::Attestation => Category::Attestation,
+            Self::Attestation(_) => Category::Attestation,
             Self::Signature => Category::Signature,
             Self::Counter | Self::CounterConflict => Category::Counter,
             Self::Config => Category::Config,
@@ -205,7 +209,7 @@ impl ErrorKind {
             Self::UserHandle => "user handle does not match the credential's owner",
             Self::AlgorithmNotAllowed => "algorithm not allowed for this ceremony",
             Self::UnsupportedKey => "unsupported or invalid public key",
-            Self::Attestation => "attestation statement rejected",
+            Self::Attestation(reason) => reason.as_str(),
             Self::Signature => "signature verification failed",
             Self::Counter => "signature counter did not increase",
             Self::Config => "invalid configuration",
@@ -238,8 +242,22 @@ impl Error {
     }
 
     #[cold]
-    pub(crate) const fn attestation(context: &'static str) -> Self {
-        Self::new(ErrorKind::Attestation, context)
+    pub(crate) const fn attestation(reason: AttestationError, context: &'static str) -> Self {
+        Self::new(ErrorKind::Attestation(reason), context)
+    }
+
+    #[cold]
+    pub(crate) const fn certificate(reason: CertificateError, context: &'static str) -> Self {
+        Self::new(ErrorKind::Attestation(AttestationError::Certificate(reason)), context)
+    }
+
+    /// The attestation reason, when the attestation check failed.
+    #[must_use]
+    pub const fn attestation_reason(&self) -> Option<AttestationError> {
+        match self.kind {
+            ErrorKind::Attestation(reason) => Some(reason),
+            _ => None,
+        }
     }
 
     /// The check that failed.
