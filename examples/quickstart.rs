@@ -31,7 +31,7 @@ fn main() -> Result<(), passkey_verifier::Error> {
     let knobs = Knobs::new("example.com", "https://example.com");
     let response_json = phone.register(reg_state.challenge().as_bytes(), &knobs);
 
-    let registration = verify_registration(&rp, &reg_state, RegistrationResponse::from_json_str(&response_json)?, now)?;
+    let registration = verify_registration(&rp, reg_state, RegistrationResponse::from_json_str(&response_json)?, now)?;
     println!(
         "registered: alg {:?}, attestation {} ({}), user verified {}, backup eligible {}, sign count {}",
         registration.alg(),
@@ -54,7 +54,7 @@ fn main() -> Result<(), passkey_verifier::Error> {
 
         let assertion = phone.assert(auth_state.challenge().as_bytes(), &knobs);
         let verified =
-            verify_authentication(&rp, &auth_state, AuthenticationResponse::from_json_str(&assertion)?, &stored, now)?;
+            verify_authentication(&rp, auth_state, AuthenticationResponse::from_json_str(&assertion)?, &stored, now)?;
         println!(
             "sign-in {attempt}: signature valid, user verified {}, counter {:?} (now {})",
             verified.user_verified(),
@@ -70,7 +70,7 @@ fn main() -> Result<(), passkey_verifier::Error> {
     let mut clone = knobs.clone();
     clone.sign_count = Some(stored.sign_count);
     let replay = phone.assert(auth_state.challenge().as_bytes(), &clone);
-    match verify_authentication(&rp, &auth_state, AuthenticationResponse::from_json_str(&replay)?, &stored, now) {
+    match verify_authentication(&rp, auth_state, AuthenticationResponse::from_json_str(&replay)?, &stored, now) {
         Ok(_) => println!("unexpected: a cloned counter was accepted"),
         Err(e) => println!("cloned authenticator refused: {e} (category {})", e.category()),
     }

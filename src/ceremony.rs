@@ -218,7 +218,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
             return Err(Error::new(ErrorKind::StateNotFound, "no pending registration").into());
         };
         let response = RegistrationResponse::from_json(response_json)?;
-        let verified = verify_registration(&self.rp, &state, response, now)?;
+        let verified = verify_registration(&self.rp, state, response, now)?;
         let mut record = CredentialRecord::new(
             verified.to_stored_credential(),
             verified.alg(),
@@ -352,7 +352,7 @@ pub async fn sign_in_with_store<K: CredentialStore>(
         .map_err(SignInFailure::Storage)?
         .ok_or_else(|| Error::new(ErrorKind::CredentialNotFound, ""))?;
     let state = state_for(&record);
-    let verified = verify_authentication(rp, &state, response, &record.credential, now)?;
+    let verified = verify_authentication(rp, state, response, &record.credential, now)?;
     let update = SignInUpdate {
         expected_sign_count: record.credential.sign_count,
         new_sign_count: verified.sign_count(),

@@ -55,7 +55,7 @@ impl RegistrationFixture {
     /// What the registration benchmarks time: parse the JSON bytes, verify the response.
     pub fn run(&self) -> passkey_verifier::VerifiedRegistration {
         let response = RegistrationResponse::from_json(&self.json).expect("registration JSON");
-        verify_registration(&self.rp, &self.state, response, NOW).expect("registration verifies")
+        verify_registration(&self.rp, self.state.clone(), response, NOW).expect("registration verifies")
     }
 
     /// The same fixture at a relying party that trusts `root` and requires trust.
@@ -119,7 +119,8 @@ impl AssertionFixture {
     /// What the assertion benchmarks time: parse the JSON bytes, verify the assertion.
     pub fn run(&self) -> passkey_verifier::VerifiedAuthentication {
         let response = AuthenticationResponse::from_json(&self.json).expect("assertion JSON");
-        verify_authentication(&self.rp, &self.state, response, &self.credential, NOW).expect("assertion verifies")
+        verify_authentication(&self.rp, self.state.clone(), response, &self.credential, NOW)
+            .expect("assertion verifies")
     }
 
     pub fn cose_key(&self) -> CoseKey<'_> {

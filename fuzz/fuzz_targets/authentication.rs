@@ -11,8 +11,8 @@ use passkey_verifier::encoding::b64;
 use passkey_verifier::wire::auth_data::AuthenticatorData;
 use passkey_verifier::wire::client_data::ClientData;
 use passkey_verifier::{
-    verify_authentication, AuthenticationResponse, AuthenticationState, Challenge, RelyingParty, StoredCredential,
-    UnixTime, UserVerification,
+    verify_authentication, AuthenticationResponse, AuthenticationState, BackupEligibility, Challenge, RelyingParty,
+    StoredCredential, UnixTime, UserVerification,
 };
 
 mod common;
@@ -59,7 +59,13 @@ fn fixed() -> &'static Fixed {
         let rp = RelyingParty::builder("localhost").origin("http://localhost:5000").build().unwrap();
         let challenge = Challenge::from_bytes(b64::decode(ES256_CHALLENGE).unwrap()).unwrap();
         let state = |user: Option<Vec<u8>>| {
-            AuthenticationState::new(challenge.clone(), user, UserVerification::Preferred, vec![], UnixTime::from_secs(EXPIRES))
+            AuthenticationState::new(
+                challenge.clone(),
+                user,
+                UserVerification::Preferred,
+                vec![],
+                UnixTime::from_secs(EXPIRES),
+            )
         };
         let stored = StoredCredential::new(keys[0].0.clone(), keys[0].1.clone(), 0, OWNER.to_vec());
         Fixed { rp, states: [state(None), state(Some(OWNER.to_vec()))], stored, keys }
@@ -70,7 +76,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(response) = AuthenticationResponse::from_json(data) else { return };
     let f = fixed();
     for state in &f.states {
-        let _ = verify_authentication(&f.rp, state, response.clone(), &f.stored, UnixTime::from_secs(NOW));
+        let _ = verify_authentication(&f.rp, state.clone(), response.clone(), &f.stored, UnixTime::from_secs(NOW));
     }
 
     let Ok(cd) = ClientData::parse(response.client_data_json()) else { return };
@@ -83,7 +89,8 @@ fuzz_target!(|data: &[u8]| {
     let key = f.keys.iter().find(|(id, _)| id.as_slice() == response.raw_id()).map_or(&f.keys[0].1, |(_, k)| k);
     let mut stored = StoredCredential::new(response.raw_id().to_vec(), key.clone(), 0, owner.clone());
     stored.user_verified = data.len() % 8 == 5;
-    stored.backup_eligible = if data.len() % 8 == 6 { Some(false) } else { None };
+    stored.backup_eligible =
+        if data.len() % 8 == 6 { BackupEligibility::NotEligible } else { BackupEligibility::Unknown };
     let state = AuthenticationState::new(
         challenge,
         Some(owner),
@@ -91,7 +98,8 @@ fuzz_target!(|data: &[u8]| {
         vec![response.raw_id().to_vec()],
         UnixTime::from_secs(EXPIRES),
     );
-    if let Ok(verified) = verify_authentication(&rp, &state, response, &stored, UnixTime::from_secs(NOW)) {
-        let _ = (verified.sign_count(), verified.counter(), verified.authenticator_extensions(), format!("{verified:?}"));
+    if let Ok(verified) = verify_authentication(&rp, state, response, &stored, UnixTime::from_secs(NOW)) {
+        let _ =
+            (verified.sign_count(), verified.counter(), verified.authenticator_extensions(), format!("{verified:?}"));
     }
 });

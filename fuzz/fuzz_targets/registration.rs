@@ -35,15 +35,16 @@ fn fixed() -> &'static (RelyingParty, RegistrationState) {
 fuzz_target!(|data: &[u8]| {
     let Ok(response) = RegistrationResponse::from_json(data) else { return };
     let (rp, state) = fixed();
-    let _ = verify_registration(rp, state, response.clone(), UnixTime::from_secs(NOW));
+    let _ = verify_registration(rp, state.clone(), response.clone(), UnixTime::from_secs(NOW));
 
     let Ok(cd) = ClientData::parse(response.client_data_json()) else { return };
     let Some(challenge) = common::challenge(&cd) else { return };
     let hash = AttestationObject::parse(response.attestation_object()).ok().map(|ao| *ao.auth_data().rp_id_hash());
     let Some(rp) = common::rp(&cd, hash.as_ref(), data.len() % 2 == 1) else { return };
     let uv = if data.len() % 8 == 6 { UserVerification::Required } else { UserVerification::Preferred };
-    let state = RegistrationState::new(challenge, vec![1u8; 16], uv, CoseAlgorithm::ALL.to_vec(), UnixTime::from_secs(EXPIRES));
-    if let Ok(verified) = verify_registration(&rp, &state, response, UnixTime::from_secs(NOW)) {
+    let state =
+        RegistrationState::new(challenge, vec![1u8; 16], uv, CoseAlgorithm::ALL.to_vec(), UnixTime::from_secs(EXPIRES));
+    if let Ok(verified) = verify_registration(&rp, state, response, UnixTime::from_secs(NOW)) {
         let _ = format!("{verified:?}");
     }
 });

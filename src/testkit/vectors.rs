@@ -201,7 +201,7 @@ fn run_into(case: &Case, out: &mut Outcome) -> Result<(), Error> {
             let state =
                 RegistrationState::new(challenge, DEFAULT_OWNER.to_vec(), uv, rp.policy().algorithms.clone(), expires);
             let response = RegistrationResponse::from_json(&json)?;
-            let v = crate::verify_registration(&rp, &state, response, now)?;
+            let v = crate::verify_registration(&rp, state, response, now)?;
             out.ok = true;
             out.fmt = Some(v.attestation().format().as_str());
             out.alg = Some(v.alg().id());
@@ -229,7 +229,7 @@ fn run_into(case: &Case, out: &mut Outcome) -> Result<(), Error> {
                 owner.clone(),
             );
             let state = AuthenticationState::new(challenge, Some(owner), uv, Vec::new(), expires);
-            let v = crate::verify_authentication(&rp, &state, response, &credential, now)?;
+            let v = crate::verify_authentication(&rp, state, response, &credential, now)?;
             out.ok = true;
             out.sign_count = Some(v.sign_count());
             out.credential_id = Some(b64::encode(v.credential_id()));

@@ -123,11 +123,12 @@ impl core::fmt::Debug for VerifiedAuthentication {
 /// The first failing check, as an [`Error`] whose [`category`](Error::category) names it.
 pub fn verify_authentication(
     rp: &RelyingParty,
-    state: &AuthenticationState,
+    state: AuthenticationState,
     response: AuthenticationResponse,
     credential: &StoredCredential,
     now: UnixTime,
 ) -> Result<VerifiedAuthentication> {
+    let state = &state;
     check_not_expired(state.expires_at, now)?;
     check_allowed_credential(state, &response)?;
     check_owner(state, &response, credential)?;

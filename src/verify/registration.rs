@@ -185,10 +185,11 @@ pub(crate) fn format_uuid(b: &[u8; 16]) -> String {
 /// The first failing check, as an [`Error`] whose [`category`](Error::category) names it.
 pub fn verify_registration(
     rp: &RelyingParty,
-    state: &RegistrationState,
+    state: RegistrationState,
     response: RegistrationResponse,
     now: UnixTime,
 ) -> Result<VerifiedRegistration> {
+    let state = &state;
     check_not_expired(state.expires_at, now)?;
     let client_data = ClientData::parse(response.client_data_json())?;
     check_type(&client_data, "webauthn.create")?;

@@ -116,7 +116,7 @@ pub fn register_edited(
     let mut json: serde_json::Value =
         serde_json::from_str(&cred.register(state.challenge().as_bytes(), knobs)).expect("registration JSON");
     edit(&mut json);
-    verify_registration(rp, &state, RegistrationResponse::from_json_str(&json.to_string())?, NOW)
+    verify_registration(rp, state, RegistrationResponse::from_json_str(&json.to_string())?, NOW)
 }
 
 /// Registers a fresh `kind` credential at `rp` with `attestation`.

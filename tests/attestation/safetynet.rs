@@ -92,7 +92,7 @@ fn register(
         NOW.plus_secs(300),
     );
     let json = registration_json(cred.id(), &client_data, &object);
-    verify_registration(rp, &state, RegistrationResponse::from_json_str(&json)?, NOW)
+    verify_registration(rp, state, RegistrationResponse::from_json_str(&json)?, NOW)
 }
 
 use sha2::Digest as _;

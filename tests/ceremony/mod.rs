@@ -32,7 +32,7 @@ fn register(
     let mut knobs = Knobs::new("example.com", "https://example.com");
     knobs.attestation = attestation;
     let json = cred.register(state.challenge().as_bytes(), &knobs);
-    let verified = verify_registration(&rp, &state, RegistrationResponse::from_json_str(&json).unwrap(), NOW).unwrap();
+    let verified = verify_registration(&rp, state, RegistrationResponse::from_json_str(&json).unwrap(), NOW).unwrap();
     let stored = verified.to_stored_credential();
     (cred, stored, verified)
 }
@@ -47,7 +47,7 @@ fn sign_in(
     options.user_handle = Some(user().id);
     let (_, state) = start_authentication(&rp, &options, &mut UnwrapErr(SysRng), NOW).unwrap();
     let json = cred.assert(state.challenge().as_bytes(), knobs);
-    verify_authentication(&rp, &state, AuthenticationResponse::from_json_str(&json).unwrap(), stored, NOW.plus_secs(1))
+    verify_authentication(&rp, state, AuthenticationResponse::from_json_str(&json).unwrap(), stored, NOW.plus_secs(1))
 }
 
 #[test]
@@ -103,7 +103,7 @@ fn synced_passkey_flags_are_reported_and_both_zero_counters_pass() {
         knobs.flags |= Flags::BE | Flags::BS;
         knobs.sign_count = Some(0);
         let json = cred.register(state.challenge().as_bytes(), &knobs);
-        let reg = verify_registration(&rp, &state, RegistrationResponse::from_json_str(&json).unwrap(), NOW).unwrap();
+        let reg = verify_registration(&rp, state, RegistrationResponse::from_json_str(&json).unwrap(), NOW).unwrap();
         let stored = reg.to_stored_credential();
         (cred, stored, reg)
     };
@@ -126,8 +126,8 @@ fn discoverable_sign_in_identifies_the_owner_from_the_user_handle() {
     let options = serde_json::to_value(&options).unwrap();
     assert_eq!(options["allowCredentials"], serde_json::json!([]));
     let json = cred.assert(state.challenge().as_bytes(), &Knobs::new("example.com", "https://example.com"));
-    let auth = verify_authentication(&rp, &state, AuthenticationResponse::from_json_str(&json).unwrap(), &stored, NOW)
-        .unwrap();
+    let auth =
+        verify_authentication(&rp, state, AuthenticationResponse::from_json_str(&json).unwrap(), &stored, NOW).unwrap();
     assert_eq!(auth.user_handle(), b"user-0001");
 }
 
@@ -145,7 +145,7 @@ fn cross_origin_iframe_passes_only_for_configured_top_origins() {
     knobs.cross_origin = Some(true);
     knobs.top_origin = Some("https://shop.example.net".into());
     let json = cred.register(state.challenge().as_bytes(), &knobs);
-    verify_registration(&rp, &state, RegistrationResponse::from_json_str(&json).unwrap(), NOW).unwrap();
+    verify_registration(&rp, state, RegistrationResponse::from_json_str(&json).unwrap(), NOW).unwrap();
 }
 
 #[test]
@@ -156,7 +156,7 @@ fn android_app_origins_are_accepted_when_configured() {
         start_registration(&rp, &user(), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW).unwrap();
     let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut UnwrapErr(SysRng));
     let json = cred.register(state.challenge().as_bytes(), &Knobs::new("example.com", apk));
-    verify_registration(&rp, &state, RegistrationResponse::from_json_str(&json).unwrap(), NOW).unwrap();
+    verify_registration(&rp, state, RegistrationResponse::from_json_str(&json).unwrap(), NOW).unwrap();
 }
 
 #[test]

@@ -179,7 +179,7 @@ impl Reg {
     }
 
     pub fn verify_at(&self, json: &str, now: UnixTime) -> Result<VerifiedRegistration> {
-        verify_registration(&self.rp, &self.state, RegistrationResponse::from_json_str(json)?, now)
+        verify_registration(&self.rp, self.state.clone(), RegistrationResponse::from_json_str(json)?, now)
     }
 
     /// Verifies an honest response (it must pass), then one answered under knobs changed by
@@ -353,7 +353,13 @@ impl Auth {
     }
 
     pub fn verify_at(&self, json: &str, now: UnixTime) -> Result<VerifiedAuthentication> {
-        verify_authentication(&self.rp, &self.state, AuthenticationResponse::from_json_str(json)?, &self.stored, now)
+        verify_authentication(
+            &self.rp,
+            self.state.clone(),
+            AuthenticationResponse::from_json_str(json)?,
+            &self.stored,
+            now,
+        )
     }
 
     /// Verifies an honest assertion (it must pass), then one answered under the honest knobs

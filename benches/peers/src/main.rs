@@ -101,7 +101,7 @@ impl Registration {
 
     fn pv(&self, peers: &Peers, json: &[u8]) -> passkey_verifier::VerifiedRegistration {
         let response = RegistrationResponse::from_json(json).expect("passkey-verifier: registration JSON");
-        verify_registration(&peers.rp, &self.pv_state, response, peers.now).expect("passkey-verifier: registration")
+        verify_registration(&peers.rp, self.pv_state.clone(), response, peers.now).expect("passkey-verifier: registration")
     }
 
     fn wr(&self, peers: &Peers, json: &[u8]) -> Passkey {
@@ -177,7 +177,7 @@ impl Assertion {
         json: &[u8],
     ) -> passkey_verifier::Result<passkey_verifier::VerifiedAuthentication> {
         let response = AuthenticationResponse::from_json(json)?;
-        verify_authentication(&peers.rp, &self.pv_state, response, &self.pv_credential, peers.now)
+        verify_authentication(&peers.rp, self.pv_state.clone(), response, &self.pv_credential, peers.now)
     }
 
     fn wr_result(
