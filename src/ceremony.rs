@@ -16,9 +16,9 @@ use crate::options::{
 };
 use crate::rp::RelyingParty;
 use crate::store::{
-    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, SignInUpdate, StateId,
-    UpdateOutcome,
+    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, StateId, UpdateOutcome,
 };
+use crate::verify::CredentialUpdate;
 use crate::verify::{verify_authentication, verify_registration, CounterOutcome, VerifiedAuthentication};
 use crate::wire::json::{AuthenticationResponse, RegistrationResponse};
 
@@ -82,6 +82,8 @@ pub struct SignIn {
     pub counter: CounterOutcome,
     /// The count now stored.
     pub sign_count: u32,
+    /// The update that was stored (count, BS and whether it changed, UV, time of use).
+    pub update: CredentialUpdate,
 }
 
 /// Drives registration and sign-in ceremonies over a [`ChallengeStore`] and a
@@ -227,7 +229,6 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
             now,
         );
         record.transports = verified.transports().map(str::to_owned).collect();
-        record.backup_state = verified.flags().backup_state();
         record.nickname = nickname;
         match self.credentials.insert_new(record.clone()).await.map_err(CeremonyError::storage)? {
             InsertOutcome::Inserted => Ok(record),
@@ -298,6 +299,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
             user_verified: verified.user_verified(),
             counter: verified.counter(),
             sign_count: verified.sign_count(),
+            update: verified.update(),
         })
     }
 }
@@ -353,13 +355,11 @@ pub async fn sign_in_with_store<K: CredentialStore>(
         .ok_or_else(|| Error::new(ErrorKind::CredentialNotFound, ""))?;
     let state = state_for(&record);
     let verified = verify_authentication(rp, state, response, &record.credential, now)?;
-    let update = SignInUpdate {
-        expected_sign_count: record.credential.sign_count,
-        new_sign_count: verified.sign_count(),
-        backup_state: verified.flags().backup_state(),
-        used_at: now,
-    };
-    match credentials.update_after_sign_in(&record.credential.id, update).await.map_err(SignInFailure::Storage)? {
+    match credentials
+        .update_after_sign_in(&record.credential.id, verified.update())
+        .await
+        .map_err(SignInFailure::Storage)?
+    {
         UpdateOutcome::Updated => Ok(verified),
         UpdateOutcome::Conflict => Err(Error::new(ErrorKind::CounterConflict, "").into()),
         UpdateOutcome::NotFound => Err(Error::new(ErrorKind::CredentialNotFound, "revoked during sign-in").into()),

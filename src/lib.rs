@@ -31,7 +31,7 @@ pub use options::{
 pub use rp::{CounterPolicy, Dangerous, Origin, Policy, RelyingParty, RelyingPartyBuilder};
 pub use store::{CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, MemoryStore, StateId};
 pub use verify::{
-    verify_authentication, verify_registration, BackupEligibility, CounterOutcome, StoredCredential,
+    verify_authentication, verify_registration, BackupEligibility, CounterOutcome, CredentialUpdate, StoredCredential,
     VerifiedAuthentication, VerifiedRegistration,
 };
 pub use wire::auth_data::Flags;

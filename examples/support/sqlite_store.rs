@@ -16,7 +16,7 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use passkey_verifier::store::{InsertOutcome, SignInUpdate, UpdateOutcome};
+use passkey_verifier::store::{CredentialUpdate, InsertOutcome, UpdateOutcome};
 use passkey_verifier::{
     BackupEligibility, CeremonyState, ChallengeStore, CoseAlgorithm, CredentialRecord, CredentialStore, StateId,
     StoredCredential, UnixTime,
@@ -122,7 +122,7 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<Result<CredentialRecord, S
             time(row.get(11).map_err(SqliteError::Sql)?),
         );
         record.transports = serde_json::from_str(&transports).map_err(|_| SqliteError::Corrupt("transports"))?;
-        record.backup_state = row.get(8).map_err(SqliteError::Sql)?;
+        record.credential.backup_state = row.get(8).map_err(SqliteError::Sql)?;
         record.last_used_at = row.get::<_, Option<i64>>(12).map_err(SqliteError::Sql)?.map(time);
         record.nickname = row.get(13).map_err(SqliteError::Sql)?;
         Ok(record)
@@ -172,7 +172,7 @@ impl CredentialStore for SqliteStore {
                 transports,
                 record.aaguid.as_slice(),
                 c.backup_eligible.as_flag(),
-                record.backup_state,
+                c.backup_state,
                 c.user_verified,
                 record.attestation_format,
                 secs(record.created_at),
@@ -206,7 +206,7 @@ impl CredentialStore for SqliteStore {
         Ok(self.conn()?.execute("DELETE FROM credentials WHERE credential_id = ?1", params![id])? == 1)
     }
 
-    async fn update_after_sign_in(&self, id: &[u8], update: SignInUpdate) -> Result<UpdateOutcome, SqliteError> {
+    async fn update_after_sign_in(&self, id: &[u8], update: CredentialUpdate) -> Result<UpdateOutcome, SqliteError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         // Compare-and-swap: the row changes only if the count is still the one verified

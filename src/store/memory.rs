@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, SignInUpdate, StateId,
+    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, CredentialUpdate, InsertOutcome, StateId,
     UpdateOutcome,
 };
 use crate::challenge::UnixTime;
@@ -124,7 +124,7 @@ impl CredentialStore for MemoryStore {
         Ok(existed)
     }
 
-    async fn update_after_sign_in(&self, id: &[u8], update: SignInUpdate) -> Result<UpdateOutcome, MemoryError> {
+    async fn update_after_sign_in(&self, id: &[u8], update: CredentialUpdate) -> Result<UpdateOutcome, MemoryError> {
         let mut creds = lock(&self.credentials)?;
         let Some(record) = creds.by_id.get_mut(id) else {
             return Ok(UpdateOutcome::NotFound);
@@ -133,7 +133,7 @@ impl CredentialStore for MemoryStore {
             return Ok(UpdateOutcome::Conflict);
         }
         record.credential.sign_count = update.new_sign_count.max(update.expected_sign_count);
-        record.backup_state = update.backup_state;
+        record.credential.backup_state = update.backup_state;
         record.last_used_at = Some(update.used_at);
         Ok(UpdateOutcome::Updated)
     }

@@ -46,7 +46,7 @@ pub use memory::{MemoryError, MemoryStore};
 
 use crate::challenge::{AuthenticationState, RegistrationState, UnixTime};
 use crate::cose::CoseAlgorithm;
-use crate::verify::StoredCredential;
+pub use crate::verify::{BackupEligibility, CredentialUpdate, StoredCredential};
 
 /// An opaque identifier of an issued ceremony state (base64url of 16 random bytes).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -127,8 +127,6 @@ pub struct CredentialRecord {
     pub transports: Vec<String>,
     /// The authenticator's AAGUID.
     pub aaguid: [u8; 16],
-    /// The BS flag last seen.
-    pub backup_state: bool,
     /// The attestation format at registration.
     pub attestation_format: String,
     /// When the credential was registered.
@@ -155,7 +153,6 @@ impl CredentialRecord {
             alg,
             transports: Vec::new(),
             aaguid,
-            backup_state: false,
             attestation_format: attestation_format.into(),
             created_at,
             last_used_at: None,
@@ -183,20 +180,6 @@ pub enum InsertOutcome {
     Inserted,
     /// A credential with this ID already exists (for any user); nothing was stored.
     AlreadyExists,
-}
-
-/// The update a successful sign-in applies, by compare-and-swap on the sign count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SignInUpdate {
-    /// The count the verification was made against; the update applies only if the stored
-    /// count still equals it.
-    pub expected_sign_count: u32,
-    /// The count to store (never lower than `expected_sign_count`).
-    pub new_sign_count: u32,
-    /// The BS flag of this assertion.
-    pub backup_state: bool,
-    /// The time of the sign-in.
-    pub used_at: UnixTime,
 }
 
 /// The result of [`CredentialStore::update_after_sign_in`].
@@ -235,7 +218,7 @@ pub trait CredentialStore: Send + Sync {
     fn update_after_sign_in(
         &self,
         id: &[u8],
-        update: SignInUpdate,
+        update: CredentialUpdate,
     ) -> impl Future<Output = Result<UpdateOutcome, Self::Error>> + Send;
 }
 
@@ -276,7 +259,7 @@ impl<T: CredentialStore + ?Sized> CredentialStore for std::sync::Arc<T> {
     fn update_after_sign_in(
         &self,
         id: &[u8],
-        update: SignInUpdate,
+        update: CredentialUpdate,
     ) -> impl Future<Output = Result<UpdateOutcome, Self::Error>> + Send {
         (**self).update_after_sign_in(id, update)
     }

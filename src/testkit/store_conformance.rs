@@ -27,7 +27,7 @@ use super::{KeyKind, Knobs, SoftCredential};
 use crate::challenge::{AuthenticationState, Challenge, UnixTime, UserVerification};
 use crate::cose::CoseAlgorithm;
 use crate::store::{
-    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, SignInUpdate, StateId,
+    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, CredentialUpdate, InsertOutcome, StateId,
     UpdateOutcome,
 };
 use crate::verify::StoredCredential;
@@ -97,8 +97,8 @@ fn record(id: &[u8], user: &[u8], sign_count: u32) -> CredentialRecord {
     record
 }
 
-fn update(expected: u32, new: u32) -> SignInUpdate {
-    SignInUpdate { expected_sign_count: expected, new_sign_count: new, backup_state: true, used_at: NOW.plus_secs(9) }
+fn update(expected: u32, new: u32) -> CredentialUpdate {
+    CredentialUpdate::new(expected, new, true, NOW.plus_secs(9))
 }
 
 fn ok<T, E: std::fmt::Debug>(r: Result<T, E>, what: &str) -> T {
@@ -230,7 +230,7 @@ fn sign_count_is_compare_and_swap<S: CredentialStore>(store: &S) {
     );
     let stored = ok(block_on(store.get(b"id-1")), "get").unwrap_or_else(|| panic!("store conformance: record lost"));
     assert_eq!(stored.credential.sign_count, 6, "store conformance: count after CAS");
-    assert!(stored.backup_state, "store conformance: backup state updated");
+    assert!(stored.credential.backup_state, "store conformance: backup state updated");
     assert_eq!(stored.last_used_at, Some(NOW.plus_secs(9)), "store conformance: last used updated");
     assert_eq!(ok(block_on(store.update_after_sign_in(b"id-9", update(0, 1))), "update"), UpdateOutcome::NotFound);
 }
@@ -314,7 +314,7 @@ impl<S: CredentialStore> CredentialStore for Faulty<S> {
         self.inner.delete(id).await.map_err(Fault::Inner)
     }
 
-    async fn update_after_sign_in(&self, id: &[u8], update: SignInUpdate) -> Result<UpdateOutcome, Self::Error> {
+    async fn update_after_sign_in(&self, id: &[u8], update: CredentialUpdate) -> Result<UpdateOutcome, Self::Error> {
         self.check()?;
         self.inner.update_after_sign_in(id, update).await.map_err(Fault::Inner)
     }
@@ -347,7 +347,7 @@ impl CredentialStore for NoCredentials {
         Ok(false)
     }
 
-    async fn update_after_sign_in(&self, _: &[u8], _: SignInUpdate) -> Result<UpdateOutcome, Never> {
+    async fn update_after_sign_in(&self, _: &[u8], _: CredentialUpdate) -> Result<UpdateOutcome, Never> {
         Ok(UpdateOutcome::NotFound)
     }
 }

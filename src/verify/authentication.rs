@@ -1,5 +1,6 @@
 //! Authentication: WebAuthn Level 3 §7.2, "Verifying an Authentication Assertion".
 
+use super::credential::CredentialUpdate;
 use super::{
     check_challenge, check_not_expired, check_origin, check_rp_id_hash, check_top_origin, check_type,
     check_user_present, check_user_verified, uv_required, StoredCredential,
@@ -30,6 +31,7 @@ pub enum CounterOutcome {
 #[derive(Clone, PartialEq, Eq)]
 pub struct VerifiedAuthentication {
     sign_count: u32,
+    update: CredentialUpdate,
     counter: CounterOutcome,
     flags: Flags,
     user_handle: Vec<u8>,
@@ -41,6 +43,14 @@ impl VerifiedAuthentication {
     #[must_use]
     pub fn credential_id(&self) -> &[u8] {
         self.response.raw_id()
+    }
+
+    /// What to persist: the new count, the BS flag and whether it changed, UV and the time of
+    /// use, applied by compare-and-swap on the count the verification was made against
+    /// ([`CredentialStore::update_after_sign_in`](crate::CredentialStore::update_after_sign_in)).
+    #[must_use]
+    pub const fn update(&self) -> CredentialUpdate {
+        self.update
     }
 
     /// The count to store: the new count when it increased, otherwise the stored one (a
@@ -161,8 +171,18 @@ pub fn verify_authentication(
     )?;
 
     let (counter, sign_count) = check_counter(rp.policy().counter, credential.sign_count, auth_data.sign_count())?;
+    let flags = auth_data.flags();
+    let update = CredentialUpdate {
+        expected_sign_count: credential.sign_count,
+        new_sign_count: sign_count,
+        backup_state: flags.backup_state(),
+        backup_state_changed: flags.backup_state() != credential.backup_state,
+        user_verified: flags.user_verified(),
+        used_at: now,
+    };
     Ok(VerifiedAuthentication {
         sign_count,
+        update,
         counter,
         flags: auth_data.flags(),
         user_handle: credential.user_handle.clone(),

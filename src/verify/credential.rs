@@ -1,4 +1,7 @@
-//! What a relying party stores about a credential, as verification needs it.
+//! What a relying party stores about a credential, as verification needs it, and what a
+//! sign-in changes in it.
+
+use crate::challenge::UnixTime;
 
 /// A registered credential as the host stored it: the input of
 /// [`verify_authentication`](crate::verify_authentication).
@@ -18,6 +21,9 @@ pub struct StoredCredential {
     pub user_handle: Vec<u8>,
     /// The BE flag seen at registration; [`BackupEligibility::Unknown`] is not checked.
     pub backup_eligible: BackupEligibility,
+    /// The BS flag last seen (at registration, then at every sign-in): whether the
+    /// credential is currently backed up.
+    pub backup_state: bool,
     /// Whether the user was verified at registration.
     pub user_verified: bool,
 }
@@ -78,7 +84,8 @@ impl BackupEligibility {
 }
 
 impl StoredCredential {
-    /// A stored credential with unknown backup eligibility and no UV at registration.
+    /// A stored credential with unknown backup eligibility, not backed up, and no UV at
+    /// registration.
     #[must_use]
     pub fn new(id: Vec<u8>, public_key: Vec<u8>, sign_count: u32, user_handle: Vec<u8>) -> Self {
         Self {
@@ -87,6 +94,7 @@ impl StoredCredential {
             sign_count,
             user_handle,
             backup_eligible: BackupEligibility::Unknown,
+            backup_state: false,
             user_verified: false,
         }
     }
@@ -100,7 +108,46 @@ impl core::fmt::Debug for StoredCredential {
             .field("sign_count", &self.sign_count)
             .field("user_handle", &"<redacted>")
             .field("backup_eligible", &self.backup_eligible)
+            .field("backup_state", &self.backup_state)
             .field("user_verified", &self.user_verified)
             .finish()
+    }
+}
+
+/// What a verified sign-in changes in the stored credential: the one value a
+/// [`CredentialStore`](crate::CredentialStore) applies, by compare-and-swap on the count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CredentialUpdate {
+    /// The count the verification was made against; the update applies only if the stored
+    /// count still equals it.
+    pub expected_sign_count: u32,
+    /// The count to store (never lower than `expected_sign_count`).
+    pub new_sign_count: u32,
+    /// The BS flag of this assertion: whether the credential is backed up now.
+    pub backup_state: bool,
+    /// Whether BS differs from the stored credential's (backed up or no longer backed up since
+    /// the last sign-in); a host may want to tell the user or re-evaluate risk.
+    pub backup_state_changed: bool,
+    /// Whether the user was verified in this sign-in.
+    pub user_verified: bool,
+    /// The time of the sign-in.
+    pub used_at: UnixTime,
+}
+
+impl CredentialUpdate {
+    /// An update to a credential stored with count `expected_sign_count`. For stores' own
+    /// tests and tools; a verified sign-in gives its update through
+    /// [`VerifiedAuthentication::update`](crate::VerifiedAuthentication::update).
+    #[must_use]
+    pub const fn new(expected_sign_count: u32, new_sign_count: u32, backup_state: bool, used_at: UnixTime) -> Self {
+        Self {
+            expected_sign_count,
+            new_sign_count,
+            backup_state,
+            backup_state_changed: false,
+            user_verified: false,
+            used_at,
+        }
     }
 }

@@ -8,7 +8,7 @@ mod credential;
 mod registration;
 
 pub use authentication::{verify_authentication, CounterOutcome, VerifiedAuthentication};
-pub use credential::{BackupEligibility, StoredCredential};
+pub use credential::{BackupEligibility, CredentialUpdate, StoredCredential};
 pub use registration::{verify_registration, VerifiedRegistration};
 
 use crate::challenge::{Challenge, UnixTime, UserVerification};

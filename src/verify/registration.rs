@@ -135,6 +135,7 @@ impl VerifiedRegistration {
             sign_count: self.sign_count,
             user_handle: self.user_handle.clone(),
             backup_eligible: BackupEligibility::from_flag(self.flags.backup_eligible()),
+            backup_state: self.flags.backup_state(),
             user_verified: self.flags.user_verified(),
         }
     }

@@ -200,3 +200,30 @@ fn issued_challenges_are_fresh() {
     assert_ne!(a.challenge(), b.challenge());
     assert!(!format!("{a:?}").contains(&a.challenge().to_base64url()));
 }
+
+/// The update a sign-in hands back is what a store persists: the new count, UV, the time of
+/// use, and BS with whether it changed since the stored value.
+#[test]
+fn sign_in_update_reports_a_backup_state_change() {
+    let (mut cred, mut stored, _) = register(KeyKind::Es256, SoftAttestation::None);
+    assert!(!stored.backup_state);
+    let mut knobs = Knobs::new("example.com", "https://example.com");
+
+    let same = sign_in(&mut cred, &stored, &knobs).unwrap().update();
+    assert_eq!((same.expected_sign_count, same.new_sign_count), (stored.sign_count, stored.sign_count + 1));
+    assert!(!same.backup_state && !same.backup_state_changed && same.user_verified);
+    assert_eq!(same.used_at, NOW.plus_secs(1));
+    stored.sign_count = same.new_sign_count;
+
+    // BE may never change, and BS needs BE: treat the credential as registered backup
+    // eligible, then sign in backed up.
+    stored.backup_eligible = BackupEligibility::Eligible;
+    knobs.flags |= Flags::BE | Flags::BS;
+    let backed_up = sign_in(&mut cred, &stored, &knobs).unwrap().update();
+    assert!(backed_up.backup_state && backed_up.backup_state_changed);
+    stored.backup_state = backed_up.backup_state;
+    stored.sign_count = backed_up.new_sign_count;
+
+    let again = sign_in(&mut cred, &stored, &knobs).unwrap().update();
+    assert!(again.backup_state && !again.backup_state_changed);
+}
