@@ -65,9 +65,32 @@ impl core::ops::Deref for Text<'_> {
     }
 }
 
+/// Raw JSON kept as text: borrowed from the input by [`RegistrationResponse::from_json`],
+/// owned when the response is deserialized by serde from another source.
+trait RawJson {
+    fn json(&self) -> &str;
+}
+
+impl RawJson for &RawValue {
+    fn json(&self) -> &str {
+        self.get()
+    }
+}
+
+impl RawJson for Box<RawValue> {
+    fn json(&self) -> &str {
+        self.get()
+    }
+}
+
+/// An absent optional member (without requiring `Default` of its type).
+const fn absent<T>() -> Option<T> {
+    None
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Envelope<'a, R> {
+struct Envelope<'a, R, X = &'a RawValue> {
     #[serde(borrow)]
     id: Text<'a>,
     #[serde(borrow)]
@@ -75,8 +98,8 @@ struct Envelope<'a, R> {
     #[serde(rename = "type", borrow)]
     ty: Text<'a>,
     response: R,
-    #[serde(borrow, default)]
-    client_extension_results: Option<&'a RawValue>,
+    #[serde(default = "absent")]
+    client_extension_results: Option<X>,
     #[serde(borrow, default)]
     authenticator_attachment: Option<Text<'a>>,
 }
@@ -109,13 +132,33 @@ fn parse_envelope<'a, R: Deserialize<'a>>(json: &'a [u8]) -> Result<Envelope<'a,
     }
     let envelope: Envelope<'a, R> =
         serde_json::from_slice(json).map_err(|_| err("not a PublicKeyCredential JSON object"))?;
+    check_envelope(&envelope)?;
+    Ok(envelope)
+}
+
+fn check_envelope<R, X>(envelope: &Envelope<'_, R, X>) -> Result<()> {
     if &*envelope.ty != b"public-key" {
         return Err(err("type is not public-key"));
     }
     if envelope.authenticator_attachment.as_deref().is_some_and(|a| core::str::from_utf8(a).is_err()) {
         return Err(err("authenticatorAttachment is not text"));
     }
-    Ok(envelope)
+    Ok(())
+}
+
+/// Deserializes an envelope from any serde deserializer (the extension results owned), and
+/// builds the response from it with the same checks as `from_json`.
+fn deserialize_response<'de, D, R, T>(
+    deserializer: D,
+    build: impl FnOnce(Envelope<'de, R, Box<RawValue>>) -> Result<T>,
+) -> core::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    R: Deserialize<'de>,
+{
+    use serde::de::Error as _;
+    let envelope = Envelope::<'de, R, Box<RawValue>>::deserialize(deserializer)?;
+    check_envelope(&envelope).and_then(|()| build(envelope)).map_err(D::Error::custom)
 }
 
 /// One buffer holding every decoded field of a response (a single allocation), addressed by
@@ -180,16 +223,19 @@ struct Extras {
 }
 
 impl Extras {
-    fn texts<'e, R>(envelope: &'e Envelope<'_, R>) -> [&'e [u8]; 2] {
+    fn texts<'e, R, X: RawJson>(envelope: &'e Envelope<'_, R, X>) -> [&'e [u8]; 2] {
         [
-            envelope.client_extension_results.map(|raw| raw.get().as_bytes()).unwrap_or_default(),
+            envelope.client_extension_results.as_ref().map(|raw| raw.json().as_bytes()).unwrap_or_default(),
             envelope.authenticator_attachment.as_deref().unwrap_or_default(),
         ]
     }
 
-    fn pack<R>(envelope: &Envelope<'_, R>, packer: &mut Packer) -> Self {
+    fn pack<R, X: RawJson>(envelope: &Envelope<'_, R, X>, packer: &mut Packer) -> Self {
         Self {
-            client_extension_results: envelope.client_extension_results.map(|raw| packer.text(raw.get().as_bytes())),
+            client_extension_results: envelope
+                .client_extension_results
+                .as_ref()
+                .map(|raw| packer.text(raw.json().as_bytes())),
             authenticator_attachment: envelope.authenticator_attachment.as_deref().map(|a| packer.text(a)),
         }
     }
@@ -219,7 +265,10 @@ impl RegistrationResponse {
     /// Malformed [`Input::CredentialJson`] or [`Input::Base64`]; [`ErrorKind::CredentialId`]
     /// when `id` is not the encoding of `rawId`.
     pub fn from_json(json: &[u8]) -> Result<Self> {
-        let envelope: Envelope<'_, AttestationWire<'_>> = parse_envelope(json)?;
+        Self::from_envelope(parse_envelope::<AttestationWire<'_>>(json)?)
+    }
+
+    fn from_envelope<X: RawJson>(envelope: Envelope<'_, AttestationWire<'_>, X>) -> Result<Self> {
         let r = &envelope.response;
         let transports = r.transports.as_deref().unwrap_or_default();
         if transports.len() > MAX_TRANSPORTS
@@ -285,6 +334,15 @@ impl RegistrationResponse {
     }
 }
 
+/// Deserializes the browser's JSON directly (`Json<RegistrationResponse>` in a handler), with
+/// the checks of [`RegistrationResponse::from_json`]; the raw bytes that are hashed and
+/// verified are kept. The size limit is the caller's body limit here.
+impl<'de> Deserialize<'de> for RegistrationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> core::result::Result<Self, D::Error> {
+        deserialize_response(deserializer, Self::from_envelope)
+    }
+}
+
 impl core::fmt::Debug for RegistrationResponse {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("RegistrationResponse")
@@ -318,7 +376,10 @@ impl AuthenticationResponse {
     /// Malformed [`Input::CredentialJson`] or [`Input::Base64`]; [`ErrorKind::CredentialId`]
     /// when `id` is not the encoding of `rawId`.
     pub fn from_json(json: &[u8]) -> Result<Self> {
-        let envelope: Envelope<'_, AssertionWire<'_>> = parse_envelope(json)?;
+        Self::from_envelope(parse_envelope::<AssertionWire<'_>>(json)?)
+    }
+
+    fn from_envelope<X: RawJson>(envelope: Envelope<'_, AssertionWire<'_>, X>) -> Result<Self> {
         let r = &envelope.response;
         let user_handle = r.user_handle.as_deref().unwrap_or_default();
         let fields = [
@@ -397,6 +458,15 @@ impl AuthenticationResponse {
     #[must_use]
     pub fn authenticator_attachment(&self) -> Option<&str> {
         text(&self.buf, self.extras.authenticator_attachment.as_ref())
+    }
+}
+
+/// Deserializes the browser's JSON directly (`Json<AuthenticationResponse>` in a handler),
+/// with the checks of [`AuthenticationResponse::from_json`]; the raw bytes that are hashed and
+/// verified are kept. The size limit is the caller's body limit here.
+impl<'de> Deserialize<'de> for AuthenticationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> core::result::Result<Self, D::Error> {
+        deserialize_response(deserializer, Self::from_envelope)
     }
 }
 

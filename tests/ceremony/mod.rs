@@ -227,3 +227,37 @@ fn sign_in_update_reports_a_backup_state_change() {
     let again = sign_in(&mut cred, &stored, &knobs).unwrap().update();
     assert!(again.backup_state && !again.backup_state_changed);
 }
+
+/// A handler's `Json<RegistrationResponse>` / `Json<AuthenticationResponse>`: serde builds the
+/// same response as `from_json`, from borrowed bytes or from a parsed `Value`, and refuses
+/// what `from_json` refuses.
+#[test]
+fn responses_deserialize_with_serde_as_from_json_parses() {
+    let rp = rp();
+    let (_, state) =
+        start_registration(&rp, &user(), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW).unwrap();
+    let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut UnwrapErr(SysRng));
+    let knobs = Knobs::new("example.com", "https://example.com");
+    let json = cred.register(state.challenge().as_bytes(), &knobs);
+
+    let parsed = RegistrationResponse::from_json_str(&json).unwrap();
+    let from_slice: RegistrationResponse = serde_json::from_str(&json).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let from_value: RegistrationResponse = serde_json::from_value(value.clone()).unwrap();
+    assert_eq!(from_slice, parsed);
+    assert_eq!(from_value, parsed);
+    assert!(verify_registration(&rp, state, from_value, NOW).is_ok());
+
+    let mut wrong_type = value.clone();
+    wrong_type["type"] = "password".into();
+    assert!(serde_json::from_value::<RegistrationResponse>(wrong_type).is_err());
+    let mut bad_base64 = value;
+    bad_base64["rawId"] = "not base64!".into();
+    assert!(serde_json::from_value::<RegistrationResponse>(bad_base64).is_err());
+
+    let assertion = cred.assert(b"0123456789abcdef0123456789abcdef", &knobs);
+    let parsed = AuthenticationResponse::from_json_str(&assertion).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&assertion).unwrap();
+    assert_eq!(serde_json::from_value::<AuthenticationResponse>(value).unwrap(), parsed);
+    assert_eq!(serde_json::from_str::<AuthenticationResponse>(&assertion).unwrap(), parsed);
+}
