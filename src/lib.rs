@@ -20,7 +20,10 @@ mod verify;
 pub mod wire;
 
 pub use attestation::{AttestationFormat, AttestationOutcome, AttestationType};
-pub use ceremony::{sign_in_with_store, Ceremonies, CeremonyError, SignIn, SignInFailure};
+pub use ceremony::{
+    sign_in_with_store, Ceremonies, CeremonyError, RegistrationChoices, RegistrationDetails, SignIn, SignInChoices,
+    SignInFailure, SignInTarget, SystemClock, TimeProvider,
+};
 pub use challenge::{AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification, CHALLENGE_LEN};
 pub use cose::CoseAlgorithm;
 pub use error::{AttestationError, Category, CertificateError, Error, ErrorKind, Input, Result};

@@ -20,7 +20,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use getrandom::SysRng;
-use passkey_verifier::{AuthenticationOptions, Ceremonies, RegistrationOptions, RelyingParty, StateId, UnixTime, User};
+use passkey_verifier::{
+    Ceremonies, RegistrationChoices, RegistrationDetails, RelyingParty, SignInChoices, SignInTarget, StateId, User,
+};
 use rand_core::{Rng as _, UnwrapErr};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -70,11 +72,7 @@ async fn register_start(State(app): State<Arc<App>>, Json(body): Json<Start>) ->
             .clone()
     };
     let user = User { id: handle, name: username.clone(), display_name: username };
-    match app
-        .ceremonies
-        .start_registration(&user, &RegistrationOptions::default(), &mut UnwrapErr(SysRng), UnixTime::now())
-        .await
-    {
+    match app.ceremonies.start_registration(&user, &RegistrationChoices::default()).await {
         Ok((id, options)) => Json(json!({ "state_id": id.as_str(), "options": options })).into_response(),
         Err(e) => ceremony_error(&e),
     }
@@ -83,7 +81,7 @@ async fn register_start(State(app): State<Arc<App>>, Json(body): Json<Start>) ->
 async fn register_finish(State(app): State<Arc<App>>, Json(body): Json<Finish>) -> Response {
     let response = serde_json::to_vec(&body.response).unwrap_or_default();
     let id = StateId::new(body.state_id);
-    match app.ceremonies.finish_registration(&id, &response, None, UnixTime::now()).await {
+    match app.ceremonies.finish_registration(&id, &response, &RegistrationDetails::default()).await {
         Ok(record) => Json(json!({
             "ok": true,
             "credential_id": passkey_verifier::encoding::b64::encode(record.id()),
@@ -102,10 +100,12 @@ async fn login_start(State(app): State<Arc<App>>, Json(body): Json<Start>) -> Re
         .username
         .filter(|u| !u.trim().is_empty())
         .and_then(|u| app.users.lock().ok().and_then(|users| users.get(&u).cloned()));
-    let options = AuthenticationOptions::default();
     match app
         .ceremonies
-        .start_authentication(handle.as_deref(), &options, &mut UnwrapErr(SysRng), UnixTime::now())
+        .start_authentication(
+            handle.as_deref().map_or(SignInTarget::Discoverable, SignInTarget::User),
+            &SignInChoices::default(),
+        )
         .await
     {
         Ok((id, options)) => Json(json!({ "state_id": id.as_str(), "options": options })).into_response(),
@@ -116,7 +116,7 @@ async fn login_start(State(app): State<Arc<App>>, Json(body): Json<Start>) -> Re
 async fn login_finish(State(app): State<Arc<App>>, Json(body): Json<Finish>) -> Response {
     let response = serde_json::to_vec(&body.response).unwrap_or_default();
     let id = StateId::new(body.state_id);
-    match app.ceremonies.finish_authentication(&id, &response, UnixTime::now()).await {
+    match app.ceremonies.finish_authentication(&id, &response).await {
         Ok(sign_in) => {
             let users = app.users.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let name = users.iter().find(|(_, h)| **h == sign_in.user_handle).map(|(n, _)| n.clone());
@@ -141,8 +141,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .origin(format!("http://localhost:{port}"))
         .build()?;
     let store = Arc::new(SqliteStore::open(&db)?);
-    let app =
-        Arc::new(App { ceremonies: Ceremonies::new(rp, Arc::clone(&store), store), users: Mutex::new(HashMap::new()) });
+    let app = Arc::new(App {
+        ceremonies: Ceremonies::new(rp, Arc::clone(&store), store, UnwrapErr(SysRng)),
+        users: Mutex::new(HashMap::new()),
+    });
     let router = Router::new()
         .route("/", get(|| async { Html(include_str!("index.html")) }))
         .route("/register/start", post(register_start))

@@ -20,6 +20,7 @@
 
 mod attest;
 mod builders;
+mod clock;
 pub mod pki;
 mod signer;
 pub mod store_conformance;
@@ -30,6 +31,7 @@ pub use builders::{
     attestation_object, authentication_json, authenticator_data, client_data_json, der_ecdsa_signature, high_s,
     registration_json, AttestedData, ClientDataFields,
 };
+pub use clock::ManualClock;
 pub use signer::KeyKind;
 
 use rand_core::CryptoRng;

@@ -23,6 +23,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use getrandom::SysRng;
 use rand_core::UnwrapErr;
 
+use super::ManualClock;
 use super::{KeyKind, Knobs, SoftCredential};
 use crate::challenge::{AuthenticationState, Challenge, UnixTime, UserVerification};
 use crate::cose::CoseAlgorithm;
@@ -31,7 +32,10 @@ use crate::store::{
     UpdateOutcome,
 };
 use crate::verify::StoredCredential;
-use crate::{AuthenticationOptions, Ceremonies, CeremonyError, ErrorKind, RegistrationOptions, RelyingParty, User};
+use crate::{
+    Ceremonies, CeremonyError, ErrorKind, RegistrationChoices, RegistrationDetails, RelyingParty, SignInChoices,
+    SignInTarget, User,
+};
 
 struct ThreadWaker(std::thread::Thread);
 
@@ -126,6 +130,11 @@ fn rp() -> RelyingParty {
     RelyingParty::builder("example.com").origin("https://example.com").build().unwrap_or_else(|_| unreachable!())
 }
 
+/// Ceremonies over the stores under test, at `NOW` on a manual clock.
+fn ceremonies<C: ChallengeStore, K: CredentialStore>(challenges: C, credentials: K) -> Ceremonies<C, K> {
+    Ceremonies::new(rp(), challenges, credentials, UnwrapErr(SysRng)).with_clock(ManualClock::new(NOW))
+}
+
 fn user(handle: &[u8]) -> User {
     User { id: handle.to_vec(), name: "kit".into(), display_name: "Kit".into() }
 }
@@ -143,10 +152,8 @@ fn expect_kind<T: std::fmt::Debug>(result: Result<T, CeremonyError>, kind: Error
 
 /// Registers a fresh ES256 credential for `handle` through the ceremony layer.
 fn register<C: ChallengeStore, K: CredentialStore>(c: &Ceremonies<C, K>, handle: &[u8]) -> SoftCredential {
-    let (id, options) = ok(
-        block_on(c.start_registration(&user(handle), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW)),
-        "start_registration",
-    );
+    let (id, options) =
+        ok(block_on(c.start_registration(&user(handle), &RegistrationChoices::default())), "start_registration");
     let challenge = crate::encoding::b64::decode(
         serde_json::to_value(&options)
             .ok()
@@ -157,7 +164,7 @@ fn register<C: ChallengeStore, K: CredentialStore>(c: &Ceremonies<C, K>, handle:
     .unwrap_or_default();
     let mut cred = SoftCredential::new(KeyKind::Es256, handle, &mut UnwrapErr(SysRng));
     let json = cred.register(&challenge, &knobs());
-    ok(block_on(c.finish_registration(&id, json.as_bytes(), None, NOW)), "finish_registration");
+    ok(block_on(c.finish_registration(&id, json.as_bytes(), &RegistrationDetails::default())), "finish_registration");
     cred
 }
 
@@ -169,32 +176,25 @@ fn request_challenge(options: &crate::RequestOptionsJson) -> Vec<u8> {
 
 /// Expired states are refused for registration, sign-in and discoverable sign-in.
 fn expired_states_are_refused<S: ChallengeStore + CredentialStore>(store: S) {
-    let c = Ceremonies::new(rp(), store, NoCredentials);
+    let clock = ManualClock::new(NOW);
+    let c = ceremonies(store, NoCredentials).with_clock(clock.clone());
     let late = NOW.plus_secs(301);
-    let (id, _) = ok(
-        block_on(c.start_registration(&user(b"u1"), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW)),
-        "start",
-    );
+    let (id, _) = ok(block_on(c.start_registration(&user(b"u1"), &RegistrationChoices::default())), "start");
+    clock.set(late);
     let mut cred = SoftCredential::new(KeyKind::Es256, b"u1", &mut UnwrapErr(SysRng));
     let json = cred.register(&[0; 32], &knobs());
     expect_kind(
-        block_on(c.finish_registration(&id, json.as_bytes(), None, late)),
+        block_on(c.finish_registration(&id, json.as_bytes(), &RegistrationDetails::default())),
         ErrorKind::CeremonyExpired,
         "expired registration",
     );
-    for user_handle in [Some(&b"u1"[..]), None] {
-        let (id, options) = ok(
-            block_on(c.start_authentication(
-                user_handle,
-                &AuthenticationOptions::default(),
-                &mut UnwrapErr(SysRng),
-                NOW,
-            )),
-            "start",
-        );
+    for target in [SignInTarget::User(b"u1"), SignInTarget::Discoverable] {
+        clock.set(NOW);
+        let (id, options) = ok(block_on(c.start_authentication(target, &SignInChoices::default())), "start");
         let json = cred.assert(&request_challenge(&options), &knobs());
+        clock.set(late);
         expect_kind(
-            block_on(c.finish_authentication(&id, json.as_bytes(), late)),
+            block_on(c.finish_authentication(&id, json.as_bytes())),
             ErrorKind::CeremonyExpired,
             "expired sign-in",
         );
@@ -355,7 +355,7 @@ impl CredentialStore for NoCredentials {
 /// A store error at any step fails the ceremony with [`CeremonyError::Storage`].
 fn store_errors_fail_the_ceremony<S: ChallengeStore + CredentialStore>(store: S) {
     let faulty = Arc::new(Faulty { inner: store, failing: AtomicBool::new(false) });
-    let c = Ceremonies::new(rp(), Arc::clone(&faulty), Arc::clone(&faulty));
+    let c = ceremonies(Arc::clone(&faulty), Arc::clone(&faulty));
     let mut cred = register(&c, b"alice");
     let storage = |r: Result<_, CeremonyError>, what: &str| match r {
         Err(CeremonyError::Storage(_)) => {}
@@ -365,33 +365,19 @@ fn store_errors_fail_the_ceremony<S: ChallengeStore + CredentialStore>(store: S)
     };
     faulty.failing.store(true, Ordering::SeqCst);
     storage(
-        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW))
-            .map(|_| ()),
+        block_on(c.start_registration(&user(b"alice"), &RegistrationChoices::default())).map(|_| ()),
         "start_registration",
     );
     storage(
-        block_on(c.start_authentication(
-            Some(b"alice"),
-            &AuthenticationOptions::default(),
-            &mut UnwrapErr(SysRng),
-            NOW,
-        ))
-        .map(|_| ()),
+        block_on(c.start_authentication(SignInTarget::User(b"alice"), &SignInChoices::default())).map(|_| ()),
         "start_authentication",
     );
     faulty.failing.store(false, Ordering::SeqCst);
-    let (id, options) = ok(
-        block_on(c.start_authentication(
-            Some(b"alice"),
-            &AuthenticationOptions::default(),
-            &mut UnwrapErr(SysRng),
-            NOW,
-        )),
-        "start",
-    );
+    let (id, options) =
+        ok(block_on(c.start_authentication(SignInTarget::User(b"alice"), &SignInChoices::default())), "start");
     let json = cred.assert(&request_challenge(&options), &knobs());
     faulty.failing.store(true, Ordering::SeqCst);
-    storage(block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).map(|_| ()), "finish_authentication");
+    storage(block_on(c.finish_authentication(&id, json.as_bytes())).map(|_| ()), "finish_authentication");
 }
 
 /// Threads racing to take one state: exactly one gets it.
@@ -441,26 +427,19 @@ fn concurrent_counter_updates_have_one_winner<S: CredentialStore>(store: &S) {
 /// count never decreases.
 fn concurrent_sign_ins_have_one_winner<S: ChallengeStore + CredentialStore>(store: S) {
     let store = Arc::new(store);
-    let c = Ceremonies::new(rp(), Arc::clone(&store), Arc::clone(&store));
+    let c = ceremonies(Arc::clone(&store), Arc::clone(&store));
     let mut cred = register(&c, b"alice");
     let cred_id = cred.id().to_vec();
     let mut last_count = 1;
     for _ in 0..5 {
         // One state, many finishers of the same response.
-        let (id, options) = ok(
-            block_on(c.start_authentication(
-                Some(b"alice"),
-                &AuthenticationOptions::default(),
-                &mut UnwrapErr(SysRng),
-                NOW,
-            )),
-            "start",
-        );
+        let (id, options) =
+            ok(block_on(c.start_authentication(SignInTarget::User(b"alice"), &SignInChoices::default())), "start");
         let json = cred.assert(&request_challenge(&options), &knobs());
         let winners = AtomicUsize::new(0);
         std::thread::scope(|s| {
             for _ in 0..8 {
-                s.spawn(|| match block_on(c.finish_authentication(&id, json.as_bytes(), NOW)) {
+                s.spawn(|| match block_on(c.finish_authentication(&id, json.as_bytes())) {
                     Ok(_) => {
                         winners.fetch_add(1, Ordering::SeqCst);
                     }
@@ -475,12 +454,7 @@ fn concurrent_sign_ins_have_one_winner<S: ChallengeStore + CredentialStore>(stor
         let attempts: Vec<(StateId, String)> = (0..6)
             .map(|_| {
                 let (id, options) = ok(
-                    block_on(c.start_authentication(
-                        Some(b"alice"),
-                        &AuthenticationOptions::default(),
-                        &mut UnwrapErr(SysRng),
-                        NOW,
-                    )),
+                    block_on(c.start_authentication(SignInTarget::User(b"alice"), &SignInChoices::default())),
                     "start",
                 );
                 let mut k = knobs();
@@ -492,7 +466,7 @@ fn concurrent_sign_ins_have_one_winner<S: ChallengeStore + CredentialStore>(stor
         std::thread::scope(|s| {
             for (id, json) in &attempts {
                 let (c, winners) = (&c, &winners);
-                s.spawn(move || match block_on(c.finish_authentication(id, json.as_bytes(), NOW)) {
+                s.spawn(move || match block_on(c.finish_authentication(id, json.as_bytes())) {
                     Ok(_) => {
                         winners.fetch_add(1, Ordering::SeqCst);
                     }

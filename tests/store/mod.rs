@@ -3,10 +3,10 @@
 
 use getrandom::SysRng;
 use passkey_verifier::testkit::store_conformance::{self, block_on};
-use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
+use passkey_verifier::testkit::{KeyKind, Knobs, ManualClock, SoftCredential};
 use passkey_verifier::{
-    AuthenticationOptions, Ceremonies, ChallengeStore, CredentialStore, ErrorKind, MemoryStore, RegistrationOptions,
-    RelyingParty, StateId, UnixTime, User,
+    Ceremonies, ChallengeStore, CredentialStore, ErrorKind, MemoryStore, RegistrationChoices, RegistrationDetails,
+    RelyingParty, SignInChoices, SignInTarget, StateId, UnixTime, User,
 };
 use rand_core::UnwrapErr;
 
@@ -19,7 +19,12 @@ fn memory_store_passes_the_conformance_kit() {
 
 fn ceremonies() -> Ceremonies<MemoryStore, MemoryStore> {
     let rp = RelyingParty::builder("example.com").origin("https://example.com").build().unwrap();
-    Ceremonies::new(rp, MemoryStore::new(), MemoryStore::new())
+    over(rp, MemoryStore::new(), MemoryStore::new())
+}
+
+/// Ceremonies over the given stores, at `NOW` on a manual clock.
+fn over<C: ChallengeStore, K: CredentialStore>(rp: RelyingParty, challenges: C, credentials: K) -> Ceremonies<C, K> {
+    Ceremonies::new(rp, challenges, credentials, UnwrapErr(SysRng)).with_clock(ManualClock::new(NOW))
 }
 
 fn user(handle: &[u8]) -> User {
@@ -37,27 +42,23 @@ fn knobs() -> Knobs {
 
 /// Registers a credential for `handle`; returns it with the registration response JSON.
 fn register<C: ChallengeStore, K: CredentialStore>(c: &Ceremonies<C, K>, handle: &[u8]) -> (SoftCredential, String) {
-    let (id, options) =
-        block_on(c.start_registration(&user(handle), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW))
-            .unwrap();
+    let (id, options) = block_on(c.start_registration(&user(handle), &RegistrationChoices::default())).unwrap();
     let mut cred = SoftCredential::new(KeyKind::Es256, handle, &mut UnwrapErr(SysRng));
     let json = cred.register(&challenge_of(&options), &knobs());
-    block_on(c.finish_registration(&id, json.as_bytes(), Some("phone".into()), NOW)).unwrap();
+    block_on(c.finish_registration(&id, json.as_bytes(), &RegistrationDetails::nickname("phone"))).unwrap();
     (cred, json)
 }
 
 #[test]
 fn a_finished_registration_state_cannot_be_replayed() {
     let c = ceremonies();
-    let (id, options) =
-        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW))
-            .unwrap();
+    let (id, options) = block_on(c.start_registration(&user(b"alice"), &RegistrationChoices::default())).unwrap();
     let mut cred = SoftCredential::new(KeyKind::Es256, b"alice", &mut UnwrapErr(SysRng));
     let json = cred.register(&challenge_of(&options), &knobs());
-    let record = block_on(c.finish_registration(&id, json.as_bytes(), None, NOW)).unwrap();
+    let record = block_on(c.finish_registration(&id, json.as_bytes(), &RegistrationDetails::default())).unwrap();
     assert_eq!(record.id(), cred.id());
     assert_eq!(record.user_handle(), b"alice");
-    let err = block_on(c.finish_registration(&id, json.as_bytes(), None, NOW)).unwrap_err();
+    let err = block_on(c.finish_registration(&id, json.as_bytes(), &RegistrationDetails::default())).unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::StateNotFound));
 }
 
@@ -67,11 +68,9 @@ fn registering_an_existing_credential_id_fails_for_anyone() {
     let (mut cred, _) = register(&c, b"alice");
     // The same authenticator credential presented again, for alice and then for mallory.
     for handle in [&b"alice"[..], b"mallory"] {
-        let (id, options) =
-            block_on(c.start_registration(&user(handle), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW))
-                .unwrap();
+        let (id, options) = block_on(c.start_registration(&user(handle), &RegistrationChoices::default())).unwrap();
         let json = cred.register(&challenge_of(&options), &knobs());
-        let err = block_on(c.finish_registration(&id, json.as_bytes(), None, NOW)).unwrap_err();
+        let err = block_on(c.finish_registration(&id, json.as_bytes(), &RegistrationDetails::default())).unwrap_err();
         assert_eq!(err.kind(), Some(ErrorKind::CredentialExists), "{:?}", String::from_utf8_lossy(handle));
     }
     let owners: Vec<_> = block_on(c.credentials().list_for_user(b"mallory")).unwrap();
@@ -82,9 +81,7 @@ fn registering_an_existing_credential_id_fails_for_anyone() {
 fn exclude_credentials_lists_the_users_existing_credentials() {
     let c = ceremonies();
     let (cred, _) = register(&c, b"alice");
-    let (_, options) =
-        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW))
-            .unwrap();
+    let (_, options) = block_on(c.start_registration(&user(b"alice"), &RegistrationChoices::default())).unwrap();
     let v = serde_json::to_value(&options).unwrap();
     let excluded = v["excludeCredentials"].as_array().unwrap();
     assert_eq!(excluded.len(), 1);
@@ -93,36 +90,32 @@ fn exclude_credentials_lists_the_users_existing_credentials() {
 
 #[test]
 fn sign_in_replays_and_expiry_fail() {
-    let c = ceremonies();
+    let clock = ManualClock::new(NOW);
+    let rp = RelyingParty::builder("example.com").origin("https://example.com").build().unwrap();
+    let c = over(rp, MemoryStore::new(), MemoryStore::new()).with_clock(clock.clone());
     let (mut cred, _) = register(&c, b"alice");
-    let (id, options) = block_on(c.start_authentication(
-        Some(b"alice"),
-        &AuthenticationOptions::default(),
-        &mut UnwrapErr(SysRng),
-        NOW,
-    ))
-    .unwrap();
+    let (id, options) =
+        block_on(c.start_authentication(SignInTarget::User(b"alice"), &SignInChoices::default())).unwrap();
     let json = cred.assert(&challenge_of(&options), &knobs());
-    let sign_in = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap();
+    let sign_in = block_on(c.finish_authentication(&id, json.as_bytes())).unwrap();
     assert_eq!(sign_in.user_handle, b"alice");
     assert_eq!(sign_in.sign_count, 2);
     // The same response replayed on the finished state.
-    let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
+    let err = block_on(c.finish_authentication(&id, json.as_bytes())).unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::StateNotFound));
     // An unknown state ID.
-    let err = block_on(c.finish_authentication(&StateId::new("nope"), json.as_bytes(), NOW)).unwrap_err();
+    let err = block_on(c.finish_authentication(&StateId::new("nope"), json.as_bytes())).unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::StateNotFound));
     // An expired state.
     let (id, options) =
-        block_on(c.start_authentication(None, &AuthenticationOptions::default(), &mut UnwrapErr(SysRng), NOW)).unwrap();
+        block_on(c.start_authentication(SignInTarget::Discoverable, &SignInChoices::default())).unwrap();
     let json = cred.assert(&challenge_of(&options), &knobs());
-    let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW.plus_secs(301))).unwrap_err();
+    clock.set(NOW.plus_secs(301));
+    let err = block_on(c.finish_authentication(&id, json.as_bytes())).unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::CeremonyExpired));
     // A registration state used for a sign-in is not found as a sign-in.
-    let (id, _) =
-        block_on(c.start_registration(&user(b"alice"), &RegistrationOptions::default(), &mut UnwrapErr(SysRng), NOW))
-            .unwrap();
-    let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
+    let (id, _) = block_on(c.start_registration(&user(b"alice"), &RegistrationChoices::default())).unwrap();
+    let err = block_on(c.finish_authentication(&id, json.as_bytes())).unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::StateNotFound));
 }
 
@@ -131,15 +124,10 @@ fn sign_in_for_alice_answered_with_bobs_credential_fails() {
     let c = ceremonies();
     let (_alice, _) = register(&c, b"alice");
     let (mut bob, _) = register(&c, b"bob");
-    let (id, options) = block_on(c.start_authentication(
-        Some(b"alice"),
-        &AuthenticationOptions::default(),
-        &mut UnwrapErr(SysRng),
-        NOW,
-    ))
-    .unwrap();
+    let (id, options) =
+        block_on(c.start_authentication(SignInTarget::User(b"alice"), &SignInChoices::default())).unwrap();
     let json = bob.assert(&challenge_of(&options), &knobs());
-    let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
+    let err = block_on(c.finish_authentication(&id, json.as_bytes())).unwrap_err();
     // Bob's credential is not in alice's allowCredentials.
     assert_eq!(err.kind(), Some(ErrorKind::CredentialNotAllowed));
     let stored = block_on(c.credentials().get(bob.id())).unwrap().unwrap();
@@ -152,9 +140,9 @@ fn revoked_credentials_cannot_sign_in() {
     let (mut cred, _) = register(&c, b"alice");
     assert!(block_on(c.credentials().delete(cred.id())).unwrap());
     let (id, options) =
-        block_on(c.start_authentication(None, &AuthenticationOptions::default(), &mut UnwrapErr(SysRng), NOW)).unwrap();
+        block_on(c.start_authentication(SignInTarget::Discoverable, &SignInChoices::default())).unwrap();
     let json = cred.assert(&challenge_of(&options), &knobs());
-    let err = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
+    let err = block_on(c.finish_authentication(&id, json.as_bytes())).unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::CredentialNotFound));
 }
 
@@ -162,11 +150,11 @@ fn revoked_credentials_cannot_sign_in() {
 fn ceremony_futures_are_send() {
     fn assert_send<T: Send>(_: &T) {}
     let c = ceremonies();
-    let (options, mut rng) = (AuthenticationOptions::default(), UnwrapErr(SysRng));
-    let f = c.start_authentication(None, &options, &mut rng, NOW);
+    let choices = SignInChoices::default();
+    let f = c.start_authentication(SignInTarget::Discoverable, &choices);
     assert_send(&f);
     let id = StateId::new("x");
-    let g = c.finish_authentication(&id, b"{}", NOW);
+    let g = c.finish_authentication(&id, b"{}");
     assert_send(&g);
     assert_eq!(block_on(g).unwrap_err().kind(), Some(ErrorKind::StateNotFound));
     block_on(f).unwrap();
@@ -189,22 +177,17 @@ fn sqlite_store_persists_across_connections() {
     let rp = RelyingParty::builder("example.com").origin("https://example.com").build().unwrap();
     let (mut cred, state_id, challenge) = {
         let store = std::sync::Arc::new(sqlite_store::SqliteStore::open(&path).unwrap());
-        let c = Ceremonies::new(rp.clone(), std::sync::Arc::clone(&store), std::sync::Arc::clone(&store));
+        let c = over(rp.clone(), std::sync::Arc::clone(&store), std::sync::Arc::clone(&store));
         let (cred, _) = register(&c, b"alice");
-        let (id, options) = block_on(c.start_authentication(
-            Some(b"alice"),
-            &AuthenticationOptions::default(),
-            &mut UnwrapErr(SysRng),
-            NOW,
-        ))
-        .unwrap();
+        let (id, options) =
+            block_on(c.start_authentication(SignInTarget::User(b"alice"), &SignInChoices::default())).unwrap();
         (cred, id, challenge_of(&options))
     };
     // A new process (connection) finishes the sign-in started by the first.
     let store = std::sync::Arc::new(sqlite_store::SqliteStore::open(&path).unwrap());
-    let c = Ceremonies::new(rp, std::sync::Arc::clone(&store), std::sync::Arc::clone(&store));
+    let c = over(rp, std::sync::Arc::clone(&store), std::sync::Arc::clone(&store));
     let json = cred.assert(&challenge, &knobs());
-    let sign_in = block_on(c.finish_authentication(&state_id, json.as_bytes(), NOW)).unwrap();
+    let sign_in = block_on(c.finish_authentication(&state_id, json.as_bytes())).unwrap();
     assert_eq!(sign_in.user_handle, b"alice");
     let record = block_on(c.credentials().get(cred.id())).unwrap().unwrap();
     assert_eq!(record.credential.sign_count, 2);
@@ -218,18 +201,13 @@ fn finished_ceremonies_are_audited_without_identifiers() {
     use passkey_verifier::audit::{AuditKind, AuditOutcome, MemoryAuditSink, ReasonCategory};
     let sink = std::sync::Arc::new(MemoryAuditSink::new());
     let rp = RelyingParty::builder("example.com").origin("https://example.com").build().unwrap();
-    let c = Ceremonies::new(rp, MemoryStore::new(), MemoryStore::new()).with_audit_sink(sink.clone());
+    let c = over(rp, MemoryStore::new(), MemoryStore::new()).with_audit_sink(sink.clone());
     let (mut cred, _) = register(&c, b"alice");
-    let (id, options) = block_on(c.start_authentication(
-        Some(b"alice"),
-        &AuthenticationOptions::default(),
-        &mut UnwrapErr(SysRng),
-        NOW,
-    ))
-    .unwrap();
+    let (id, options) =
+        block_on(c.start_authentication(SignInTarget::User(b"alice"), &SignInChoices::default())).unwrap();
     let json = cred.assert(&challenge_of(&options), &knobs());
-    block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap();
-    let _ = block_on(c.finish_authentication(&id, json.as_bytes(), NOW)).unwrap_err();
+    block_on(c.finish_authentication(&id, json.as_bytes())).unwrap();
+    let _ = block_on(c.finish_authentication(&id, json.as_bytes())).unwrap_err();
 
     let events = sink.events();
     let kinds: Vec<_> = events.iter().map(|e| (e.kind, e.outcome, e.reason)).collect();

@@ -15,9 +15,10 @@ use passkey_recovery::{
     MemoryRateLimitStore, MemoryRecoveryStore, Proof, Recovery, RecoveryPolicy, RecoveryToken, Scope, SubjectId,
 };
 use passkey_verifier::testkit::store_conformance::block_on;
-use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
+use passkey_verifier::testkit::{KeyKind, Knobs, ManualClock, SoftCredential};
 use passkey_verifier::{
-    Ceremonies, CeremonyError, CredentialStore, MemoryStore, RegistrationOptions, RelyingParty, StateId, UnixTime, User,
+    Ceremonies, CeremonyError, CredentialStore, MemoryStore, RegistrationChoices, RegistrationDetails, RelyingParty,
+    StateId, UnixTime, User,
 };
 use rand_core::UnwrapErr;
 
@@ -35,13 +36,12 @@ fn register(
     ceremonies: &Ceremonies<Arc<MemoryStore>, Arc<MemoryStore>>,
     user: &User,
     nickname: &str,
-    now: UnixTime,
 ) -> Result<SoftCredential, Error> {
     let (state, options): (StateId, _) =
-        block_on(ceremonies.start_registration(user, &RegistrationOptions::default(), &mut UnwrapErr(SysRng), now))?;
+        block_on(ceremonies.start_registration(user, &RegistrationChoices::default()))?;
     let mut device = SoftCredential::new(KeyKind::Es256, &user.id, &mut UnwrapErr(SysRng));
     let json = device.register(&challenge_of(&options)?, &knobs());
-    block_on(ceremonies.finish_registration(&state, json.as_bytes(), Some(nickname.into()), now))?;
+    block_on(ceremonies.finish_registration(&state, json.as_bytes(), &RegistrationDetails::nickname(nickname)))?;
     Ok(device)
 }
 
@@ -52,7 +52,11 @@ fn knobs() -> Knobs {
 fn main() -> Result<(), Error> {
     let rp = RelyingParty::builder("example.com").name("Example").origin("https://example.com").build()?;
     let credentials = Arc::new(MemoryStore::new());
-    let ceremonies = Ceremonies::new(rp.clone(), Arc::clone(&credentials), Arc::clone(&credentials));
+    let mut now = UnixTime::from_secs(1_750_000_000);
+    // The story's clock: the ceremonies read it, and the recovery steps are given `now`.
+    let clock = ManualClock::new(now);
+    let ceremonies = Ceremonies::new(rp.clone(), Arc::clone(&credentials), Arc::clone(&credentials), UnwrapErr(SysRng))
+        .with_clock(clock.clone());
     let audit = Arc::new(MemoryAuditSink::new());
     let recovery = Recovery::new(
         rp,
@@ -62,17 +66,17 @@ fn main() -> Result<(), Error> {
         Arc::clone(&credentials),
         Arc::clone(&audit),
     )?;
-    let mut now = UnixTime::from_secs(1_750_000_000);
 
     // 1. Alice registers two passkeys: her phone and her laptop.
     let alice = User { id: b"uh-7f3a9c".to_vec(), name: "alice@example.com".into(), display_name: "Alice".into() };
-    let phone = register(&ceremonies, &alice, "phone", now)?;
-    let mut laptop = register(&ceremonies, &alice, "laptop", now)?;
+    let phone = register(&ceremonies, &alice, "phone")?;
+    let mut laptop = register(&ceremonies, &alice, "laptop")?;
     println!("1. registered 2 passkeys for Alice: phone and laptop");
 
     // 2. The phone is lost. On her new phone Alice asks to recover; the host resolves what she
     //    typed to her account's opaque subject ID (the user handle, never the number itself).
     now = now.plus_secs(86_400);
+    clock.set(now);
     let request = InitiateRequest::new(Some(SubjectId::new(alice.id.clone())), Channel::Rcs)
         .scopes([Scope::RegisterPasskey, Scope::RevokeOtherCredentials])
         .requester_key(*b"hmac(203.0.113.7)");
@@ -92,6 +96,7 @@ fn main() -> Result<(), Error> {
     // 4. The new phone opens the link; the token is in the fragment. The laptop (over hybrid)
     //    signs an assertion whose challenge commits to the token.
     now = now.plus_secs(45);
+    clock.set(now);
     let link = initiated.payload.render_link("https://example.com/recover");
     let token = RecoveryToken::parse(link.split_once("#t=").ok_or("link without a token")?.1)?;
     let options = recovery.assertion_options(&token);
@@ -109,11 +114,11 @@ fn main() -> Result<(), Error> {
     // 6. The grant is consumed once: register the new phone's passkey, revoke the lost phone's.
     let redeemed = block_on(recovery.consume_grant(&grant.token, Scope::RegisterPasskey, now))?;
     let user = User { id: redeemed.subject.as_bytes().to_vec(), ..alice.clone() };
-    let (state, options) =
-        block_on(ceremonies.start_registration(&user, &RegistrationOptions::default(), &mut UnwrapErr(SysRng), now))?;
+    let (state, options) = block_on(ceremonies.start_registration(&user, &RegistrationChoices::default()))?;
     let mut new_phone = SoftCredential::new(KeyKind::Es256, &user.id, &mut UnwrapErr(SysRng));
     let json = new_phone.register(&challenge_of(&options)?, &knobs());
-    let registered = block_on(ceremonies.finish_registration(&state, json.as_bytes(), Some("new phone".into()), now));
+    let registered =
+        block_on(ceremonies.finish_registration(&state, json.as_bytes(), &RegistrationDetails::nickname("new phone")));
     // Ceremonies feed the same audit trail, under the recovery's correlation ID.
     let reason = registered.as_ref().err().map(CeremonyError::audit_reason);
     audit.record(AuditEvent::new(AuditKind::Registration, Some(grant.correlation_id.clone()), None, reason, now));

@@ -13,7 +13,7 @@ use passkey_recovery::{
     Risk, Scope, SubjectId,
 };
 use passkey_verifier::testkit::store_conformance::block_on;
-use passkey_verifier::{Category, CredentialStore, RegistrationOptions};
+use passkey_verifier::{Category, CredentialStore, RegistrationChoices, RegistrationDetails};
 use rand_core::UnwrapErr;
 
 use support::{assert_no_leak, challenge_of, env, env_with, knobs, token_from_link, ALICE, BOB, NOW};
@@ -56,20 +56,16 @@ fn lost_phone_is_recovered_with_an_rcs_token_and_the_laptop_passkey() {
     assert!(redeemed.scopes.contains(&Scope::RevokeOtherCredentials));
     let user =
         passkey_verifier::User { id: redeemed.subject.as_bytes().to_vec(), name: "a".into(), display_name: "A".into() };
-    let (state, creation) = block_on(env.ceremonies.start_registration(
-        &user,
-        &RegistrationOptions::default(),
-        &mut UnwrapErr(SysRng),
-        NOW,
-    ))
-    .unwrap();
+    let (state, creation) =
+        block_on(env.ceremonies.start_registration(&user, &RegistrationChoices::default())).unwrap();
     let mut new_phone = passkey_verifier::testkit::SoftCredential::new(
         passkey_verifier::testkit::KeyKind::Es256,
         ALICE,
         &mut UnwrapErr(SysRng),
     );
     let json = new_phone.register(&challenge_of(&creation), &knobs());
-    block_on(env.ceremonies.finish_registration(&state, json.as_bytes(), Some("new phone".into()), NOW)).unwrap();
+    block_on(env.ceremonies.finish_registration(&state, json.as_bytes(), &RegistrationDetails::nickname("new phone")))
+        .unwrap();
     assert!(block_on(env.credentials.delete(phone.id())).unwrap());
     let ids: Vec<Vec<u8>> =
         block_on(env.credentials.list_for_user(ALICE)).unwrap().iter().map(|r| r.id().to_vec()).collect();
@@ -320,20 +316,15 @@ fn onboarding_is_approved_by_an_existing_device() {
     let ticket = block_on(env.recovery.redeem_onboarding(&started.nonce, NOW.plus_secs(30))).unwrap();
     assert_eq!(ticket.subject, SubjectId::new(ALICE));
     let user = ticket.user("alice", "Alice");
-    let (state, creation) = block_on(env.ceremonies.start_registration(
-        &user,
-        &RegistrationOptions::default(),
-        &mut UnwrapErr(SysRng),
-        NOW,
-    ))
-    .unwrap();
+    let (state, creation) =
+        block_on(env.ceremonies.start_registration(&user, &RegistrationChoices::default())).unwrap();
     let mut tablet = passkey_verifier::testkit::SoftCredential::new(
         passkey_verifier::testkit::KeyKind::Es256,
         ALICE,
         &mut UnwrapErr(SysRng),
     );
     let json = tablet.register(&challenge_of(&creation), &knobs());
-    block_on(env.ceremonies.finish_registration(&state, json.as_bytes(), None, NOW)).unwrap();
+    block_on(env.ceremonies.finish_registration(&state, json.as_bytes(), &RegistrationDetails::default())).unwrap();
     assert_eq!(block_on(env.credentials.list_for_user(ALICE)).unwrap().len(), 2);
 }
 

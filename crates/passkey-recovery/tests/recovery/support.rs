@@ -12,8 +12,10 @@ use passkey_recovery::{
 };
 use passkey_verifier::encoding::b64;
 use passkey_verifier::testkit::store_conformance::block_on;
-use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
-use passkey_verifier::{Ceremonies, MemoryStore, RegistrationOptions, RelyingParty, UnixTime, User};
+use passkey_verifier::testkit::{KeyKind, Knobs, ManualClock, SoftCredential};
+use passkey_verifier::{
+    Ceremonies, MemoryStore, RegistrationChoices, RegistrationDetails, RelyingParty, UnixTime, User,
+};
 use rand_core::UnwrapErr;
 
 pub const NOW: UnixTime = UnixTime::from_secs(1_750_000_000);
@@ -49,7 +51,8 @@ pub fn env_with(policy: RecoveryPolicy) -> Env {
     let credentials = Arc::new(MemoryStore::new());
     let store = Arc::new(MemoryRecoveryStore::new());
     let audit = Arc::new(MemoryAuditSink::new());
-    let ceremonies = Ceremonies::new(rp(), Arc::clone(&credentials), Arc::clone(&credentials));
+    let ceremonies = Ceremonies::new(rp(), Arc::clone(&credentials), Arc::clone(&credentials), UnwrapErr(SysRng))
+        .with_clock(ManualClock::new(NOW));
     let recovery = Recovery::new(
         rp(),
         policy,
@@ -66,16 +69,16 @@ impl Env {
     /// Registers a new passkey for `handle` through the ceremonies.
     pub fn register(&self, handle: &[u8], nickname: &str) -> SoftCredential {
         let user = User { id: handle.to_vec(), name: "user".into(), display_name: "User".into() };
-        let (state, options) = block_on(self.ceremonies.start_registration(
-            &user,
-            &RegistrationOptions::default(),
-            &mut UnwrapErr(SysRng),
-            NOW,
-        ))
-        .unwrap();
+        let (state, options) =
+            block_on(self.ceremonies.start_registration(&user, &RegistrationChoices::default())).unwrap();
         let mut credential = SoftCredential::new(KeyKind::Es256, handle, &mut UnwrapErr(SysRng));
         let json = credential.register(&challenge_of(&options), &knobs());
-        block_on(self.ceremonies.finish_registration(&state, json.as_bytes(), Some(nickname.into()), NOW)).unwrap();
+        block_on(self.ceremonies.finish_registration(
+            &state,
+            json.as_bytes(),
+            &RegistrationDetails::nickname(nickname),
+        ))
+        .unwrap();
         credential
     }
 

@@ -2,9 +2,16 @@
 //! the user, expiring), verifies responses with the pure functions, and applies the outcome
 //! to the stores.
 
+mod inputs;
+mod sources;
+
 use std::sync::Arc;
 
 use rand_core::CryptoRng;
+
+pub use inputs::{RegistrationChoices, RegistrationDetails, SignInChoices, SignInTarget};
+use sources::SharedRng;
+pub use sources::{SystemClock, TimeProvider};
 
 use crate::audit::{AuditEvent, AuditKind, AuditSink, ReasonCategory};
 use crate::challenge::AuthenticationState;
@@ -88,11 +95,36 @@ pub struct SignIn {
 
 /// Drives registration and sign-in ceremonies over a [`ChallengeStore`] and a
 /// [`CredentialStore`] (one type may implement both, like [`MemoryStore`](crate::store::MemoryStore)).
+///
+/// It owns a random source (given at construction) and a clock ([`SystemClock`] unless
+/// [`Ceremonies::with_clock`] sets another), so its methods take neither.
+///
+/// ```
+/// use passkey_verifier::{Ceremonies, MemoryStore, RelyingParty, SignInChoices, SignInTarget};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let rp = RelyingParty::builder("example.com").origin("https://example.com").build()?;
+/// let rng = rand_core::UnwrapErr(getrandom::SysRng); // the operating system's generator
+/// let ceremonies = Ceremonies::new(rp, MemoryStore::new(), MemoryStore::new(), rng);
+/// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+/// # runtime.block_on(async {
+/// // In an async handler: a username-less sign-in.
+/// let (state_id, options) =
+///     ceremonies.start_authentication(SignInTarget::Discoverable, &SignInChoices::default()).await?;
+/// // Keep `state_id` with the browser's session, send `options.to_json()` to the page, then
+/// // `ceremonies.finish_authentication(&state_id, &posted_json).await`.
+/// # let _ = (state_id, options);
+/// # Ok::<_, passkey_verifier::CeremonyError>(())
+/// # })?;
+/// # Ok(())
+/// # }
+/// ```
 pub struct Ceremonies<C, K> {
     rp: RelyingParty,
     challenges: C,
     credentials: K,
     audit: Option<Arc<dyn AuditSink>>,
+    clock: Arc<dyn TimeProvider>,
+    rng: SharedRng,
 }
 
 impl<C: core::fmt::Debug, K: core::fmt::Debug> core::fmt::Debug for Ceremonies<C, K> {
@@ -102,14 +134,22 @@ impl<C: core::fmt::Debug, K: core::fmt::Debug> core::fmt::Debug for Ceremonies<C
             .field("challenges", &self.challenges)
             .field("credentials", &self.credentials)
             .field("audit", &self.audit.is_some())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
 impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
-    /// Ceremonies for `rp` over the given stores.
-    pub const fn new(rp: RelyingParty, challenges: C, credentials: K) -> Self {
-        Self { rp, challenges, credentials, audit: None }
+    /// Ceremonies for `rp` over the given stores, drawing challenges and state IDs from `rng`
+    /// (for example `rand_core::UnwrapErr(getrandom::SysRng)`) and reading the system clock.
+    pub fn new(rp: RelyingParty, challenges: C, credentials: K, rng: impl CryptoRng + Send + 'static) -> Self {
+        Self { rp, challenges, credentials, audit: None, clock: Arc::new(SystemClock), rng: SharedRng::new(rng) }
+    }
+
+    /// Reads the time from `clock` instead of the system clock.
+    #[must_use]
+    pub fn with_clock(mut self, clock: impl TimeProvider + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
     }
 
     /// Sends an [`AuditEvent`] for every finished registration and sign-in (success or the
@@ -121,8 +161,8 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
     }
 
     /// Stores issued state under a fresh random ID.
-    async fn keep(&self, state: CeremonyState, rng: &mut (impl CryptoRng + Send)) -> Result<StateId, CeremonyError> {
-        let id = StateId::random(rng);
+    async fn keep(&self, state: CeremonyState) -> Result<StateId, CeremonyError> {
+        let id = StateId::random(&mut self.rng.draw());
         self.challenges.insert(&id, state).await.map_err(CeremonyError::storage)?;
         Ok(id)
     }
@@ -178,14 +218,17 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
     pub async fn start_registration(
         &self,
         user: &User,
-        options: &RegistrationOptions,
-        rng: &mut (impl CryptoRng + Send),
-        now: UnixTime,
+        choices: &RegistrationChoices,
     ) -> Result<(StateId, CreationOptionsJson), CeremonyError> {
-        let mut options = options.clone();
-        options.exclude_credentials = self.descriptors(&user.id).await?;
-        let (json, state) = start_registration(&self.rp, user, &options, rng, now)?;
-        Ok((self.keep(CeremonyState::Registration(state), rng).await?, json))
+        let options = RegistrationOptions {
+            user_verification: choices.user_verification,
+            resident_key: choices.resident_key,
+            attachment: choices.attachment,
+            attestation: choices.attestation,
+            exclude_credentials: self.descriptors(&user.id).await?,
+        };
+        let (json, state) = start_registration(&self.rp, user, &options, &mut self.rng.draw(), self.clock.now())?;
+        Ok((self.keep(CeremonyState::Registration(state)).await?, json))
     }
 
     /// Finishes a registration: takes the state (once), verifies the response, and stores
@@ -201,10 +244,10 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         &self,
         state_id: &StateId,
         response_json: &[u8],
-        nickname: Option<String>,
-        now: UnixTime,
+        details: &RegistrationDetails,
     ) -> Result<CredentialRecord, CeremonyError> {
-        let result = self.finish_registration_unaudited(state_id, response_json, nickname, now).await;
+        let now = self.clock.now();
+        let result = self.finish_registration_unaudited(state_id, response_json, details, now).await;
         self.audit(AuditKind::Registration, &result, now);
         result
     }
@@ -213,7 +256,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         &self,
         state_id: &StateId,
         response_json: &[u8],
-        nickname: Option<String>,
+        details: &RegistrationDetails,
         now: UnixTime,
     ) -> Result<CredentialRecord, CeremonyError> {
         let CeremonyState::Registration(state) = self.take(state_id, now).await? else {
@@ -229,34 +272,32 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
             now,
         );
         record.transports = verified.transports().map(str::to_owned).collect();
-        record.nickname = nickname;
+        record.nickname.clone_from(&details.nickname);
         match self.credentials.insert_new(record.clone()).await.map_err(CeremonyError::storage)? {
             InsertOutcome::Inserted => Ok(record),
             InsertOutcome::AlreadyExists => Err(Error::new(ErrorKind::CredentialExists, "").into()),
         }
     }
 
-    /// Starts a sign-in. With `user_handle`, for that user, `allowCredentials` listing their
-    /// credentials; without, a discoverable (username-less) sign-in.
+    /// Starts a sign-in: for [`SignInTarget::User`], `allowCredentials` lists that user's
+    /// credentials; [`SignInTarget::Discoverable`] is a username-less sign-in.
     ///
     /// # Errors
     ///
     /// [`CeremonyError::Storage`] when a store fails.
     pub async fn start_authentication(
         &self,
-        user_handle: Option<&[u8]>,
-        options: &AuthenticationOptions,
-        rng: &mut (impl CryptoRng + Send),
-        now: UnixTime,
+        target: SignInTarget<'_>,
+        choices: &SignInChoices,
     ) -> Result<(StateId, RequestOptionsJson), CeremonyError> {
-        let mut options = options.clone();
-        options.user_handle = user_handle.map(<[u8]>::to_vec);
-        options.allow_credentials = match user_handle {
-            Some(handle) => self.descriptors(handle).await?,
-            None => Vec::new(),
+        let (user_handle, allow_credentials) = match target {
+            SignInTarget::User(handle) => (Some(handle.to_vec()), self.descriptors(handle).await?),
+            SignInTarget::Discoverable => (None, Vec::new()),
         };
-        let (json, state) = start_authentication(&self.rp, &options, rng, now)?;
-        Ok((self.keep(CeremonyState::Authentication(state), rng).await?, json))
+        let options =
+            AuthenticationOptions { user_verification: choices.user_verification, user_handle, allow_credentials };
+        let (json, state) = start_authentication(&self.rp, &options, &mut self.rng.draw(), self.clock.now())?;
+        Ok((self.keep(CeremonyState::Authentication(state)).await?, json))
     }
 
     /// Finishes a sign-in: takes the state (once), looks the credential up, verifies the
@@ -273,8 +314,8 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         &self,
         state_id: &StateId,
         response_json: &[u8],
-        now: UnixTime,
     ) -> Result<SignIn, CeremonyError> {
+        let now = self.clock.now();
         let result = self.finish_authentication_unaudited(state_id, response_json, now).await;
         self.audit(AuditKind::SignIn, &result, now);
         result

@@ -1,0 +1,59 @@
+//! The inputs of [`Ceremonies`](super::Ceremonies): only what the layer does not fill in
+//! itself, with optional inputs named.
+
+use crate::challenge::UserVerification;
+use crate::options::{AttestationConveyance, AuthenticatorAttachment, ResidentKey};
+
+/// The relying party's choices for a registration through
+/// [`Ceremonies::start_registration`](super::Ceremonies::start_registration).
+/// `excludeCredentials` is not among them: the layer fills it from the user's credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct RegistrationChoices {
+    /// `userVerification` (default: preferred).
+    pub user_verification: UserVerification,
+    /// `residentKey` (default: preferred).
+    pub resident_key: ResidentKey,
+    /// `authenticatorAttachment` (default: none, any authenticator).
+    pub attachment: Option<AuthenticatorAttachment>,
+    /// `attestation` (default: none).
+    pub attestation: AttestationConveyance,
+}
+
+/// The relying party's choices for a sign-in through
+/// [`Ceremonies::start_authentication`](super::Ceremonies::start_authentication). The user
+/// and `allowCredentials` are not among them: they follow from the [`SignInTarget`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct SignInChoices {
+    /// `userVerification` (default: preferred).
+    pub user_verification: UserVerification,
+}
+
+/// Whom a sign-in is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInTarget<'a> {
+    /// A user identified before the ceremony (by username): `allowCredentials` lists their
+    /// credentials and the assertion must come from one of them. Holds the user handle.
+    User(&'a [u8]),
+    /// A discoverable (username-less) sign-in: any credential, owned by whoever the
+    /// returned user handle names.
+    Discoverable,
+}
+
+/// What the host adds to a credential it registers through
+/// [`Ceremonies::finish_registration`](super::Ceremonies::finish_registration).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct RegistrationDetails {
+    /// A name the user gives the passkey ("Work laptop").
+    pub nickname: Option<String>,
+}
+
+impl RegistrationDetails {
+    /// Details naming the passkey `nickname`.
+    #[must_use]
+    pub fn nickname(nickname: impl Into<String>) -> Self {
+        Self { nickname: Some(nickname.into()) }
+    }
+}
