@@ -28,13 +28,23 @@ fn malformed(context: &'static str) -> Error {
 }
 
 /// A parsed certificate that keeps its raw `tbsCertificate` bytes (signatures cover those,
-/// never a re-encoding).
-#[derive(Debug, Clone)]
+/// never a re-encoding). `Debug` shows the version, size and key type.
+#[derive(Clone)]
 pub struct Cert<'a> {
     der: Cow<'a, [u8]>,
     tbs: Range<usize>,
     parsed: Certificate,
     key: SpkiKey,
+}
+
+impl core::fmt::Debug for Cert<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Cert")
+            .field("version", &self.version())
+            .field("der_len", &self.der.len())
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> Cert<'a> {
@@ -256,11 +266,18 @@ pub fn certificate_key_identifier(cert_der: &[u8]) -> Result<[u8; 20]> {
 }
 
 /// A trust anchor the host configured: a root (or intermediate) certificate, parsed once.
-#[derive(Debug, Clone)]
+/// `Debug` shows its size and key type.
+#[derive(Clone)]
 pub struct TrustAnchor {
     der: Vec<u8>,
     subject: Name,
     key: SpkiKey,
+}
+
+impl core::fmt::Debug for TrustAnchor {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TrustAnchor").field("der_len", &self.der.len()).field("key", &self.key).finish_non_exhaustive()
+    }
 }
 
 impl TrustAnchor {

@@ -157,8 +157,9 @@ pub const RSA_MIN_BITS: usize = 2048;
 /// The largest RSA modulus accepted, in bits; a larger one is refused before any arithmetic.
 pub const RSA_MAX_BITS: usize = 8192;
 
-/// The key material of a COSE key, borrowed from its encoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The key material of a COSE key, borrowed from its encoding. `Debug` shows the key type
+/// and sizes, not the key.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum KeyParams<'a> {
     /// An EC2 key (uncompressed point).
     Ec2 {
@@ -183,12 +184,29 @@ pub enum KeyParams<'a> {
     },
 }
 
-/// A structurally valid COSE_Key with a supported algorithm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+impl core::fmt::Debug for KeyParams<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Ec2 { curve, .. } => f.debug_struct("Ec2").field("curve", curve).finish_non_exhaustive(),
+            Self::Ed25519 { .. } => f.debug_struct("Ed25519").finish_non_exhaustive(),
+            Self::Rsa { n, .. } => f.debug_struct("Rsa").field("modulus_len", &n.len()).finish_non_exhaustive(),
+        }
+    }
+}
+
+/// A structurally valid COSE_Key with a supported algorithm. `Debug` shows the algorithm and
+/// key type, not the key.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct CoseKey<'a> {
     raw: &'a [u8],
     alg: CoseAlgorithm,
     params: KeyParams<'a>,
+}
+
+impl core::fmt::Debug for CoseKey<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CoseKey").field("alg", &self.alg).field("params", &self.params).finish_non_exhaustive()
+    }
 }
 
 const KTY_OKP: i64 = 1;

@@ -34,13 +34,23 @@ impl core::fmt::Debug for User {
     }
 }
 
-/// A credential reference in `excludeCredentials` / `allowCredentials`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A credential reference in `excludeCredentials` / `allowCredentials`. `Debug` shows the
+/// ID's length only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct CredentialDescriptor {
     /// The credential ID.
     pub id: Vec<u8>,
     /// Transports hinted for this credential (as reported at registration).
     pub transports: Vec<String>,
+}
+
+impl core::fmt::Debug for CredentialDescriptor {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CredentialDescriptor")
+            .field("id_len", &self.id.len())
+            .field("transports", &self.transports)
+            .finish()
+    }
 }
 
 /// `residentKey` (§5.4.6).
@@ -97,8 +107,8 @@ pub struct RegistrationOptions {
     pub exclude_credentials: Vec<CredentialDescriptor>,
 }
 
-/// Choices for an authentication ceremony.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Choices for an authentication ceremony. `Debug` redacts the user handle.
+#[derive(Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct AuthenticationOptions {
     /// `userVerification` (default: preferred).
@@ -109,9 +119,20 @@ pub struct AuthenticationOptions {
     pub allow_credentials: Vec<CredentialDescriptor>,
 }
 
+impl core::fmt::Debug for AuthenticationOptions {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AuthenticationOptions")
+            .field("user_verification", &self.user_verification)
+            .field("user_handle", &self.user_handle.as_ref().map(|_| "<redacted>"))
+            .field("allow_credentials", &self.allow_credentials)
+            .finish()
+    }
+}
+
 /// `PublicKeyCredentialCreationOptionsJSON`; serialize it with `serde_json` (or
-/// [`CreationOptionsJson::to_json`]) and hand it to the browser.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// [`CreationOptionsJson::to_json`]) and hand it to the browser. `Debug` redacts the
+/// challenge, the user and the excluded credential IDs.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreationOptionsJson {
     rp: RpJson,
@@ -125,8 +146,9 @@ pub struct CreationOptionsJson {
     extensions: ExtensionsJson,
 }
 
-/// `PublicKeyCredentialRequestOptionsJSON`; serialize it and hand it to the browser.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// `PublicKeyCredentialRequestOptionsJSON`; serialize it and hand it to the browser. `Debug`
+/// redacts the challenge and the allowed credential IDs.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestOptionsJson {
     challenge: String,
@@ -134,6 +156,33 @@ pub struct RequestOptionsJson {
     rp_id: String,
     allow_credentials: Vec<DescriptorJson>,
     user_verification: UserVerification,
+}
+
+impl core::fmt::Debug for CreationOptionsJson {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CreationOptionsJson")
+            .field("rp", &self.rp)
+            .field("user", &"<redacted>")
+            .field("challenge", &"<redacted>")
+            .field("pub_key_cred_params", &self.pub_key_cred_params)
+            .field("timeout", &self.timeout)
+            .field("exclude_credentials", &self.exclude_credentials.len())
+            .field("authenticator_selection", &self.authenticator_selection)
+            .field("attestation", &self.attestation)
+            .finish_non_exhaustive()
+    }
+}
+
+impl core::fmt::Debug for RequestOptionsJson {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RequestOptionsJson")
+            .field("challenge", &"<redacted>")
+            .field("timeout", &self.timeout)
+            .field("rp_id", &self.rp_id)
+            .field("allow_credentials", &self.allow_credentials.len())
+            .field("user_verification", &self.user_verification)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -75,8 +75,8 @@ impl CeremonyError {
     }
 }
 
-/// A finished sign-in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A finished sign-in. `Debug` redacts the user handle and the credential ID.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SignIn {
     /// The signed-in user.
@@ -91,6 +91,19 @@ pub struct SignIn {
     pub sign_count: u32,
     /// The update that was stored (count, BS and whether it changed, UV, time of use).
     pub update: CredentialUpdate,
+}
+
+impl core::fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SignIn")
+            .field("user_handle", &"<redacted>")
+            .field("credential_id_len", &self.credential_id.len())
+            .field("user_verified", &self.user_verified)
+            .field("counter", &self.counter)
+            .field("sign_count", &self.sign_count)
+            .field("update", &self.update)
+            .finish()
+    }
 }
 
 /// Drives registration and sign-in ceremonies over a [`ChallengeStore`] and a

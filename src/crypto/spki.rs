@@ -77,8 +77,8 @@ impl Scheme {
     }
 }
 
-/// A public key taken from a `SubjectPublicKeyInfo`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A public key taken from a `SubjectPublicKeyInfo`. `Debug` shows the key type only.
+#[derive(Clone, PartialEq, Eq)]
 pub enum SpkiKey {
     /// An EC key: curve and uncompressed SEC1 point.
     Ec(crate::cose::Curve, Vec<u8>),
@@ -86,6 +86,16 @@ pub enum SpkiKey {
     Rsa(RsaPublicKey),
     /// An Ed25519 key.
     Ed25519([u8; 32]),
+}
+
+impl core::fmt::Debug for SpkiKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Ec(curve, _) => f.debug_tuple("Ec").field(curve).finish_non_exhaustive(),
+            Self::Rsa(_) => f.write_str("Rsa(..)"),
+            Self::Ed25519(_) => f.write_str("Ed25519(..)"),
+        }
+    }
 }
 
 fn bad_cert(context: &'static str) -> Error {

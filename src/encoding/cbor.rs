@@ -77,13 +77,19 @@ impl<'a> Value<'a> {
     }
 }
 
-/// The encoded items of an array or map, decoded lazily.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The encoded items of an array or map, decoded lazily. `Debug` shows counts, not bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Seq<'a> {
     bytes: &'a [u8],
     len: usize,
     depth: usize,
     input: Input,
+}
+
+impl core::fmt::Debug for Seq<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Seq").field("len", &self.len).field("bytes", &self.bytes.len()).finish_non_exhaustive()
+    }
 }
 
 impl<'a> Seq<'a> {
@@ -167,12 +173,19 @@ impl<'a> Iterator for Entries<'a> {
     }
 }
 
-/// Decodes CBOR items one after another from a slice.
-#[derive(Debug, Clone)]
+/// Decodes CBOR items one after another from a slice. `Debug` shows what is left, not the
+/// bytes.
+#[derive(Clone)]
 pub struct Decoder<'a> {
     rest: &'a [u8],
     input: Input,
     depth: usize,
+}
+
+impl core::fmt::Debug for Decoder<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Decoder").field("input", &self.input).field("left", &self.rest.len()).finish_non_exhaustive()
+    }
 }
 
 impl<'a> Decoder<'a> {

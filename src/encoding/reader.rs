@@ -2,11 +2,18 @@
 
 use crate::error::{Error, Input, Result};
 
-/// Reads big-endian fields from a byte slice; every read is bounds-checked.
-#[derive(Debug, Clone)]
+/// Reads big-endian fields from a byte slice; every read is bounds-checked. `Debug` shows
+/// what is left, not the bytes.
+#[derive(Clone)]
 pub struct Reader<'a> {
     rest: &'a [u8],
     input: Input,
+}
+
+impl core::fmt::Debug for Reader<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Reader").field("input", &self.input).field("left", &self.rest.len()).finish_non_exhaustive()
+    }
 }
 
 impl<'a> Reader<'a> {

@@ -78,12 +78,23 @@ impl Flags {
     }
 }
 
-/// Attested credential data (§6.5.1): AAGUID, credential ID and the COSE public key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Attested credential data (§6.5.1): AAGUID, credential ID and the COSE public key. `Debug`
+/// shows the AAGUID and lengths only.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct AttestedCredentialData<'a> {
     aaguid: [u8; 16],
     credential_id: &'a [u8],
     public_key: &'a [u8],
+}
+
+impl core::fmt::Debug for AttestedCredentialData<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AttestedCredentialData")
+            .field("aaguid", &self.aaguid)
+            .field("credential_id_len", &self.credential_id.len())
+            .field("public_key_len", &self.public_key.len())
+            .finish()
+    }
 }
 
 impl<'a> AttestedCredentialData<'a> {
@@ -106,8 +117,9 @@ impl<'a> AttestedCredentialData<'a> {
     }
 }
 
-/// A parsed view of authenticator data that keeps the raw bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A parsed view of authenticator data that keeps the raw bytes. `Debug` shows flags, count
+/// and lengths, never the bytes (they hold the credential ID and key).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct AuthenticatorData<'a> {
     raw: &'a [u8],
     rp_id_hash: [u8; 32],
@@ -115,6 +127,18 @@ pub struct AuthenticatorData<'a> {
     sign_count: u32,
     attested: Option<AttestedCredentialData<'a>>,
     extensions: Option<&'a [u8]>,
+}
+
+impl core::fmt::Debug for AuthenticatorData<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AuthenticatorData")
+            .field("len", &self.raw.len())
+            .field("flags", &self.flags)
+            .field("sign_count", &self.sign_count)
+            .field("attested", &self.attested)
+            .field("extensions_len", &self.extensions.map(<[u8]>::len))
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> AuthenticatorData<'a> {

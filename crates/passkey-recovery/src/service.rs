@@ -103,8 +103,8 @@ pub struct Initiated {
     pub expires_at: UnixTime,
 }
 
-/// What accompanies a token at completion.
-#[derive(Debug, Clone, Copy)]
+/// What accompanies a token at completion. `Debug` names the kind of proof only.
+#[derive(Clone, Copy)]
 #[non_exhaustive]
 pub enum Proof<'a> {
     /// An assertion (`PublicKeyCredential` JSON) over [`recovery_challenge`] of the token, by
@@ -112,6 +112,15 @@ pub enum Proof<'a> {
     Passkey(&'a [u8]),
     /// Nothing: accepted only for [`Redemption::TokenAlone`] tokens.
     TokenAlone,
+}
+
+impl core::fmt::Debug for Proof<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Passkey(_) => f.write_str("Passkey(<redacted>)"),
+            Self::TokenAlone => f.write_str("TokenAlone"),
+        }
+    }
 }
 
 /// A scoped, single-use authorization issued by a completed recovery. Hand the token to the

@@ -561,3 +561,13 @@ fn the_policy_bounds_ttls_per_channel() {
         assert_eq!(p.validate().is_ok(), ok, "{p:?}");
     }
 }
+
+/// A passkey proof carries an assertion (with the user handle and credential ID): its
+/// `Debug` names the kind of proof only.
+#[test]
+fn proofs_do_not_print_the_assertion() {
+    let assertion = br#"{"id":"SECRET-CREDENTIAL","response":{"userHandle":"SECRET-HANDLE"}}"#;
+    let debug = format!("{:?}", Proof::Passkey(assertion));
+    assert_no_leak(&debug, &[assertion, b"SECRET-CREDENTIAL", b"SECRET-HANDLE"]);
+    assert_eq!(format!("{:?}", Proof::TokenAlone), "TokenAlone");
+}
