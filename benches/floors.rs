@@ -172,8 +172,8 @@ fn registration(config: &Config) {
     let mut soft = SoftCredential::new(KeyKind::Es256, USER_HANDLE, &mut rng());
     let none = RegistrationFixture::new(&mut soft, SoftAttestation::None);
     let point = none.run().to_stored_credential().public_key;
-    let cose = passkey_verifier::cose::CoseKey::parse(&point).unwrap();
-    let passkey_verifier::cose::KeyParams::Ec2 { x, y, .. } = *cose.params() else { panic!("EC2 key") };
+    let cose = passkey_verifier::hazmat::cose::CoseKey::parse(&point).unwrap();
+    let passkey_verifier::hazmat::cose::KeyParams::Ec2 { x, y, .. } = *cose.params() else { panic!("EC2 key") };
     let sec1 = [&[0x04][..], x, y].concat();
     let contenders = [
         contender("ceremony: 'none' registration from JSON", || !black_box(none.run()).credential_id().is_empty()),

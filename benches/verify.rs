@@ -13,12 +13,12 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, Criterion};
 use p256::ecdsa::signature::Verifier as _;
-use passkey_verifier::cose::CoseKey;
-use passkey_verifier::crypto;
+use passkey_verifier::hazmat::auth_data::AuthenticatorData;
+use passkey_verifier::hazmat::client_data::ClientData;
+use passkey_verifier::hazmat::cose::CoseKey;
+use passkey_verifier::hazmat::crypto;
 use passkey_verifier::testkit::pki::{p256_key, TestCa};
 use passkey_verifier::testkit::{KeyKind, SoftAttestation, SoftCredential};
-use passkey_verifier::wire::auth_data::AuthenticatorData;
-use passkey_verifier::wire::client_data::ClientData;
 use passkey_verifier::{AuthenticationResponse, RegistrationResponse};
 use sha2::Digest as _;
 use support::{rng, AssertionFixture, RegistrationFixture, PACKED_SUBJECT, USER_HANDLE, VALIDITY};

@@ -4,12 +4,13 @@
 pub mod attestation;
 pub mod audit;
 mod ceremony;
-pub mod cert;
+mod cert;
 mod challenge;
-pub mod cose;
-pub mod crypto;
-pub mod encoding;
+mod cose;
+mod crypto;
+mod encoding;
 mod error;
+pub mod hazmat;
 pub mod metadata;
 mod options;
 mod rp;
@@ -17,7 +18,7 @@ pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 mod verify;
-pub mod wire;
+mod wire;
 
 pub use attestation::{AttestationFormat, AttestationOutcome, AttestationType};
 pub use ceremony::{

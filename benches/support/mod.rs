@@ -3,13 +3,14 @@
 
 #![allow(dead_code, clippy::expect_used)]
 
-use passkey_verifier::cose::{CoseKey, KeyParams};
+use passkey_verifier::hazmat::cose::{CoseKey, KeyParams};
+use passkey_verifier::hazmat::crypto;
 use passkey_verifier::testkit::pki::TestCa;
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftAttestation, SoftCredential};
 use passkey_verifier::{
-    crypto, start_authentication, start_registration, verify_authentication, verify_registration,
-    AuthenticationOptions, AuthenticationResponse, AuthenticationState, CredentialDescriptor, Policy,
-    RegistrationOptions, RegistrationResponse, RegistrationState, RelyingParty, StoredCredential, UnixTime, User,
+    start_authentication, start_registration, verify_authentication, verify_registration, AuthenticationOptions,
+    AuthenticationResponse, AuthenticationState, CredentialDescriptor, Policy, RegistrationOptions,
+    RegistrationResponse, RegistrationState, RelyingParty, StoredCredential, UnixTime, User,
 };
 use rand_core::UnwrapErr;
 

@@ -84,7 +84,7 @@ async fn register_finish(State(app): State<Arc<App>>, Json(body): Json<Finish>) 
     match app.ceremonies.finish_registration(&id, &response, &RegistrationDetails::default()).await {
         Ok(record) => Json(json!({
             "ok": true,
-            "credential_id": passkey_verifier::encoding::b64::encode(record.id()),
+            "credential_id": passkey_verifier::hazmat::b64::encode(record.id()),
             "alg": record.alg.id(),
             "attestation_format": record.attestation_format,
             "backup_eligible": record.credential.backup_eligible,

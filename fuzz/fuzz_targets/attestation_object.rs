@@ -2,8 +2,8 @@
 //! Attestation object parsing (CBOR envelope plus authenticator data).
 
 use libfuzzer_sys::fuzz_target;
-use passkey_verifier::encoding::cbor::Value;
-use passkey_verifier::wire::attestation_object::AttestationObject;
+use passkey_verifier::hazmat::attestation_object::AttestationObject;
+use passkey_verifier::hazmat::cbor::Value;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(ao) = AttestationObject::parse(data) {

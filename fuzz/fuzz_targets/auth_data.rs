@@ -2,7 +2,7 @@
 //! Authenticator data parsing and every getter.
 
 use libfuzzer_sys::fuzz_target;
-use passkey_verifier::wire::auth_data::AuthenticatorData;
+use passkey_verifier::hazmat::auth_data::AuthenticatorData;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(ad) = AuthenticatorData::parse(data) {

@@ -7,9 +7,9 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use passkey_verifier::encoding::b64;
-use passkey_verifier::wire::auth_data::AuthenticatorData;
-use passkey_verifier::wire::client_data::ClientData;
+use passkey_verifier::hazmat::auth_data::AuthenticatorData;
+use passkey_verifier::hazmat::b64;
+use passkey_verifier::hazmat::client_data::ClientData;
 use passkey_verifier::{
     verify_authentication, AuthenticationResponse, AuthenticationState, BackupEligibility, Challenge, RelyingParty,
     StoredCredential, UnixTime, UserVerification,

@@ -2,7 +2,7 @@
 //! The CBOR decoder: decode one item, then walk every nested array, map and tag.
 
 use libfuzzer_sys::fuzz_target;
-use passkey_verifier::encoding::cbor::{Decoder, Value};
+use passkey_verifier::hazmat::cbor::{Decoder, Value};
 use passkey_verifier::Input;
 
 fn walk(value: Value<'_>) {

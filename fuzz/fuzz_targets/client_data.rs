@@ -2,7 +2,7 @@
 //! `clientDataJSON` parsing and every getter.
 
 use libfuzzer_sys::fuzz_target;
-use passkey_verifier::wire::client_data::ClientData;
+use passkey_verifier::hazmat::client_data::ClientData;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(cd) = ClientData::parse(data) {

@@ -5,8 +5,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use passkey_verifier::wire::attestation_object::AttestationObject;
-use passkey_verifier::wire::client_data::ClientData;
+use passkey_verifier::hazmat::attestation_object::AttestationObject;
+use passkey_verifier::hazmat::client_data::ClientData;
 use passkey_verifier::{
     verify_registration, Challenge, CoseAlgorithm, RegistrationResponse, RegistrationState, RelyingParty, UnixTime,
     UserVerification,

@@ -2,7 +2,7 @@
 //! TPM `TPMS_ATTEST` (certInfo) and `TPMT_PUBLIC` (pubArea) parsing.
 
 use libfuzzer_sys::fuzz_target;
-use passkey_verifier::attestation::hazmat;
+use passkey_verifier::hazmat::attestation as hazmat;
 
 fuzz_target!(|data: &[u8]| {
     let _ = hazmat::parse_tpm_cert_info(data);

@@ -12,7 +12,7 @@ mod android_key;
 mod android_safetynet;
 mod apple;
 mod fido_u2f;
-pub mod hazmat;
+pub(crate) mod hazmat;
 mod none;
 mod packed;
 mod policy;

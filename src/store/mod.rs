@@ -9,7 +9,8 @@
 //!   sign-ins presenting the same counter cannot both succeed and a count never goes down.
 //!
 //! Methods are `async` and return `Send` futures; the crate depends on no runtime. Every
-//! implementation picks its own error type; any storage error fails the ceremony.
+//! implementation picks its own error type; any storage error fails the ceremony. Every type
+//! an implementation reads or writes is reachable from this module.
 //!
 //! # Implementing the traits on a shared database
 //!
@@ -44,8 +45,9 @@ use serde::{Deserialize, Serialize};
 
 pub use memory::{MemoryError, MemoryStore};
 
-use crate::challenge::{AuthenticationState, RegistrationState, UnixTime};
-use crate::cose::CoseAlgorithm;
+// Everything a store implementer reads or writes, reachable from this one module.
+pub use crate::challenge::{AuthenticationState, RegistrationState, UnixTime};
+pub use crate::cose::CoseAlgorithm;
 pub use crate::verify::{BackupEligibility, CredentialUpdate, StoredCredential};
 
 /// An opaque identifier of an issued ceremony state (base64url of 16 random bytes).

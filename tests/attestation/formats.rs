@@ -2,7 +2,7 @@
 
 use ciborium::Value;
 use getrandom::SysRng;
-use passkey_verifier::encoding::b64;
+use passkey_verifier::hazmat::b64;
 use passkey_verifier::testkit::pki::p256_key;
 use passkey_verifier::testkit::{KeyKind, SoftAttestation};
 use passkey_verifier::AttestationError;

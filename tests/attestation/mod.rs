@@ -278,6 +278,6 @@ fn debug_output_holds_no_certificate_bytes() {
     for debug in [format!("{:?}", reg.attestation()), format!("{reg:?}")] {
         assert!(!debug.contains(&hex) && !debug.contains(&hex.to_uppercase()), "{debug}");
         assert!(!debug.contains(&decimal), "{debug}");
-        assert!(!debug.contains(&passkey_verifier::encoding::b64::encode(&leaf[..24])), "{debug}");
+        assert!(!debug.contains(&passkey_verifier::hazmat::b64::encode(&leaf[..24])), "{debug}");
     }
 }

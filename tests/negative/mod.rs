@@ -24,7 +24,7 @@ mod secrets;
 
 use ciborium::Value;
 use getrandom::SysRng;
-use passkey_verifier::crypto::sha256;
+use passkey_verifier::hazmat::crypto::sha256;
 use passkey_verifier::testkit::{
     attestation_object, authentication_json, authenticator_data, client_data_json, registration_json, AttestedData,
     ClientDataFields, KeyKind, Knobs, SoftCredential,

@@ -1,6 +1,6 @@
 //! §7.1 Registering a New Credential: one failing check per test.
 
-use passkey_verifier::crypto::sha256;
+use passkey_verifier::hazmat::crypto::sha256;
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftAttestation};
 use passkey_verifier::AttestationError;
 use passkey_verifier::{

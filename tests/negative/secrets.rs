@@ -1,7 +1,7 @@
 //! Errors are safe to log: neither `Display` nor `Debug` carries the challenge, the origin the
 //! client sent, or the credential ID.
 
-use passkey_verifier::encoding::b64;
+use passkey_verifier::hazmat::b64;
 use passkey_verifier::{Category, Error, ErrorKind};
 
 use super::{assert_fails, Auth, Reg};
@@ -78,11 +78,11 @@ fn assert_debug_redacted(what: &str, debug: &str, secrets: &[&[u8]]) {
 /// a real registration and sign-in, and checks that its `Debug` reveals none of them.
 #[test]
 fn debug_of_every_secret_holding_type_is_redacted() {
-    use passkey_verifier::cose::CoseKey;
+    use passkey_verifier::hazmat::auth_data::AuthenticatorData;
+    use passkey_verifier::hazmat::client_data::ClientData;
+    use passkey_verifier::hazmat::cose::CoseKey;
     use passkey_verifier::store::CeremonyState;
     use passkey_verifier::testkit::{KeyKind, Knobs, ManualClock, SoftCredential};
-    use passkey_verifier::wire::auth_data::AuthenticatorData;
-    use passkey_verifier::wire::client_data::ClientData;
     use passkey_verifier::{
         start_authentication, start_registration, verify_authentication, verify_registration, AuthenticationOptions,
         AuthenticationResponse, Ceremonies, CredentialDescriptor, CredentialRecord, MemoryStore, RegistrationOptions,
@@ -122,7 +122,7 @@ fn debug_of_every_secret_holding_type_is_redacted() {
     let auth_data_bytes = auth_response.authenticator_data().to_vec();
     let auth_data = AuthenticatorData::parse(&auth_data_bytes).unwrap();
     let attestation_object =
-        passkey_verifier::wire::attestation_object::AttestationObject::parse(reg_response.attestation_object())
+        passkey_verifier::hazmat::attestation_object::AttestationObject::parse(reg_response.attestation_object())
             .unwrap();
     let reg_auth_data = *attestation_object.auth_data();
     let signed_in = verify_authentication(&rp, auth_state.clone(), auth_response.clone(), &stored, now).unwrap();

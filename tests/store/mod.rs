@@ -33,7 +33,7 @@ fn user(handle: &[u8]) -> User {
 
 fn challenge_of(options: &impl serde::Serialize) -> Vec<u8> {
     let v = serde_json::to_value(options).unwrap();
-    passkey_verifier::encoding::b64::decode(v["challenge"].as_str().unwrap()).unwrap()
+    passkey_verifier::hazmat::b64::decode(v["challenge"].as_str().unwrap()).unwrap()
 }
 
 fn knobs() -> Knobs {
@@ -85,7 +85,7 @@ fn exclude_credentials_lists_the_users_existing_credentials() {
     let v = serde_json::to_value(&options).unwrap();
     let excluded = v["excludeCredentials"].as_array().unwrap();
     assert_eq!(excluded.len(), 1);
-    assert_eq!(excluded[0]["id"], passkey_verifier::encoding::b64::encode(cred.id()));
+    assert_eq!(excluded[0]["id"], passkey_verifier::hazmat::b64::encode(cred.id()));
 }
 
 #[test]
@@ -225,8 +225,8 @@ fn finished_ceremonies_are_audited_without_identifiers() {
     );
     let text = format!("{events:?}");
     for secret in [
-        passkey_verifier::encoding::b64::encode(cred.id()),
-        passkey_verifier::encoding::b64::encode(b"alice"),
+        passkey_verifier::hazmat::b64::encode(cred.id()),
+        passkey_verifier::hazmat::b64::encode(b"alice"),
         "alice".to_string(),
         id.as_str().to_string(),
     ] {

@@ -23,7 +23,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use p256::ecdsa::signature::Verifier as _;
-use passkey_verifier::cose::{CoseKey, KeyParams};
+use passkey_verifier::hazmat::cose::{CoseKey, KeyParams};
 use passkey_verifier::testkit::{authentication_json, KeyKind, Knobs, SoftCredential};
 use passkey_verifier::{
     verify_authentication, verify_registration, AuthenticationResponse, AuthenticationState, Challenge, CoseAlgorithm,

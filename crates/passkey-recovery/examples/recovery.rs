@@ -28,7 +28,7 @@ type Error = Box<dyn std::error::Error>;
 fn challenge_of(options: &impl serde::Serialize) -> Result<Vec<u8>, Error> {
     let value = serde_json::to_value(options)?;
     let text = value.get("challenge").and_then(serde_json::Value::as_str).ok_or("options without a challenge")?;
-    Ok(passkey_verifier::encoding::b64::decode(text)?)
+    Ok(passkey_verifier::hazmat::b64::decode(text)?)
 }
 
 /// Registers a new passkey for `user` on a software authenticator.

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::policy::RateLimit;
 use crate::RecoveryError;
-use passkey_verifier::crypto;
+use passkey_verifier::hazmat::crypto;
 use passkey_verifier::UnixTime;
 
 const SUBJECT_DOMAIN: &[u8] = b"passkey-verifier/rate/subject/v1\0";

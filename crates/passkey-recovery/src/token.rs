@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::policy::Channel;
 use crate::RecoveryError;
-use passkey_verifier::crypto;
-use passkey_verifier::encoding::b64;
+use passkey_verifier::hazmat::b64;
+use passkey_verifier::hazmat::crypto;
 use passkey_verifier::RelyingParty;
 use passkey_verifier::{Challenge, UnixTime, UserVerification};
 

@@ -1,8 +1,8 @@
 //! Shared by the ceremony targets: a relying party and challenge that mirror the input, so a
 //! mutated capture gets past the challenge/origin/rpIdHash checks to the deep steps.
 
-use passkey_verifier::encoding::b64;
-use passkey_verifier::wire::client_data::ClientData;
+use passkey_verifier::hazmat::b64;
+use passkey_verifier::hazmat::client_data::ClientData;
 use passkey_verifier::{Challenge, Policy, RelyingParty};
 
 /// Every RP ID in the shared vectors (plus example.com); the one whose SHA-256 is the
@@ -28,7 +28,7 @@ const RP_IDS: &[&str] = &[
 ];
 
 fn rp_id_for(hash: Option<&[u8; 32]>) -> &'static str {
-    hash.and_then(|h| RP_IDS.iter().copied().find(|id| &passkey_verifier::crypto::sha256(id.as_bytes()) == h))
+    hash.and_then(|h| RP_IDS.iter().copied().find(|id| &passkey_verifier::hazmat::crypto::sha256(id.as_bytes()) == h))
         .unwrap_or("localhost")
 }
 

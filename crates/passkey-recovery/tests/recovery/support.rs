@@ -10,7 +10,7 @@ use passkey_recovery::{
     MemoryRateLimitStore, MemoryRecoveryStore, OnboardingRecord, Recovery, RecoveryPolicy, RecoveryStore,
     RecoveryToken, SubjectId, TokenHash,
 };
-use passkey_verifier::encoding::b64;
+use passkey_verifier::hazmat::b64;
 use passkey_verifier::testkit::store_conformance::block_on;
 use passkey_verifier::testkit::{KeyKind, Knobs, ManualClock, SoftCredential};
 use passkey_verifier::{
