@@ -263,6 +263,19 @@ fn check_user_handle(handle: &[u8]) -> Result<()> {
 /// Starts a registration: a fresh 32-byte challenge from `rng`, the options for the browser,
 /// and the state to keep server-side (expiring `policy.ceremony_timeout_secs` after `now`).
 ///
+/// ```
+/// use passkey_verifier::{start_registration, RegistrationOptions, RelyingParty, UnixTime, User};
+/// # fn main() -> Result<(), passkey_verifier::Error> {
+/// let rp = RelyingParty::builder("example.com").origin("https://example.com").build()?;
+/// let user = User { id: b"opaque-handle".to_vec(), name: "alice".into(), display_name: "Alice".into() };
+/// let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+/// let (options, state) = start_registration(&rp, &user, &RegistrationOptions::default(), &mut rng, UnixTime::now())?;
+/// let json = options.to_json(); // for `PublicKeyCredential.parseCreationOptionsFromJSON`
+/// # let _ = (json, state);
+/// # Ok(())
+/// # }
+/// ```
+///
 /// # Errors
 ///
 /// [`ErrorKind::Config`] when the user handle is not 1 to 64 bytes.
@@ -305,6 +318,18 @@ pub fn start_registration(
 
 /// Starts a sign-in: a fresh 32-byte challenge, the options for the browser, and the state to
 /// keep server-side.
+///
+/// ```
+/// use passkey_verifier::{start_authentication, AuthenticationOptions, RelyingParty, UnixTime};
+/// # fn main() -> Result<(), passkey_verifier::Error> {
+/// let rp = RelyingParty::builder("example.com").origin("https://example.com").build()?;
+/// let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+/// // A discoverable sign-in: no user handle, empty `allowCredentials`.
+/// let (options, state) = start_authentication(&rp, &AuthenticationOptions::default(), &mut rng, UnixTime::now())?;
+/// # let _ = (options, state);
+/// # Ok(())
+/// # }
+/// ```
 ///
 /// # Errors
 ///

@@ -211,6 +211,23 @@ impl Default for Policy {
 
 /// A relying party: its RP ID, display name, the origins it serves, its attestation trust
 /// anchors and its policy.
+///
+/// ```
+/// use passkey_verifier::{Policy, RelyingParty, UserVerification};
+/// # fn main() -> Result<(), passkey_verifier::Error> {
+/// let mut policy = Policy::default();
+/// policy.sticky_user_verification = true; // a credential registered with UV must keep using it
+/// let rp = RelyingParty::builder("example.com")
+///     .name("Example")
+///     .origin("https://example.com")
+///     .origin("https://login.example.com")
+///     .policy(policy)
+///     .build()?;
+/// assert_eq!(rp.id(), "example.com");
+/// # let _ = UserVerification::Required;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct RelyingParty {
     id: String,

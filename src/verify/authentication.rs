@@ -131,6 +131,28 @@ impl core::fmt::Debug for VerifiedAuthentication {
 /// # Errors
 ///
 /// The first failing check, as an [`Error`] whose [`category`](Error::category) names it.
+///
+/// ```
+/// use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
+/// use passkey_verifier::{start_authentication, verify_authentication, AuthenticationOptions};
+/// use passkey_verifier::{AuthenticationResponse, RelyingParty, StoredCredential, UnixTime};
+/// # fn main() -> Result<(), passkey_verifier::Error> {
+/// # let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+/// # let rp = RelyingParty::builder("example.com").origin("https://example.com").build()?;
+/// # let now = UnixTime::from_secs(1_750_000_000);
+/// # let mut phone = SoftCredential::new(KeyKind::Es256, b"opaque-handle", &mut rng);
+/// # let stored = StoredCredential::new(phone.id().to_vec(), phone.cose_public_key(), 0, b"opaque-handle".to_vec());
+/// // `stored` is the credential record the host loads for the posted credential ID.
+/// let (_options, state) = start_authentication(&rp, &AuthenticationOptions::default(), &mut rng, now)?;
+/// let posted = phone.assert(state.challenge().as_bytes(), &Knobs::new("example.com", "https://example.com"));
+///
+/// let verified = verify_authentication(&rp, state, AuthenticationResponse::from_json_str(&posted)?, &stored, now)?;
+/// assert_eq!(verified.user_handle(), b"opaque-handle");
+/// let update = verified.update(); // persist: new count, BS, time of use (compare-and-swap)
+/// # let _ = update;
+/// # Ok(())
+/// # }
+/// ```
 pub fn verify_authentication(
     rp: &RelyingParty,
     state: AuthenticationState,

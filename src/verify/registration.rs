@@ -181,6 +181,27 @@ pub(crate) fn format_uuid(b: &[u8; 16]) -> String {
 /// Checking that the credential ID is not registered yet (step 26) is the host's job (the
 /// ceremony layer's store does it atomically).
 ///
+/// ```
+/// use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
+/// use passkey_verifier::{start_registration, verify_registration, RegistrationOptions, RegistrationResponse};
+/// use passkey_verifier::{RelyingParty, UnixTime, User};
+/// # fn main() -> Result<(), passkey_verifier::Error> {
+/// let rp = RelyingParty::builder("example.com").origin("https://example.com").build()?;
+/// let now = UnixTime::from_secs(1_750_000_000);
+/// let user = User { id: b"opaque-handle".to_vec(), name: "alice".into(), display_name: "Alice".into() };
+/// let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+/// let (_options, state) = start_registration(&rp, &user, &RegistrationOptions::default(), &mut rng, now)?;
+/// // What the browser posts back (here a software authenticator stands in for it).
+/// let mut phone = SoftCredential::new(KeyKind::Es256, &user.id, &mut rng);
+/// let posted = phone.register(state.challenge().as_bytes(), &Knobs::new("example.com", "https://example.com"));
+///
+/// let verified = verify_registration(&rp, state, RegistrationResponse::from_json_str(&posted)?, now)?;
+/// let record = verified.to_stored_credential(); // persist, if the credential ID is new
+/// assert_eq!(record.user_handle, b"opaque-handle");
+/// # Ok(())
+/// # }
+/// ```
+///
 /// # Errors
 ///
 /// The first failing check, as an [`Error`] whose [`category`](Error::category) names it.
