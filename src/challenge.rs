@@ -40,11 +40,22 @@ impl UnixTime {
     }
 }
 
+/// The longest user handle WebAuthn allows (64 bytes).
+pub const MAX_USER_HANDLE_LEN: usize = 64;
+
+/// A user handle is 1 to 64 bytes (§5.4.3).
+pub(crate) fn check_user_handle(handle: &[u8]) -> Result<()> {
+    if handle.is_empty() || handle.len() > MAX_USER_HANDLE_LEN {
+        return Err(Error::new(ErrorKind::Config, "user handle must be 1 to 64 bytes"));
+    }
+    Ok(())
+}
+
 /// The number of random bytes in an issued challenge.
 pub const CHALLENGE_LEN: usize = 32;
-/// The shortest challenge accepted from a host. WebAuthn §13.4.3 recommends at least 16
-/// random bytes; the crate issues [`CHALLENGE_LEN`].
-pub const MIN_CHALLENGE_LEN: usize = 1;
+/// The shortest challenge accepted from a host: WebAuthn §13.4.3 requires challenges of at
+/// least 16 random bytes; the crate issues [`CHALLENGE_LEN`].
+pub const MIN_CHALLENGE_LEN: usize = 16;
 /// The longest challenge accepted from a host.
 pub const MAX_CHALLENGE_LEN: usize = 1024;
 
@@ -72,14 +83,17 @@ impl Challenge {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Config`] unless 1 to 1024 bytes long.
+    /// [`ErrorKind::Challenge`] when shorter than [`MIN_CHALLENGE_LEN`] (16 bytes, §13.4.3);
+    /// [`ErrorKind::Config`] when longer than 1024 bytes.
     pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Result<Self> {
         let bytes = bytes.into();
-        if (MIN_CHALLENGE_LEN..=MAX_CHALLENGE_LEN).contains(&bytes.len()) {
-            Ok(Self(bytes))
-        } else {
-            Err(Error::new(ErrorKind::Config, "challenge must be 1 to 1024 bytes"))
+        if bytes.len() < MIN_CHALLENGE_LEN {
+            return Err(Error::new(ErrorKind::Challenge, "challenge shorter than 16 bytes"));
         }
+        if bytes.len() > MAX_CHALLENGE_LEN {
+            return Err(Error::new(ErrorKind::Config, "challenge longer than 1024 bytes"));
+        }
+        Ok(Self(bytes))
     }
 
     /// The challenge bytes.
@@ -160,16 +174,26 @@ pub struct RegistrationState {
 
 impl RegistrationState {
     /// State for a challenge the host issued itself (for example in a multi-server setup).
-    /// `algorithms` are the `pubKeyCredParams` the options offered.
-    #[must_use]
+    /// `algorithms` are the `pubKeyCredParams` the options offered. The bounds are those of
+    /// [`start_registration`](crate::start_registration).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`] when the user handle is not 1 to 64 bytes or no algorithm is
+    /// offered.
     pub fn new(
         challenge: Challenge,
         user_handle: impl Into<Vec<u8>>,
         user_verification: UserVerification,
         algorithms: Vec<CoseAlgorithm>,
         expires_at: UnixTime,
-    ) -> Self {
-        Self { challenge, user_handle: user_handle.into(), user_verification, algorithms, expires_at }
+    ) -> Result<Self> {
+        let user_handle = user_handle.into();
+        check_user_handle(&user_handle)?;
+        if algorithms.is_empty() {
+            return Err(Error::new(ErrorKind::Config, "no algorithm offered"));
+        }
+        Ok(Self { challenge, user_handle, user_verification, algorithms, expires_at })
     }
 
     /// The user handle the credential is being created for.
@@ -222,16 +246,28 @@ pub struct AuthenticationState {
 impl AuthenticationState {
     /// State for a challenge the host issued itself. `user_handle` is the user identified
     /// before the ceremony (`None` for a discoverable, username-less sign-in);
-    /// `allow_credentials` the credential IDs offered (empty: any of the user's).
-    #[must_use]
+    /// `allow_credentials` the credential IDs offered (empty: any of the user's). The bounds
+    /// are those of [`start_authentication`](crate::start_authentication).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`] when the user handle is not 1 to 64 bytes or a credential ID is
+    /// not 1 to 1023 bytes.
     pub fn new(
         challenge: Challenge,
         user_handle: Option<Vec<u8>>,
         user_verification: UserVerification,
         allow_credentials: Vec<Vec<u8>>,
         expires_at: UnixTime,
-    ) -> Self {
-        Self { challenge, user_handle, user_verification, allow_credentials, expires_at }
+    ) -> Result<Self> {
+        if let Some(handle) = &user_handle {
+            check_user_handle(handle)?;
+        }
+        if allow_credentials.iter().any(|id| id.is_empty() || id.len() > crate::wire::auth_data::MAX_CREDENTIAL_ID_LEN)
+        {
+            return Err(Error::new(ErrorKind::Config, "credential ID must be 1 to 1023 bytes"));
+        }
+        Ok(Self { challenge, user_handle, user_verification, allow_credentials, expires_at })
     }
 
     /// The user identified before the ceremony, if any.
@@ -273,6 +309,29 @@ impl core::fmt::Debug for AuthenticationState {
 
 #[cfg(test)]
 mod tests {
+    /// The constructors for host-issued state apply the bounds of the `start_*` functions.
+    #[test]
+    fn state_constructors_apply_the_start_bounds() {
+        let challenge = || Challenge::from_bytes(vec![3; 32]).unwrap();
+        let at = UnixTime::from_secs(10);
+        let config = |r: Result<()>| r.unwrap_err().kind() == ErrorKind::Config;
+        let registration = |handle: Vec<u8>, algs: Vec<CoseAlgorithm>| {
+            RegistrationState::new(challenge(), handle, UserVerification::Preferred, algs, at).map(|_| ())
+        };
+        assert!(registration(vec![1], CoseAlgorithm::DEFAULT.to_vec()).is_ok());
+        assert!(config(registration(vec![], CoseAlgorithm::DEFAULT.to_vec())));
+        assert!(config(registration(vec![1; 65], CoseAlgorithm::DEFAULT.to_vec())));
+        assert!(config(registration(vec![1], vec![])));
+        let authentication = |handle: Option<Vec<u8>>, ids: Vec<Vec<u8>>| {
+            AuthenticationState::new(challenge(), handle, UserVerification::Preferred, ids, at).map(|_| ())
+        };
+        assert!(authentication(None, vec![vec![1; 1023]]).is_ok());
+        assert!(config(authentication(Some(vec![]), vec![])));
+        assert!(config(authentication(Some(vec![1; 65]), vec![])));
+        assert!(config(authentication(None, vec![vec![]])));
+        assert!(config(authentication(None, vec![vec![1; 1024]])));
+    }
+
     use super::*;
 
     #[test]
@@ -283,8 +342,12 @@ mod tests {
         assert!(c.matches("q6urq6urq6urq6urq6urqw"));
         assert!(!c.matches("q6urq6urq6urq6urq6urqA"));
         assert!(!c.matches("not base64!"));
-        assert!(Challenge::from_bytes(vec![]).is_err());
-        assert!(Challenge::from_bytes(vec![1; 1025]).is_err());
+        for short in [0, 1, 15] {
+            let err = Challenge::from_bytes(vec![1; short]).unwrap_err();
+            assert_eq!(err.category(), crate::Category::Challenge, "{short} bytes");
+        }
+        assert!(Challenge::from_bytes(vec![1; 16]).is_ok());
+        assert_eq!(Challenge::from_bytes(vec![1; 1025]).unwrap_err().kind(), ErrorKind::Config);
     }
 
     #[test]
@@ -295,7 +358,8 @@ mod tests {
             UserVerification::Required,
             vec![vec![9]],
             UnixTime::from_secs(10),
-        );
+        )
+        .unwrap();
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(serde_json::from_str::<AuthenticationState>(&json).unwrap(), s);
     }

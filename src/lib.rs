@@ -76,7 +76,10 @@ pub use ceremony::{
     sign_in_with_store, Ceremonies, CeremonyError, RegistrationChoices, RegistrationDetails, SignIn, SignInChoices,
     SignInFailure, SignInTarget, SystemClock, TimeProvider,
 };
-pub use challenge::{AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification, CHALLENGE_LEN};
+pub use challenge::{
+    AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification, CHALLENGE_LEN, MAX_USER_HANDLE_LEN,
+    MIN_CHALLENGE_LEN,
+};
 pub use cose::CoseAlgorithm;
 pub use error::{AttestationError, Category, CertificateError, Error, ErrorKind, Input, Result};
 pub use options::{

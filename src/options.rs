@@ -10,11 +10,10 @@ use serde::Serialize;
 
 use crate::challenge::{AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification};
 use crate::encoding::b64;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::rp::RelyingParty;
 
-/// The longest user handle WebAuthn allows (64 bytes).
-pub const MAX_USER_HANDLE_LEN: usize = 64;
+use crate::challenge::check_user_handle;
 
 /// The account a credential is created for.
 #[derive(Clone, PartialEq, Eq)]
@@ -253,13 +252,6 @@ fn descriptors(list: &[CredentialDescriptor]) -> Vec<DescriptorJson> {
         .collect()
 }
 
-fn check_user_handle(handle: &[u8]) -> Result<()> {
-    if handle.is_empty() || handle.len() > MAX_USER_HANDLE_LEN {
-        return Err(Error::new(ErrorKind::Config, "user handle must be 1 to 64 bytes"));
-    }
-    Ok(())
-}
-
 /// Starts a registration: a fresh 32-byte challenge from `rng`, the options for the browser,
 /// and the state to keep server-side (expiring `policy.ceremony_timeout_secs` after `now`).
 ///
@@ -278,7 +270,7 @@ fn check_user_handle(handle: &[u8]) -> Result<()> {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Config`] when the user handle is not 1 to 64 bytes.
+/// [`ErrorKind::Config`](crate::ErrorKind::Config) when the user handle is not 1 to 64 bytes.
 pub fn start_registration(
     rp: &RelyingParty,
     user: &User,
@@ -312,7 +304,7 @@ pub fn start_registration(
         options.user_verification,
         algorithms,
         now.plus_secs(timeout),
-    );
+    )?;
     Ok((json, state))
 }
 
@@ -333,7 +325,7 @@ pub fn start_registration(
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Config`] when a given user handle is not 1 to 64 bytes.
+/// [`ErrorKind::Config`](crate::ErrorKind::Config) when a given user handle is not 1 to 64 bytes.
 pub fn start_authentication(
     rp: &RelyingParty,
     options: &AuthenticationOptions,
@@ -358,6 +350,6 @@ pub fn start_authentication(
         options.user_verification,
         options.allow_credentials.iter().map(|d| d.id.clone()).collect(),
         now.plus_secs(timeout),
-    );
+    )?;
     Ok((json, state))
 }

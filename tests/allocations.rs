@@ -64,7 +64,8 @@ fn es256_assertion_from_json_allocates_at_most_twice() {
         UserVerification::Preferred,
         vec![],
         NOW.plus_secs(60),
-    );
+    )
+    .unwrap();
     // The state is consumed by each verification: one copy per run, made before counting.
     let mut states: Vec<_> = (0..RUNS).map(|_| state.clone()).collect();
     let count = allocations(|| {
@@ -89,7 +90,8 @@ fn none_registration_allocates_at_most_four_times() {
         UserVerification::Preferred,
         CoseAlgorithm::DEFAULT.to_vec(),
         NOW.plus_secs(60),
-    );
+    )
+    .unwrap();
     // The state is consumed by each verification: one copy per run, made before counting.
     let mut states: Vec<_> = (0..RUNS).map(|_| state.clone()).collect();
     let count = allocations(|| {

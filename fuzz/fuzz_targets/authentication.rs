@@ -66,6 +66,7 @@ fn fixed() -> &'static Fixed {
                 vec![],
                 UnixTime::from_secs(EXPIRES),
             )
+            .unwrap()
         };
         let stored = StoredCredential::new(keys[0].0.clone(), keys[0].1.clone(), 0, OWNER.to_vec());
         Fixed { rp, states: [state(None), state(Some(OWNER.to_vec()))], stored, keys }
@@ -91,13 +92,15 @@ fuzz_target!(|data: &[u8]| {
     stored.user_verified = data.len() % 8 == 5;
     stored.backup_eligible =
         if data.len() % 8 == 6 { BackupEligibility::NotEligible } else { BackupEligibility::Unknown };
-    let state = AuthenticationState::new(
+    let Ok(state) = AuthenticationState::new(
         challenge,
         Some(owner),
         UserVerification::Preferred,
         vec![response.raw_id().to_vec()],
         UnixTime::from_secs(EXPIRES),
-    );
+    ) else {
+        return;
+    };
     if let Ok(verified) = verify_authentication(&rp, state, response, &stored, UnixTime::from_secs(NOW)) {
         let _ =
             (verified.sign_count(), verified.counter(), verified.authenticator_extensions(), format!("{verified:?}"));

@@ -27,7 +27,8 @@ fn fixed() -> &'static (RelyingParty, RegistrationState) {
             UserVerification::Preferred,
             CoseAlgorithm::DEFAULT.to_vec(),
             UnixTime::from_secs(EXPIRES),
-        );
+        )
+        .unwrap();
         (rp, state)
     })
 }
@@ -42,8 +43,11 @@ fuzz_target!(|data: &[u8]| {
     let hash = AttestationObject::parse(response.attestation_object()).ok().map(|ao| *ao.auth_data().rp_id_hash());
     let Some(rp) = common::rp(&cd, hash.as_ref(), data.len() % 2 == 1) else { return };
     let uv = if data.len() % 8 == 6 { UserVerification::Required } else { UserVerification::Preferred };
-    let state =
-        RegistrationState::new(challenge, vec![1u8; 16], uv, CoseAlgorithm::ALL.to_vec(), UnixTime::from_secs(EXPIRES));
+    let Ok(state) =
+        RegistrationState::new(challenge, vec![1u8; 16], uv, CoseAlgorithm::ALL.to_vec(), UnixTime::from_secs(EXPIRES))
+    else {
+        return;
+    };
     if let Ok(verified) = verify_registration(&rp, state, response, UnixTime::from_secs(NOW)) {
         let _ = format!("{verified:?}");
     }

@@ -344,7 +344,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
             return Err(Error::new(ErrorKind::StateNotFound, "no pending sign-in").into());
         };
         let response = AuthenticationResponse::from_json(response_json)?;
-        let verified = sign_in_with_store(&self.rp, &self.credentials, response, now, |_| state)
+        let verified = sign_in_with_store(&self.rp, &self.credentials, response, now, |_| Ok(state))
             .await
             .map_err(|e| e.into_error(CeremonyError::storage))?;
         Ok(SignIn {
@@ -400,14 +400,14 @@ pub async fn sign_in_with_store<K: CredentialStore>(
     credentials: &K,
     response: AuthenticationResponse,
     now: UnixTime,
-    state_for: impl FnOnce(&CredentialRecord) -> AuthenticationState,
+    state_for: impl FnOnce(&CredentialRecord) -> Result<AuthenticationState, Error>,
 ) -> Result<VerifiedAuthentication, SignInFailure<K::Error>> {
     let record = credentials
         .get(response.raw_id())
         .await
         .map_err(SignInFailure::Storage)?
         .ok_or_else(|| Error::new(ErrorKind::CredentialNotFound, ""))?;
-    let state = state_for(&record);
+    let state = state_for(&record)?;
     let verified = verify_authentication(rp, state, response, &record.credential, now)?;
     match credentials
         .update_after_sign_in(&record.credential.id, verified.update())

@@ -79,13 +79,16 @@ where
 const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
 
 fn auth_state(seed: u8) -> CeremonyState {
-    CeremonyState::Authentication(AuthenticationState::new(
-        Challenge::from_bytes(vec![seed; 32]).unwrap_or_else(|_| unreachable!()),
-        Some(vec![seed]),
-        UserVerification::Preferred,
-        vec![vec![seed, 1]],
-        NOW.plus_secs(300),
-    ))
+    CeremonyState::Authentication(
+        AuthenticationState::new(
+            Challenge::from_bytes(vec![seed; 32]).unwrap_or_else(|_| unreachable!()),
+            Some(vec![seed]),
+            UserVerification::Preferred,
+            vec![vec![seed, 1]],
+            NOW.plus_secs(300),
+        )
+        .unwrap_or_else(|_| unreachable!()),
+    )
 }
 
 fn record(id: &[u8], user: &[u8], sign_count: u32) -> CredentialRecord {

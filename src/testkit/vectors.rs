@@ -199,7 +199,7 @@ fn run_into(case: &Case, out: &mut Outcome) -> Result<(), Error> {
     match case.ceremony.as_str() {
         "registration" => {
             let state =
-                RegistrationState::new(challenge, DEFAULT_OWNER.to_vec(), uv, rp.policy().algorithms.clone(), expires);
+                RegistrationState::new(challenge, DEFAULT_OWNER.to_vec(), uv, rp.policy().algorithms.clone(), expires)?;
             let response = RegistrationResponse::from_json(&json)?;
             let v = crate::verify_registration(&rp, state, response, now)?;
             out.ok = true;
@@ -228,7 +228,7 @@ fn run_into(case: &Case, out: &mut Outcome) -> Result<(), Error> {
                 stored.sign_count,
                 owner.clone(),
             );
-            let state = AuthenticationState::new(challenge, Some(owner), uv, Vec::new(), expires);
+            let state = AuthenticationState::new(challenge, Some(owner), uv, Vec::new(), expires)?;
             let v = crate::verify_authentication(&rp, state, response, &credential, now)?;
             out.ok = true;
             out.sign_count = Some(v.sign_count());

@@ -90,7 +90,8 @@ fn register(
         UserVerification::Preferred,
         CoseAlgorithm::DEFAULT.to_vec(),
         NOW.plus_secs(300),
-    );
+    )
+    .unwrap();
     let json = registration_json(cred.id(), &client_data, &object);
     verify_registration(rp, state, RegistrationResponse::from_json_str(&json)?, NOW)
 }

@@ -123,7 +123,8 @@ fn algorithm_not_among_the_ceremony_algorithms() {
             reg.state.user_verification(),
             vec![CoseAlgorithm::Es256],
             reg.state.expires_at(),
-        );
+        )
+        .unwrap();
     });
     assert_fails(result, ErrorKind::AlgorithmNotAllowed, Category::Algorithm);
 }

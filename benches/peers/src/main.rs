@@ -95,7 +95,7 @@ impl Registration {
             UserVerification::Required,
             vec![CoseAlgorithm::Es256, CoseAlgorithm::Es384, CoseAlgorithm::Rs256],
             peers.now.plus_secs(3600),
-        );
+        ).expect("state");
         Self { json, pv_state, wr_state }
     }
 
@@ -142,7 +142,7 @@ impl Assertion {
             UserVerification::Required,
             vec![pv_credential.id.clone()],
             peers.now.plus_secs(3600),
-        );
+        ).expect("state");
 
         let parsed = AuthenticationResponse::from_json(&json).expect("assertion JSON");
         let KeyParams::Ec2 { x, y, .. } = *CoseKey::parse(&pv_credential.public_key).expect("COSE key").params() else {
