@@ -2,7 +2,7 @@
 
 use crate::encoding::cbor::{Decoder, Value};
 use crate::encoding::reader::Reader;
-use crate::error::{Error, Input, Result};
+use crate::error::{Error, ErrorKind, Input, Result};
 
 /// The longest credential ID WebAuthn allows (§6.1.3: at most 1023 bytes).
 pub const MAX_CREDENTIAL_ID_LEN: usize = 1023;
@@ -161,10 +161,12 @@ impl<'a> AuthenticatorData<'a> {
         let attested = if flags.attested_credential_data() {
             let aaguid = r.take_array::<16>("AT flag set but attested credential data missing")?;
             let id_len = usize::from(r.u16("truncated credential ID length")?);
-            if id_len == 0 || id_len > MAX_CREDENTIAL_ID_LEN {
-                return Err(Error::malformed(Input::AuthenticatorData, "credential ID length out of range"));
-            }
+            // A length past the end of the data is a structural failure; an ID that is there
+            // but empty or longer than §7.1 step 25 allows is a credential failure.
             let credential_id = r.take(id_len, "truncated credential ID")?;
+            if id_len == 0 || id_len > MAX_CREDENTIAL_ID_LEN {
+                return Err(Error::new(ErrorKind::CredentialId, "credential ID length out of range"));
+            }
             let public_key = take_cbor_map(&mut r, "credential public key is not a valid CBOR map")?;
             Some(AttestedCredentialData { aaguid, credential_id, public_key })
         } else {
@@ -286,6 +288,7 @@ mod tests {
         raw.extend_from_slice(&1024u16.to_be_bytes());
         raw.extend_from_slice(&[0u8; 1024]);
         raw.extend_from_slice(&[0xa0]);
-        assert_eq!(AuthenticatorData::parse(&raw).unwrap_err().context(), "credential ID length out of range");
+        let err = AuthenticatorData::parse(&raw).unwrap_err();
+        assert_eq!((err.kind(), err.category()), (ErrorKind::CredentialId, crate::Category::Credential));
     }
 }

@@ -77,7 +77,7 @@ fn registration_credential_id_of_1024_bytes() {
         p.raw_id = id.clone();
         p.attestation_object = none_object(&auth_data);
     });
-    assert_fails(result, AUTH_DATA, Category::Malformed);
+    assert_fails(result, ErrorKind::CredentialId, Category::Credential);
 }
 
 #[test]
