@@ -55,11 +55,13 @@ fn check_origin(rp: &RelyingParty, client_data: &ClientData<'_>) -> Result<()> {
 
 /// §7.1 step 10 / §7.2 step 14: `C.topOrigin` and `C.crossOrigin`.
 ///
-/// A `topOrigin` passes only when configured as a top origin; `crossOrigin: true` without a
+/// A `topOrigin` passes only together with `crossOrigin: true` (a browser sets both for an
+/// embedded ceremony) and when configured as a top origin; `crossOrigin: true` without a
 /// `topOrigin` passes only when some top origin is configured.
 fn check_top_origin(rp: &RelyingParty, client_data: &ClientData<'_>) -> Result<()> {
     let allowed = match (client_data.top_origin(), client_data.cross_origin()) {
-        (Some(top), _) => rp.allows_top_origin(top),
+        (Some(top), Some(true)) => rp.allows_top_origin(top),
+        (Some(_), _) => false,
         (None, Some(true)) => rp.allows_cross_origin(),
         (None, _) => true,
     };

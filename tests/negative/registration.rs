@@ -87,6 +87,19 @@ fn top_origin_not_in_configured_list() {
     assert_fails(result, ErrorKind::TopOrigin, Category::Origin);
 }
 
+/// `topOrigin` is only meaningful for an embedded (cross-origin) ceremony: a configured top
+/// origin without `crossOrigin: true`, or with `crossOrigin: false`, is refused.
+#[test]
+fn top_origin_without_cross_origin_is_refused() {
+    for cross_origin in [None, Some(false)] {
+        let result = embeddable().verify_defect(|k| {
+            k.cross_origin = cross_origin;
+            k.top_origin = Some(PARTNER.into());
+        });
+        assert_fails(result, ErrorKind::TopOrigin, Category::Origin);
+    }
+}
+
 #[test]
 fn configured_top_origin_is_accepted() {
     embeddable().verify_defect(embedded_by(PARTNER)).expect("a configured top origin may embed the ceremony");
