@@ -93,6 +93,20 @@ pub fn decode(text: impl AsRef<[u8]>) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Whether `text` is exactly the unpadded base64url encoding of `bytes` (the only form
+/// browsers give `PublicKeyCredential.id`), compared without allocating.
+#[must_use]
+pub fn is_encoding_of(text: &[u8], bytes: &[u8]) -> bool {
+    if text.len() != (bytes.len() * 4).div_ceil(3) {
+        return false;
+    }
+    let mut buf = [0u8; 64];
+    bytes
+        .chunks(48)
+        .zip(text.chunks(64))
+        .all(|(chunk, expected)| URL_NO_PAD.encode_slice(chunk, &mut buf).is_ok_and(|n| buf.get(..n) == Some(expected)))
+}
+
 /// Encodes `bytes` as unpadded base64url.
 #[must_use]
 pub fn encode(bytes: &[u8]) -> String {
@@ -127,6 +141,29 @@ mod tests {
             let err = decode(bad).unwrap_err();
             assert_eq!(err.kind(), crate::ErrorKind::Malformed(Input::Base64), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn is_encoding_of_accepts_only_the_canonical_unpadded_form() {
+        for len in [1usize, 2, 3, 47, 48, 49, 100, 1023] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 % 256) as u8).collect();
+            let canonical = encode(&bytes);
+            assert!(is_encoding_of(canonical.as_bytes(), &bytes), "{len}");
+            let padded = format!("{canonical}{}", "=".repeat((4 - canonical.len() % 4) % 4));
+            if padded != canonical {
+                assert!(!is_encoding_of(padded.as_bytes(), &bytes), "padded, {len}");
+            }
+            let standard = canonical.replace('-', "+").replace('_', "/");
+            if standard != canonical {
+                assert!(!is_encoding_of(standard.as_bytes(), &bytes), "standard alphabet, {len}");
+            }
+            let mut other = bytes.clone();
+            other[len - 1] ^= 1;
+            assert!(!is_encoding_of(canonical.as_bytes(), &other));
+        }
+        // Non-zero trailing bits decode to the same byte but are not the canonical form.
+        assert!(is_encoding_of(b"AQ", &[1]));
+        assert!(!is_encoding_of(b"AR", &[1]));
     }
 
     #[test]

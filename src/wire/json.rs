@@ -180,13 +180,6 @@ impl Packer {
         Ok(start..self.buf.len())
     }
 
-    /// Decodes `id` and `rawId`; when their texts are equal, `id` shares `rawId`'s bytes.
-    fn decode_id(&mut self, id: &[u8], raw_id: &[u8]) -> Result<(Range<usize>, Range<usize>)> {
-        let raw = self.decode(raw_id)?;
-        let id = if id == raw_id { raw.clone() } else { self.decode(id)? };
-        Ok((id, raw))
-    }
-
     fn text(&mut self, text: &[u8]) -> Range<usize> {
         let start = self.buf.len();
         self.buf.extend_from_slice(text);
@@ -202,15 +195,15 @@ fn text<'b>(buf: &'b [u8], range: Option<&Range<usize>>) -> Option<&'b str> {
     range.and_then(|r| core::str::from_utf8(slice(buf, r)).ok())
 }
 
-/// `id` must be the base64url encoding of `rawId`: compares the decoded bytes (`id` is decoded
-/// only when its text differs from `rawId`'s, see [`Packer::decode_id`]).
-fn check_id(buf: &[u8], id: &Range<usize>, raw_id: &Range<usize>) -> Result<()> {
+/// `id` must be exactly the unpadded base64url encoding of `rawId`, as browsers produce it:
+/// both come from the same bytes, so any other form is a hand-assembled response.
+fn check_id(buf: &[u8], id: &[u8], raw_id: &Range<usize>) -> Result<()> {
     let raw = slice(buf, raw_id);
     if raw.is_empty() {
         return Err(err("empty rawId"));
     }
-    if slice(buf, id) != raw {
-        return Err(Error::new(ErrorKind::CredentialId, "id is not the encoding of rawId"));
+    if !b64::is_encoding_of(id, raw) {
+        return Err(Error::new(ErrorKind::CredentialId, "id is not the unpadded base64url encoding of rawId"));
     }
     Ok(())
 }
@@ -280,10 +273,10 @@ impl RegistrationResponse {
         let transport_len: usize = transports.iter().map(|t| t.len()).sum();
         let [ext, attachment] = Extras::texts(&envelope);
         let mut packer = Packer::with_capacity(&fields, &[ext, attachment], transport_len);
-        let (id, raw_id) = packer.decode_id(&envelope.id, &envelope.raw_id)?;
+        let raw_id = packer.decode(&envelope.raw_id)?;
         let client_data_json = packer.decode(&r.client_data_json)?;
         let attestation_object = packer.decode(&r.attestation_object)?;
-        check_id(&packer.buf, &id, &raw_id)?;
+        check_id(&packer.buf, &envelope.id, &raw_id)?;
         let extras = Extras::pack(&envelope, &mut packer);
         let transports = transports.iter().map(|t| packer.text(t)).collect();
         Ok(Self { transports, extras, buf: packer.buf, raw_id, client_data_json, attestation_object })
@@ -391,12 +384,12 @@ impl AuthenticationResponse {
             user_handle,
         ];
         let mut packer = Packer::with_capacity(&fields, &Extras::texts(&envelope), 0);
-        let (id, raw_id) = packer.decode_id(&envelope.id, &envelope.raw_id)?;
+        let raw_id = packer.decode(&envelope.raw_id)?;
         let client_data_json = packer.decode(&r.client_data_json)?;
         let authenticator_data = packer.decode(&r.authenticator_data)?;
         let signature = packer.decode(&r.signature)?;
         let user_handle = packer.decode(user_handle)?;
-        check_id(&packer.buf, &id, &raw_id)?;
+        check_id(&packer.buf, &envelope.id, &raw_id)?;
         let extras = Extras::pack(&envelope, &mut packer);
         Ok(Self {
             extras,

@@ -106,3 +106,23 @@ fn authentication_bad_base64url_signature() {
     let bad = edit_json(&json, |v| v["response"]["signature"] = "MEUC*iEA".into());
     assert_fails(auth.verify(&bad), ErrorKind::Malformed(Input::Base64), Category::Malformed);
 }
+
+/// `id` must be exactly the unpadded base64url of `rawId`: padded, standard-alphabet or
+/// non-canonical forms of the same bytes are refused (a browser derives both from one value).
+#[test]
+fn id_in_any_other_form_than_unpadded_base64url_of_raw_id() {
+    let mut auth = Auth::new();
+    let json = auth.honest_json();
+    auth.verify(&json).expect("the honest assertion must verify");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let id = value["id"].as_str().unwrap().to_owned();
+    let raw_id = passkey_verifier::hazmat::b64::decode(&id).unwrap();
+    let standard = passkey_verifier::hazmat::b64::encode(&raw_id).replace('-', "+").replace('_', "/");
+    let mut variants = vec![format!("{id}{}", "=".repeat((4 - id.len() % 4) % 4)), standard, format!("{id}A")];
+    variants.retain(|v| v != &id);
+    assert!(!variants.is_empty());
+    for variant in variants {
+        let bad = edit_json(&json, |v| v["id"] = variant.clone().into());
+        assert_fails(auth.verify(&bad), ErrorKind::CredentialId, Category::Credential);
+    }
+}
