@@ -2,7 +2,6 @@
 //! with them.
 
 use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
-use rsa::pkcs1::DecodeRsaPublicKey as _;
 use rsa::{Pkcs1v15Sign, Pss, PublicKey as RsaPublicKey};
 use sha2::Digest as _;
 use x509_cert::der::asn1::ObjectIdentifier as Oid;
@@ -129,13 +128,15 @@ impl SpkiKey {
             key.check()?;
             Ok(key)
         } else if oid == RSA {
-            let key = RsaPublicKey::from_pkcs1_der(bits).map_err(|_| bad_cert("RSA public key"))?;
-            use rsa::traits::PublicKeyParts as _;
-            let size = key.n().bit_width() as usize;
+            // The components first, so that a size outside the accepted range is reported as
+            // an unsupported key rather than as malformed DER.
+            let parts = rsa::pkcs1::RsaPublicKeyRef::from_der(bits).map_err(|_| bad_cert("RSA public key"))?;
+            let (n, e) = (parts.modulus.as_bytes(), parts.public_exponent.as_bytes());
+            let size = (n.len() * 8).saturating_sub(n.first().map_or(8, |b| b.leading_zeros() as usize));
             if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&size) {
                 return Err(Error::new(ErrorKind::UnsupportedKey, "certificate RSA key size"));
             }
-            Ok(Self::Rsa(key))
+            Ok(Self::Rsa(super::rustcrypto::rsa_key(n, e)?))
         } else if oid == ED25519 {
             Ok(Self::Ed25519(bits.try_into().map_err(|_| bad_cert("Ed25519 key length"))?))
         } else {
@@ -267,4 +268,47 @@ pub fn scheme_from_x509(oid: &str, pss_hash: Option<Hash>) -> Result<Scheme> {
         "1.3.101.112" => Scheme::Ed25519,
         _ => return Err(Error::new(ErrorKind::UnsupportedKey, "unsupported certificate signature algorithm")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A DER TLV with a definite length.
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let len = content.len();
+        let mut out = vec![tag];
+        match len {
+            0..=0x7f => out.push(u8::try_from(len).unwrap()),
+            0x80..=0xff => out.extend_from_slice(&[0x81, u8::try_from(len).unwrap()]),
+            _ => out.extend_from_slice(&[0x82, u8::try_from(len >> 8).unwrap(), u8::try_from(len & 0xff).unwrap()]),
+        }
+        out.extend_from_slice(content);
+        out
+    }
+
+    /// The `SubjectPublicKeyInfo` of an RSA key with an all-ones modulus of `bits` bits (odd,
+    /// which is all the public-key checks require) and exponent 65537.
+    fn rsa_spki(bits: usize) -> Vec<u8> {
+        let mut n = vec![0u8]; // the modulus's top bit is set: a leading zero keeps it positive
+        n.extend(std::iter::repeat_n(0xff, bits / 8));
+        let key = tlv(0x30, &[tlv(0x02, &n), tlv(0x02, &[0x01, 0x00, 0x01])].concat());
+        let rsa_encryption = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00];
+        let algorithm = tlv(0x30, &rsa_encryption);
+        tlv(0x30, &[algorithm, tlv(0x03, &[&[0u8][..], &key].concat())].concat())
+    }
+
+    #[test]
+    fn certificate_rsa_keys_from_2048_to_8192_bits() {
+        for bits in [2048, 4096, 8192] {
+            assert!(matches!(SpkiKey::from_der(&rsa_spki(bits)), Ok(SpkiKey::Rsa(_))), "{bits} bits");
+        }
+        for bits in [1024, 8200] {
+            assert_eq!(
+                SpkiKey::from_der(&rsa_spki(bits)).unwrap_err().kind(),
+                ErrorKind::UnsupportedKey,
+                "{bits} bits"
+            );
+        }
+    }
 }
