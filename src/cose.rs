@@ -247,6 +247,7 @@ impl<'a> CoseKey<'a> {
         let Value::Map(map) = Decoder::single(raw, Input::CoseKey)? else {
             return Err(malformed("not a CBOR map"));
         };
+        map.check_unique_keys()?;
         let mut m = Members::default();
         for entry in map.entries() {
             let (label, value) = entry?;
@@ -338,6 +339,16 @@ fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 mod tests {
+    /// Every label at most once, including labels the parser does not read.
+    #[test]
+    fn duplicate_labels_are_refused_even_unread_ones() {
+        let mut key = es256_key(1, 32);
+        key[0] += 2; // two more pairs
+        key.extend_from_slice(&[0x38, 0x62, 0x01, 0x38, 0x62, 0x02]); // -99: 1, -99: 2
+        let err = CoseKey::parse(&key).unwrap_err();
+        assert_eq!((err.kind(), err.context()), (ErrorKind::Malformed(Input::CoseKey), "duplicate CBOR map key"));
+    }
+
     use super::*;
 
     /// `{1: 2, 3: -7, -1: 1, -2: x, -3: y}` with 32-byte coordinates.

@@ -18,6 +18,10 @@ use crate::error::{Error, Input, Result};
 /// The deepest nesting of arrays, maps and tags accepted.
 pub const MAX_DEPTH: usize = 16;
 
+/// The most pairs a map whose keys must be unique may hold (COSE keys, attestation objects,
+/// extension outputs hold a handful).
+pub const MAX_UNIQUE_MAP_LEN: usize = 64;
+
 /// One decoded CBOR data item.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Value<'a> {
@@ -106,6 +110,29 @@ impl<'a> Seq<'a> {
     #[must_use]
     pub const fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// Refuses a map in which any key appears twice (RFC 8949 §5.6: such a map is not valid
+    /// for the protocols the crate reads), comparing decoded keys. Maps checked this way hold
+    /// at most [`MAX_UNIQUE_MAP_LEN`] pairs, which bounds the pairwise comparison.
+    ///
+    /// # Errors
+    ///
+    /// Malformed when a key repeats, the map is longer than the bound, or an entry does not
+    /// decode.
+    pub fn check_unique_keys(&self) -> Result<()> {
+        if self.len > MAX_UNIQUE_MAP_LEN {
+            return Err(Error::malformed(self.input, "CBOR map has too many entries"));
+        }
+        for (i, entry) in self.entries().enumerate() {
+            let (key, _) = entry?;
+            for earlier in self.entries().take(i) {
+                if earlier?.0 == key {
+                    return Err(Error::malformed(self.input, "duplicate CBOR map key"));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The exact encoding of the items (without the array or map header).

@@ -29,6 +29,7 @@ impl<'a> AttestationObject<'a> {
         let Value::Map(map) = Decoder::single(bytes, Input::AttestationObject)? else {
             return Err(err("not a CBOR map"));
         };
+        map.check_unique_keys()?;
         let (mut fmt, mut att_stmt, mut auth_data) = (None, None, None);
         for entry in map.entries() {
             let (key, value) = entry?;
@@ -119,7 +120,10 @@ mod tests {
     fn refuses_trailing_bytes_and_duplicates() {
         assert_eq!(AttestationObject::parse(&object(&[0x00], 3)).unwrap_err().context(), "trailing bytes");
         let dup = object(&[0x63, b'f', b'm', b't', 0x64, b'n', b'o', b'n', b'e'], 4);
-        assert_eq!(AttestationObject::parse(&dup).unwrap_err().context(), "duplicate member");
+        assert_eq!(AttestationObject::parse(&dup).unwrap_err().context(), "duplicate CBOR map key");
+        // A repeated key the parser does not even read is refused too.
+        let unknown = object(&[0x61, b'x', 0x01, 0x61, b'x', 0x02], 5);
+        assert_eq!(AttestationObject::parse(&unknown).unwrap_err().context(), "duplicate CBOR map key");
         assert_eq!(AttestationObject::parse(&[0x80]).unwrap_err().context(), "not a CBOR map");
     }
 }

@@ -221,9 +221,11 @@ impl<'a> AuthenticatorData<'a> {
 fn take_cbor_map<'a>(r: &mut Reader<'a>, context: &'static str) -> Result<&'a [u8]> {
     let rest = r.rest();
     let mut decoder = Decoder::new(rest, Input::AuthenticatorData);
-    if !matches!(decoder.value(), Ok(Value::Map(_))) {
+    let Ok(Value::Map(map)) = decoder.value() else {
         return Err(Error::malformed(Input::AuthenticatorData, context));
-    }
+    };
+    // The credential public key and the extension outputs: every key at most once.
+    map.check_unique_keys()?;
     let used = rest.len() - decoder.rest().len();
     r.take(used, context)
 }
@@ -248,6 +250,18 @@ mod tests {
         assert_eq!(ad.sign_count(), 5);
         assert!(ad.attested_credential_data().is_none());
         assert_eq!(ad.raw(), &raw[..]);
+    }
+
+    /// Extension outputs name each extension at most once.
+    #[test]
+    fn duplicate_extension_outputs_are_refused() {
+        let mut raw = base(Flags::UP | Flags::ED);
+        raw.extend_from_slice(&[0xa2, 0x61, b'x', 0xf5, 0x61, b'x', 0xf4]); // {"x": true, "x": false}
+        let err = AuthenticatorData::parse(&raw).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.context()),
+            (ErrorKind::Malformed(Input::AuthenticatorData), "duplicate CBOR map key")
+        );
     }
 
     #[test]
