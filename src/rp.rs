@@ -56,14 +56,48 @@ impl Origin {
         })
     }
 
-    /// Whether `text` (an origin as a client reported it) is this origin. Does not allocate.
+    /// Whether `text` (an origin as a client reported it) is exactly this origin as a browser
+    /// serialises it: lower-case scheme and host, the port only when it is not the scheme's
+    /// default, no trailing slash; an Android origin with its hash in unpadded base64url. The
+    /// reported text is not normalised (the configuration was, once). Does not allocate.
     #[must_use]
     pub fn matches(&self, text: &str) -> bool {
-        OriginRef::parse(text).is_ok_and(|other| other.is(self))
+        match self {
+            Self::Web { scheme, host, port } => {
+                let Some(rest) = text
+                    .strip_prefix(scheme.as_str())
+                    .and_then(|r| r.strip_prefix("://"))
+                    .and_then(|r| r.strip_prefix(host.as_str()))
+                else {
+                    return false;
+                };
+                match port.filter(|p| Some(*p) != default_port(scheme)) {
+                    None => rest.is_empty(),
+                    Some(port) => rest.strip_prefix(':').is_some_and(|digits| is_decimal(digits, port)),
+                }
+            }
+            Self::AndroidApk { key_hash } => {
+                text.strip_prefix(ANDROID_PREFIX).is_some_and(|hash| b64::is_encoding_of(hash.as_bytes(), key_hash))
+            }
+        }
     }
 }
 
-/// An origin parsed without copying, for comparing what a client sent.
+/// The port a scheme's origins omit.
+fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "https" => Some(443),
+        "http" => Some(80),
+        _ => None,
+    }
+}
+
+/// Whether `digits` is `port` written as a browser does: decimal, no sign, no leading zero.
+fn is_decimal(digits: &str, port: u16) -> bool {
+    !digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit()) && digits.parse() == Ok(port)
+}
+
+/// An origin parsed without copying, for normalising the configuration.
 enum OriginRef<'a> {
     Web { scheme: &'a str, host: &'a str, port: Option<u16> },
     AndroidApk { key_hash: [u8; 32] },
@@ -102,18 +136,6 @@ impl<'a> OriginRef<'a> {
             None
         };
         Ok(Self::Web { scheme, host, port: port.or(default_port) })
-    }
-
-    /// Structural equality with a configured origin (scheme and host compared ASCII
-    /// case-insensitively).
-    fn is(&self, origin: &Origin) -> bool {
-        match (self, origin) {
-            (Self::Web { scheme, host, port }, Origin::Web { scheme: s, host: h, port: p }) => {
-                scheme.eq_ignore_ascii_case(s) && host.eq_ignore_ascii_case(h) && port == p
-            }
-            (Self::AndroidApk { key_hash }, Origin::AndroidApk { key_hash: k }) => key_hash == k,
-            _ => false,
-        }
     }
 }
 
@@ -314,13 +336,13 @@ impl RelyingParty {
     /// Whether `origin` (as a client reported it) is one of the configured origins.
     #[must_use]
     pub fn allows_origin(&self, origin: &str) -> bool {
-        OriginRef::parse(origin).is_ok_and(|o| self.origins.iter().any(|configured| o.is(configured)))
+        self.origins.iter().any(|configured| configured.matches(origin))
     }
 
     /// Whether `origin` may embed ceremonies in a cross-origin iframe.
     #[must_use]
     pub fn allows_top_origin(&self, origin: &str) -> bool {
-        OriginRef::parse(origin).is_ok_and(|o| self.top_origins.iter().any(|configured| o.is(configured)))
+        self.top_origins.iter().any(|configured| configured.matches(origin))
     }
 
     /// Whether any cross-origin embedding is configured.
@@ -461,8 +483,14 @@ mod tests {
     fn origins_compare_by_scheme_host_and_port() {
         let o = Origin::parse("https://example.com").unwrap();
         assert!(o.matches("https://example.com"));
-        assert!(o.matches("https://EXAMPLE.com:443"));
+        // The configuration is normalised once; what the client sent must be the browser's
+        // serialisation exactly.
+        assert!(Origin::parse("HTTPS://Example.COM:443").unwrap().matches("https://example.com"));
         for other in [
+            "https://EXAMPLE.com",
+            "HTTPS://example.com",
+            "https://example.com:443",
+            "https://example.com:0443",
             "https://evilexample.com",
             "https://example.com.evil.com",
             "https://sub.example.com",
@@ -477,6 +505,7 @@ mod tests {
         }
         let local = Origin::parse("http://localhost:8080").unwrap();
         assert!(local.matches("http://localhost:8080") && !local.matches("http://localhost"));
+        assert!(!local.matches("http://localhost:08080") && !local.matches("http://localhost:+8080"));
         let v6 = Origin::parse("https://[::1]:8443").unwrap();
         assert!(v6.matches("https://[::1]:8443"));
     }

@@ -173,3 +173,13 @@ fn raw_id_differs_from_attested_credential_id() {
     let result = Reg::new().verify_tampered(|p| p.raw_id = vec![0xee; 16]);
     assert_fails(result, ErrorKind::CredentialId, Category::Credential);
 }
+
+/// The origin a client reports is compared as browsers serialise it, not normalised: an
+/// upper-case host, the default port written out or a trailing slash is another string.
+#[test]
+fn origins_not_in_the_browsers_serialisation_are_refused() {
+    for origin in ["https://EXAMPLE.com", "HTTPS://example.com", "https://example.com:443", "https://example.com/"] {
+        assert_fails(with_origin(origin), ErrorKind::Origin, Category::Origin);
+    }
+    with_origin("https://example.com").expect("the serialised origin");
+}
