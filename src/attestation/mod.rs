@@ -121,6 +121,7 @@ pub struct AttestationOutcome {
     format: AttestationFormat,
     kind: AttestationType,
     trust: Trust,
+    aaguid_attested: bool,
 }
 
 impl AttestationOutcome {
@@ -147,6 +148,16 @@ impl AttestationOutcome {
     #[must_use]
     pub const fn trusted(&self) -> bool {
         self.trust.is_trusted()
+    }
+
+    /// Whether the attestation vouches for the AAGUID: the attestation certificate names it
+    /// in `id-fido-gen-ce-aaguid` (checked by `packed` and `tpm`). Otherwise (`fido-u2f`,
+    /// which signs no AAGUID, `none`, self attestation, and certificates without the
+    /// extension) the AAGUID is only what the authenticator claims: display it, never trust
+    /// it. FIDO metadata is then looked up by the certificate's key identifier.
+    #[must_use]
+    pub const fn aaguid_attested(&self) -> bool {
+        self.aaguid_attested
     }
 }
 
@@ -200,15 +211,19 @@ pub(crate) fn verify(fmt: &str, inputs: &Inputs<'_, '_>) -> Result<AttestationOu
         }
     };
     let aaguid = inputs.auth_data.attested_credential_data().map(|a| a.aaguid()).unwrap_or_default();
+    let leaf = statement.chain.first();
+    let aaguid_attested = matches!(format, AttestationFormat::Packed | AttestationFormat::Tpm)
+        && leaf.is_some_and(|leaf| leaf.extension(packed::FIDO_GEN_CE_AAGUID).is_some());
     let mut anchors = inputs.policy.anchors(format, &aaguid);
-    if let Some(entry) = metadata_entry(inputs.policy, &aaguid, statement.chain.first())? {
+    for (entry, authoritative) in metadata_entries(inputs.policy, &aaguid, aaguid_attested, leaf)? {
         if entry.is_refused() {
             return Err(Error::attestation(
                 AttestationError::MetadataRefused,
                 "authenticator status in FIDO metadata is refused",
             ));
         }
-        if inputs.policy.metadata_roots_as_anchors {
+        // Roots come only from the entry the attestation itself identifies.
+        if authoritative && inputs.policy.metadata_roots_as_anchors {
             anchors.extend(entry.attestation_roots());
         }
     }
@@ -217,26 +232,34 @@ pub(crate) fn verify(fmt: &str, inputs: &Inputs<'_, '_>) -> Result<AttestationOu
     } else {
         crate::cert::verify_chain(&statement.chain, &anchors, inputs.now, inputs.allow_sha1())?
     };
-    Ok(AttestationOutcome { format, kind: statement.kind, trust })
+    Ok(AttestationOutcome { format, kind: statement.kind, trust, aaguid_attested })
 }
 
-/// The authenticator's FIDO metadata entry: by AAGUID, or for U2F authenticators (zero
-/// AAGUID) by the attestation certificate's key identifier.
-fn metadata_entry<'r>(
+/// The authenticator's FIDO metadata entries, each with whether it is authoritative (the
+/// attestation identifies it): by AAGUID when the certificate attests it; otherwise by the
+/// attestation certificate's key identifier, so that claiming another AAGUID cannot escape a
+/// revoked model's refusal. A claimed AAGUID's entry is still consulted, for refusal only.
+fn metadata_entries<'r>(
     policy: &'r AttestationPolicy,
     aaguid: &[u8; 16],
+    aaguid_attested: bool,
     leaf: Option<&crate::cert::Cert<'_>>,
-) -> Result<Option<&'r crate::metadata::MetadataEntry>> {
+) -> Result<Vec<(&'r crate::metadata::MetadataEntry, bool)>> {
     let Some(blob) = policy.metadata() else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
-    if aaguid != &[0; 16] {
-        return Ok(blob.by_aaguid(aaguid));
+    let by_aaguid = if aaguid == &[0; 16] { None } else { blob.by_aaguid(aaguid) };
+    if aaguid_attested {
+        return Ok(by_aaguid.map(|e| (e, true)).into_iter().collect());
     }
-    match leaf {
-        Some(leaf) => Ok(blob.by_certificate_key_identifier(&crate::cert::certificate_key_identifier(leaf.der())?)),
-        None => Ok(None),
+    let mut entries = Vec::with_capacity(2);
+    if let Some(leaf) = leaf {
+        let key_id = crate::cert::certificate_key_identifier(leaf.der())?;
+        entries.extend(blob.by_certificate_key_identifier(&key_id).map(|e| (e, true)));
     }
+    // The claimed AAGUID identifies nothing, but it still refuses a revoked model.
+    entries.extend(by_aaguid.map(|e| (e, false)));
+    Ok(entries)
 }
 
 /// The most sub-statements accepted in a `compound` statement.
@@ -274,7 +297,12 @@ pub(crate) fn verify_statement(fmt: &str, att_stmt: Value<'_>, inputs: &Inputs<'
                 Error::attestation(AttestationError::MalformedStatement, "empty compound attestation")
             })?;
             let trust = untrusted.map_or(Trust::Trusted, Trust::Untrusted);
-            AttestationOutcome { format: AttestationFormat::Compound, kind: first.kind, trust }
+            AttestationOutcome {
+                format: AttestationFormat::Compound,
+                kind: first.kind,
+                trust,
+                aaguid_attested: first.aaguid_attested,
+            }
         }
         ("compound", _) => {
             return Err(Error::attestation(AttestationError::MalformedStatement, "compound attStmt is not an array"))

@@ -18,8 +18,8 @@ use rand_core::UnwrapErr;
 use serde_json::{json, Value};
 
 use super::{
-    assert_attestation, assert_outcome, knobs, outcome, policy, register, register_with, rp_with, trust_required, Pki,
-    AAGUID, NOW, VALID,
+    aaguid_extension, assert_attestation, assert_outcome, knobs, outcome, policy, register, register_with, rp_with,
+    trust_required, Pki, AAGUID, NOW, PACKED_SUBJECT, VALID,
 };
 
 fn std_b64(der: &[u8]) -> String {
@@ -82,17 +82,68 @@ fn metadata_revoked_authenticator_is_refused() {
 fn metadata_roots_anchor_when_enabled() {
     let pki = Pki::new();
     let md = blob(vec![aaguid_entry("FIDO_CERTIFIED_L1", &[&pki.root])]);
+    let attested = pki.packed_with(PACKED_SUBJECT, aaguid_extension(AAGUID));
     // Without metadata_roots_as_anchors, no root is configured: untrusted.
     assert_attestation(
-        register(&rp_with_metadata(md.clone(), trust_required()), KeyKind::Es256, pki.packed()),
+        register(&rp_with_metadata(md.clone(), trust_required()), KeyKind::Es256, attested.clone()),
         AttestationError::NotTrusted,
     );
     let anchors = policy(|p| {
         p.require_trusted_attestation = true;
         p.metadata_roots_as_anchors = true;
     });
-    let result = register(&rp_with_metadata(md, anchors), KeyKind::Es256, pki.packed());
+    let result = register(&rp_with_metadata(md, anchors), KeyKind::Es256, attested);
     assert_outcome(result, AttestationFormat::Packed, AttestationType::Basic, true);
+}
+
+/// A certificate that does not name the AAGUID cannot borrow the roots of the entry the
+/// authenticator merely claims: the AAGUID is unattested, and the lookup goes by the
+/// certificate's key identifier (which finds nothing here).
+#[test]
+fn a_claimed_aaguid_earns_no_metadata_roots() {
+    let pki = Pki::new();
+    let md = blob(vec![aaguid_entry("FIDO_CERTIFIED_L1", &[&pki.root])]);
+    let anchors = policy(|p| {
+        p.require_trusted_attestation = true;
+        p.metadata_roots_as_anchors = true;
+    });
+    assert_attestation(
+        register(&rp_with_metadata(md.clone(), anchors), KeyKind::Es256, pki.packed()),
+        AttestationError::NotTrusted,
+    );
+    let untrusted = register(&rp_with_metadata(md, Policy::default()), KeyKind::Es256, pki.packed());
+    assert!(!outcome(untrusted).aaguid_attested());
+    let attested = register(
+        &rp_with(|b| b.policy(Policy::default())),
+        KeyKind::Es256,
+        pki.packed_with(PACKED_SUBJECT, aaguid_extension(AAGUID)),
+    );
+    assert!(outcome(attested).aaguid_attested());
+}
+
+/// fido-u2f signs no AAGUID: an authenticator of a revoked model claiming another model's
+/// (certified) AAGUID is still refused, through its certificate's key identifier.
+#[test]
+fn fido_u2f_cannot_escape_revocation_by_claiming_an_aaguid() {
+    let pki = Pki::new();
+    let key = p256_key(&mut UnwrapErr(SysRng));
+    let cert =
+        pki.root.leaf("C=US,O=Example,OU=Authenticator Attestation,CN=U2F", key.verifying_key(), VALID, vec![], false);
+    let key_id = hex(&certificate_key_identifier(&cert).unwrap());
+    let md = blob(vec![
+        json!({
+            "attestationCertificateKeyIdentifiers": [key_id],
+            "metadataStatement": {"description": "Revoked U2F Key"},
+            "statusReports": [{"status": "REVOKED"}]
+        }),
+        aaguid_entry("FIDO_CERTIFIED_L1", &[]),
+    ]);
+    let mut k = knobs(SoftAttestation::FidoU2f { key, cert });
+    k.aaguid = AAGUID; // the certified model's AAGUID, claimed
+    assert_attestation(
+        register_with(&rp_with_metadata(md, Policy::default()), KeyKind::Es256, &k),
+        AttestationError::MetadataRefused,
+    );
 }
 
 #[test]

@@ -222,7 +222,7 @@ fn expired_leaf_is_refused() {
     );
 }
 
-fn aaguid_extension(aaguid: [u8; 16]) -> Vec<ExtraExtension> {
+pub fn aaguid_extension(aaguid: [u8; 16]) -> Vec<ExtraExtension> {
     vec![(AAGUID_EXTENSION.to_owned(), false, [&[0x04, 0x10][..], &aaguid].concat())]
 }
 
