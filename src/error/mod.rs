@@ -97,6 +97,8 @@ pub enum Input {
     Signature,
     /// An X.509 certificate or another attestation structure.
     Certificate,
+    /// A list of passkey provider names the host supplied.
+    ProviderNames,
 }
 
 impl Input {
@@ -110,6 +112,7 @@ impl Input {
             Self::CoseKey => "COSE key",
             Self::Signature => "signature encoding",
             Self::Certificate => "certificate",
+            Self::ProviderNames => "passkey provider list",
         }
     }
 }

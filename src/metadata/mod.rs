@@ -21,6 +21,7 @@
 mod date;
 mod entry;
 mod jws;
+pub mod providers;
 
 use std::collections::HashMap;
 
