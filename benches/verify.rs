@@ -23,10 +23,6 @@ use passkey_verifier::{AuthenticationResponse, RegistrationResponse};
 use sha2::Digest as _;
 use support::{rng, AssertionFixture, RegistrationFixture, PACKED_SUBJECT, USER_HANDLE, VALIDITY};
 
-fn registration(soft: &mut SoftCredential, attestation: SoftAttestation) -> RegistrationFixture {
-    RegistrationFixture::new(soft, attestation)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Benchmarks
 // ---------------------------------------------------------------------------------------------
@@ -96,8 +92,8 @@ fn rs256(c: &mut Criterion) {
 
 fn registration_group(c: &mut Criterion) {
     let mut soft = SoftCredential::new(KeyKind::Es256, USER_HANDLE, &mut rng());
-    let none = registration(&mut soft, SoftAttestation::None);
-    let packed = registration(&mut soft, SoftAttestation::PackedSelf);
+    let none = RegistrationFixture::new(&mut soft, SoftAttestation::None);
+    let packed = RegistrationFixture::new(&mut soft, SoftAttestation::PackedSelf);
     none.run();
     packed.run();
 
@@ -117,9 +113,10 @@ fn attestation_group(c: &mut Criterion) {
     let key = p256_key(&mut rng());
     let leaf = ca.leaf(PACKED_SUBJECT, key.verifying_key(), VALIDITY, vec![], false);
     let mut soft = SoftCredential::new(KeyKind::Es256, USER_HANDLE, &mut rng());
-    let packed = registration(&mut soft, SoftAttestation::Packed { key, x5c: vec![leaf, ca.cert_der().to_vec()] })
-        .trusting(&root);
-    let tpm = registration(&mut soft, SoftAttestation::tpm(ca.clone())).trusting(&root);
+    let packed =
+        RegistrationFixture::new(&mut soft, SoftAttestation::Packed { key, x5c: vec![leaf, ca.cert_der().to_vec()] })
+            .trusting(&root);
+    let tpm = RegistrationFixture::new(&mut soft, SoftAttestation::tpm(ca.clone())).trusting(&root);
     assert!(packed.run().attestation().trusted() && tpm.run().attestation().trusted());
 
     // The bare cost: three P-256 verifications (a statement and two links).
@@ -164,7 +161,7 @@ fn parse(c: &mut Criterion) {
     g.bench_function("ed25519_key_from_cose", |b| b.iter(|| crypto::validate_key(black_box(&ed_key)).is_ok()));
     // The registration breakdown: the response JSON alone.
     let mut soft = SoftCredential::new(KeyKind::Es256, USER_HANDLE, &mut rng());
-    let none = registration(&mut soft, SoftAttestation::None);
+    let none = RegistrationFixture::new(&mut soft, SoftAttestation::None);
     g.bench_function("registration_json", |b| {
         b.iter(|| RegistrationResponse::from_json(black_box(&none.json)).expect("registration JSON"));
     });

@@ -20,9 +20,7 @@ pub struct CorrelationId(String);
 impl CorrelationId {
     /// Draws a fresh identifier from `rng`.
     pub fn random(rng: &mut impl CryptoRng) -> Self {
-        let mut bytes = [0u8; 16];
-        rng.fill_bytes(&mut bytes);
-        Self(b64::encode(&bytes))
+        Self(b64::random_id(rng))
     }
 
     /// Wraps an identifier read back from storage.

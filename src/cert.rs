@@ -95,6 +95,13 @@ impl<'a> Cert<'a> {
         &self.parsed
     }
 
+    /// The certificate's key identifier as FIDO metadata lists it (see
+    /// [`certificate_key_identifier`]), from the certificate already parsed.
+    #[must_use]
+    pub fn key_identifier(&self) -> [u8; 20] {
+        key_identifier(&self.parsed)
+    }
+
     /// The subject public key.
     #[must_use]
     pub const fn key(&self) -> &SpkiKey {
@@ -261,8 +268,12 @@ pub fn certificate_key_identifier(cert_der: &[u8]) -> Result<[u8; 20]> {
         return Err(bad());
     }
     let cert = x509_cert::Certificate::from_der(cert_der).map_err(|_| bad())?;
-    let key = cert.tbs_certificate().subject_public_key_info().subject_public_key.raw_bytes();
-    Ok(crate::crypto::sha1(key))
+    Ok(key_identifier(&cert))
+}
+
+/// SHA-1 of the subject public key BIT STRING's value (see [`certificate_key_identifier`]).
+fn key_identifier(cert: &Certificate) -> [u8; 20] {
+    crate::crypto::sha1(cert.tbs_certificate().subject_public_key_info().subject_public_key.raw_bytes())
 }
 
 /// A trust anchor the host configured: a root (or intermediate) certificate, parsed once.

@@ -83,12 +83,14 @@ impl Origin {
     }
 }
 
-/// The port a scheme's origins omit.
+/// The port a scheme's origins omit (the scheme compared ASCII case-insensitively).
 fn default_port(scheme: &str) -> Option<u16> {
-    match scheme {
-        "https" => Some(443),
-        "http" => Some(80),
-        _ => None,
+    if scheme.eq_ignore_ascii_case("https") {
+        Some(443)
+    } else if scheme.eq_ignore_ascii_case("http") {
+        Some(80)
+    } else {
+        None
     }
 }
 
@@ -128,14 +130,7 @@ impl<'a> OriginRef<'a> {
         if host.is_empty() {
             return Err(config("origin without host"));
         }
-        let default_port = if scheme.eq_ignore_ascii_case("https") {
-            Some(443)
-        } else if scheme.eq_ignore_ascii_case("http") {
-            Some(80)
-        } else {
-            None
-        };
-        Ok(Self::Web { scheme, host, port: port.or(default_port) })
+        Ok(Self::Web { scheme, host, port: port.or_else(|| default_port(scheme)) })
     }
 }
 

@@ -28,6 +28,7 @@ use crate::cose::CoseKey;
 use crate::encoding::cbor::{Seq, Value};
 use crate::error::AttestationError;
 use crate::error::{Error, Result};
+use crate::metadata::MetadataEntry;
 use crate::wire::auth_data::AuthenticatorData;
 
 /// An attestation statement format identifier (the IANA WebAuthn registry).
@@ -215,17 +216,16 @@ pub(crate) fn verify(fmt: &str, inputs: &Inputs<'_, '_>) -> Result<AttestationOu
     let aaguid_attested = matches!(format, AttestationFormat::Packed | AttestationFormat::Tpm)
         && leaf.is_some_and(|leaf| leaf.extension(packed::FIDO_GEN_CE_AAGUID).is_some());
     let mut anchors = inputs.policy.anchors(format, &aaguid);
-    for (entry, authoritative) in metadata_entries(inputs.policy, &aaguid, aaguid_attested, leaf)? {
-        if entry.is_refused() {
-            return Err(Error::attestation(
-                AttestationError::MetadataRefused,
-                "authenticator status in FIDO metadata is refused",
-            ));
-        }
-        // Roots come only from the entry the attestation itself identifies.
-        if authoritative && inputs.policy.metadata_roots_as_anchors {
-            anchors.extend(entry.attestation_roots());
-        }
+    let (identified, claimed) = metadata_entries(inputs.policy, &aaguid, aaguid_attested, leaf);
+    if identified.iter().chain(&claimed).any(|entry| entry.is_refused()) {
+        return Err(Error::attestation(
+            AttestationError::MetadataRefused,
+            "authenticator status in FIDO metadata is refused",
+        ));
+    }
+    // Roots come only from the entry the attestation itself identifies.
+    if let Some(entry) = identified.filter(|_| inputs.policy.metadata_roots_as_anchors) {
+        anchors.extend(entry.attestation_roots());
     }
     let trust = if statement.chain.is_empty() {
         Trust::Untrusted(Untrusted::NoCertificateChain)
@@ -235,31 +235,25 @@ pub(crate) fn verify(fmt: &str, inputs: &Inputs<'_, '_>) -> Result<AttestationOu
     Ok(AttestationOutcome { format, kind: statement.kind, trust, aaguid_attested })
 }
 
-/// The authenticator's FIDO metadata entries, each with whether it is authoritative (the
-/// attestation identifies it): by AAGUID when the certificate attests it; otherwise by the
-/// attestation certificate's key identifier, so that claiming another AAGUID cannot escape a
-/// revoked model's refusal. A claimed AAGUID's entry is still consulted, for refusal only.
+/// The authenticator's FIDO metadata entries: the one the attestation identifies (by AAGUID
+/// when the certificate attests it, otherwise by the attestation certificate's key
+/// identifier), and the one an unattested AAGUID merely claims. The claimed entry may only
+/// refuse: claiming another model's AAGUID cannot escape a revoked model's refusal, nor
+/// borrow that model's roots.
 fn metadata_entries<'r>(
     policy: &'r AttestationPolicy,
     aaguid: &[u8; 16],
     aaguid_attested: bool,
     leaf: Option<&crate::cert::Cert<'_>>,
-) -> Result<Vec<(&'r crate::metadata::MetadataEntry, bool)>> {
+) -> (Option<&'r MetadataEntry>, Option<&'r MetadataEntry>) {
     let Some(blob) = policy.metadata() else {
-        return Ok(Vec::new());
+        return (None, None);
     };
     let by_aaguid = if aaguid == &[0; 16] { None } else { blob.by_aaguid(aaguid) };
     if aaguid_attested {
-        return Ok(by_aaguid.map(|e| (e, true)).into_iter().collect());
+        return (by_aaguid, None);
     }
-    let mut entries = Vec::with_capacity(2);
-    if let Some(leaf) = leaf {
-        let key_id = crate::cert::certificate_key_identifier(leaf.der())?;
-        entries.extend(blob.by_certificate_key_identifier(&key_id).map(|e| (e, true)));
-    }
-    // The claimed AAGUID identifies nothing, but it still refuses a revoked model.
-    entries.extend(by_aaguid.map(|e| (e, false)));
-    Ok(entries)
+    (leaf.and_then(|leaf| blob.by_certificate_key_identifier(&leaf.key_identifier())), by_aaguid)
 }
 
 /// The most sub-statements accepted in a `compound` statement.

@@ -38,7 +38,8 @@ pub(super) fn verify(key: &CoseKey<'_>, message: &[u8], sig: &[u8]) -> Option<Re
             if let Err(e) = ed25519::check_key(x) {
                 return Some(Err(e));
             }
-            ed25519::acceptable(x, sig) && UnparsedPublicKey::new(&signature::ED25519, x).verify(message, sig).is_ok()
+            ed25519::acceptable_signature(sig)
+                && UnparsedPublicKey::new(&signature::ED25519, x).verify(message, sig).is_ok()
         }
     };
     Some(if ok { Ok(()) } else { Err(bad_signature()) })

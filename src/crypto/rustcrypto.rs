@@ -80,7 +80,7 @@ impl Key {
             // multiplying both points by the cofactor; what remains is its equation.
             Self::Ed25519(vk) => {
                 use ed25519_dalek::Verifier as _;
-                ed25519::acceptable(vk.as_bytes(), signature)
+                ed25519::acceptable_signature(signature)
                     && ed25519_dalek::Signature::from_slice(signature).is_ok_and(|sig| vk.verify(message, &sig).is_ok())
             }
             Self::Rsa(alg, key) => verify_rsa(*alg, key, message, signature),

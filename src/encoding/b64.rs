@@ -107,6 +107,14 @@ pub fn is_encoding_of(text: &[u8], bytes: &[u8]) -> bool {
         .all(|(chunk, expected)| URL_NO_PAD.encode_slice(chunk, &mut buf).is_ok_and(|n| buf.get(..n) == Some(expected)))
 }
 
+/// A fresh opaque identifier: 16 bytes from `rng`, unpadded base64url (state IDs,
+/// correlation IDs).
+pub(crate) fn random_id(rng: &mut impl rand_core::CryptoRng) -> String {
+    let mut bytes = [0u8; 16];
+    rng.fill_bytes(&mut bytes);
+    encode(&bytes)
+}
+
 /// Encodes `bytes` as unpadded base64url.
 #[must_use]
 pub fn encode(bytes: &[u8]) -> String {

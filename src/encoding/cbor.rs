@@ -113,8 +113,9 @@ impl<'a> Seq<'a> {
     }
 
     /// Refuses a map in which any key appears twice (RFC 8949 §5.6: such a map is not valid
-    /// for the protocols the crate reads), comparing decoded keys. Maps checked this way hold
-    /// at most [`MAX_UNIQUE_MAP_LEN`] pairs, which bounds the pairwise comparison.
+    /// for the protocols the crate reads), comparing decoded keys in one pass over the map.
+    /// Maps checked this way hold at most [`MAX_UNIQUE_MAP_LEN`] pairs, which bounds the
+    /// comparisons and lets the keys seen so far live on the stack.
     ///
     /// # Errors
     ///
@@ -124,12 +125,15 @@ impl<'a> Seq<'a> {
         if self.len > MAX_UNIQUE_MAP_LEN {
             return Err(Error::malformed(self.input, "CBOR map has too many entries"));
         }
+        let mut seen = [Value::Null; MAX_UNIQUE_MAP_LEN];
         for (i, entry) in self.entries().enumerate() {
             let (key, _) = entry?;
-            for earlier in self.entries().take(i) {
-                if earlier?.0 == key {
-                    return Err(Error::malformed(self.input, "duplicate CBOR map key"));
-                }
+            let earlier = seen.get(..i).unwrap_or_default();
+            if earlier.contains(&key) {
+                return Err(Error::malformed(self.input, "duplicate CBOR map key"));
+            }
+            if let Some(slot) = seen.get_mut(i) {
+                *slot = key;
             }
         }
         Ok(())

@@ -58,9 +58,7 @@ pub struct StateId(String);
 impl StateId {
     /// Draws a fresh identifier from `rng`.
     pub fn random(rng: &mut impl rand_core::CryptoRng) -> Self {
-        let mut bytes = [0u8; 16];
-        rng.fill_bytes(&mut bytes);
-        Self(crate::encoding::b64::encode(&bytes))
+        Self(crate::encoding::b64::random_id(rng))
     }
 
     /// Wraps an identifier received from a client (for example from a cookie or a JSON field).

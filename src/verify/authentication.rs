@@ -30,7 +30,6 @@ pub enum CounterOutcome {
 /// An assertion that passed every check of §7.2. Only this crate can construct it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct VerifiedAuthentication {
-    sign_count: u32,
     update: CredentialUpdate,
     counter: CounterOutcome,
     flags: Flags,
@@ -57,7 +56,7 @@ impl VerifiedAuthentication {
     /// count is never lowered).
     #[must_use]
     pub const fn sign_count(&self) -> u32 {
-        self.sign_count
+        self.update.new_sign_count
     }
 
     /// What happened to the counter.
@@ -106,7 +105,7 @@ impl VerifiedAuthentication {
 impl core::fmt::Debug for VerifiedAuthentication {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("VerifiedAuthentication")
-            .field("sign_count", &self.sign_count)
+            .field("sign_count", &self.update.new_sign_count)
             .field("counter", &self.counter)
             .field("flags", &self.flags)
             .finish_non_exhaustive()
@@ -127,10 +126,6 @@ impl core::fmt::Debug for VerifiedAuthentication {
 /// 4. the signature over `authenticatorData || SHA-256(clientDataJSON)` verifies with the
 ///    stored key (20-21), over the raw bytes as received;
 /// 5. the counter (22), under [`CounterPolicy`].
-///
-/// # Errors
-///
-/// The first failing check, as an [`Error`] whose [`category`](Error::category) names it.
 ///
 /// ```
 /// use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
@@ -153,6 +148,10 @@ impl core::fmt::Debug for VerifiedAuthentication {
 /// # Ok(())
 /// # }
 /// ```
+///
+/// # Errors
+///
+/// The first failing check, as an [`Error`] whose [`category`](Error::category) names it.
 pub fn verify_authentication(
     rp: &RelyingParty,
     state: AuthenticationState,
@@ -203,7 +202,6 @@ pub fn verify_authentication(
         used_at: now,
     };
     Ok(VerifiedAuthentication {
-        sign_count,
         update,
         counter,
         flags: auth_data.flags(),
