@@ -181,8 +181,8 @@ pub struct Policy {
     pub algorithms: Vec<CoseAlgorithm>,
     /// Counter enforcement. Default: [`CounterPolicy::Reject`].
     pub counter: CounterPolicy,
-    /// When set, a credential registered with user verification must be verified at every
-    /// sign-in, whatever the ceremony asked. Default: `false`.
+    /// When set, a credential whose `uvInitialized` is set (some earlier ceremony verified the
+    /// user) must be verified at every sign-in, whatever the ceremony asked. Default: `false`.
     pub sticky_user_verification: bool,
     /// How long issued ceremony state stays valid, in seconds. Default: 300.
     pub ceremony_timeout_secs: u64,

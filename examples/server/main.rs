@@ -123,7 +123,7 @@ async fn login_finish(State(app): State<Arc<App>>, Json(body): Json<Finish>) -> 
             Json(json!({
                 "ok": true,
                 "username": name,
-                "user_verified": sign_in.user_verified,
+                "user_verified": sign_in.update.user_verified,
                 "counter": format!("{:?}", sign_in.counter),
             }))
             .into_response()

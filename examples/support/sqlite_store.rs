@@ -16,7 +16,7 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use passkey_verifier::store::{CredentialUpdate, InsertOutcome, UpdateOutcome};
+use passkey_verifier::store::{CredentialUpdate, InsertOutcome, KeptAttestation, UpdateOutcome};
 use passkey_verifier::{
     BackupEligibility, CeremonyState, ChallengeStore, CoseAlgorithm, CredentialRecord, CredentialStore, StateId,
     StoredCredential, UnixTime,
@@ -58,11 +58,14 @@ CREATE TABLE IF NOT EXISTS credentials (
     aaguid              BLOB NOT NULL,
     backup_eligible     INTEGER,
     backup_state        INTEGER NOT NULL,
-    user_verified       INTEGER NOT NULL,
+    uv_initialized      INTEGER NOT NULL,
     attestation_format  TEXT NOT NULL,
     created_at          INTEGER NOT NULL,
     last_used_at        INTEGER,
-    nickname            TEXT
+    nickname            TEXT,
+    discoverable        INTEGER,
+    attestation_object  BLOB,               -- kept for re-verification, when asked
+    attestation_client_data BLOB
 );
 CREATE INDEX IF NOT EXISTS credentials_by_user ON credentials (user_handle);
 ";
@@ -102,7 +105,8 @@ fn time(v: i64) -> UnixTime {
 }
 
 const COLUMNS: &str = "credential_id, user_handle, public_key, alg, sign_count, transports, aaguid, backup_eligible, \
-                       backup_state, user_verified, attestation_format, created_at, last_used_at, nickname";
+                       backup_state, uv_initialized, attestation_format, created_at, last_used_at, nickname, \
+                       discoverable, attestation_object, attestation_client_data";
 
 fn record_from_row(row: &Row<'_>) -> rusqlite::Result<Result<CredentialRecord, SqliteError>> {
     let alg: i64 = row.get(3)?;
@@ -111,7 +115,7 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<Result<CredentialRecord, S
     let aaguid: Vec<u8> = row.get(6)?;
     let mut credential = StoredCredential::new(row.get(0)?, row.get(2)?, 0, row.get(1)?);
     credential.backup_eligible = BackupEligibility::from_stored(row.get(7)?);
-    credential.user_verified = row.get(9)?;
+    credential.uv_initialized = row.get(9)?;
     let decoded = (|| {
         credential.sign_count = u32::try_from(sign_count).map_err(|_| SqliteError::Corrupt("sign_count"))?;
         let mut record = CredentialRecord::new(
@@ -125,6 +129,10 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<Result<CredentialRecord, S
         record.credential.backup_state = row.get(8).map_err(SqliteError::Sql)?;
         record.last_used_at = row.get::<_, Option<i64>>(12).map_err(SqliteError::Sql)?.map(time);
         record.nickname = row.get(13).map_err(SqliteError::Sql)?;
+        record.discoverable = row.get(14).map_err(SqliteError::Sql)?;
+        let object: Option<Vec<u8>> = row.get(15).map_err(SqliteError::Sql)?;
+        let client_data: Option<Vec<u8>> = row.get(16).map_err(SqliteError::Sql)?;
+        record.attestation = object.zip(client_data).map(|(o, c)| KeptAttestation::new(o, c));
         Ok(record)
     })();
     Ok(decoded)
@@ -160,7 +168,7 @@ impl CredentialStore for SqliteStore {
         let transports = serde_json::to_string(&record.transports).map_err(|_| SqliteError::Corrupt("transports"))?;
         let inserted = self.conn()?.execute(
             &format!(
-                "INSERT INTO credentials ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+                "INSERT INTO credentials ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
                  ON CONFLICT (credential_id) DO NOTHING"
             ),
             params![
@@ -173,11 +181,14 @@ impl CredentialStore for SqliteStore {
                 record.aaguid.as_slice(),
                 c.backup_eligible.as_flag(),
                 c.backup_state,
-                c.user_verified,
+                c.uv_initialized,
                 record.attestation_format,
                 secs(record.created_at),
                 record.last_used_at.map(secs),
                 record.nickname,
+                record.discoverable,
+                record.attestation.as_ref().map(|a| a.attestation_object.as_slice()),
+                record.attestation.as_ref().map(|a| a.client_data_json.as_slice()),
             ],
         )?;
         Ok(if inserted == 1 { InsertOutcome::Inserted } else { InsertOutcome::AlreadyExists })
@@ -212,14 +223,15 @@ impl CredentialStore for SqliteStore {
         // Compare-and-swap: the row changes only if the count is still the one verified
         // against, and a count never goes down.
         let changed = tx.execute(
-            "UPDATE credentials SET sign_count = MAX(?3, sign_count), backup_state = ?4, last_used_at = ?5 \
-             WHERE credential_id = ?1 AND sign_count = ?2",
+            "UPDATE credentials SET sign_count = MAX(?3, sign_count), backup_state = ?4, last_used_at = ?5, \
+             uv_initialized = uv_initialized OR ?6 WHERE credential_id = ?1 AND sign_count = ?2",
             params![
                 id,
                 i64::from(update.expected_sign_count),
                 i64::from(update.new_sign_count),
                 update.backup_state,
-                secs(update.used_at)
+                secs(update.used_at),
+                update.uv_initialized
             ],
         )?;
         let outcome = if changed == 1 {

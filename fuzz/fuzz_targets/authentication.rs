@@ -89,7 +89,7 @@ fuzz_target!(|data: &[u8]| {
     let owner = response.user_handle().map_or_else(|| OWNER.to_vec(), <[u8]>::to_vec);
     let key = f.keys.iter().find(|(id, _)| id.as_slice() == response.raw_id()).map_or(&f.keys[0].1, |(_, k)| k);
     let mut stored = StoredCredential::new(response.raw_id().to_vec(), key.clone(), 0, owner.clone());
-    stored.user_verified = data.len() % 8 == 5;
+    stored.uv_initialized = data.len() % 8 == 5;
     stored.backup_eligible =
         if data.len() % 8 == 6 { BackupEligibility::NotEligible } else { BackupEligibility::Unknown };
     let Ok(state) = AuthenticationState::new(

@@ -48,12 +48,24 @@ pub enum SignInTarget<'a> {
 pub struct RegistrationDetails {
     /// A name the user gives the passkey ("Work laptop").
     pub nickname: Option<String>,
+    /// Keep the attestation object and client data with the record
+    /// ([`CredentialRecord::attestation`](crate::store::CredentialRecord::attestation)), to
+    /// verify the attestation again later. Default: `false` (a few hundred bytes to a few
+    /// kilobytes per credential).
+    pub keep_attestation: bool,
 }
 
 impl RegistrationDetails {
     /// Details naming the passkey `nickname`.
     #[must_use]
     pub fn nickname(nickname: impl Into<String>) -> Self {
-        Self { nickname: Some(nickname.into()) }
+        Self { nickname: Some(nickname.into()), keep_attestation: false }
+    }
+
+    /// These details, also keeping the attestation with the record.
+    #[must_use]
+    pub fn keeping_attestation(mut self) -> Self {
+        self.keep_attestation = true;
+        self
     }
 }

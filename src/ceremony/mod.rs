@@ -23,7 +23,8 @@ use crate::options::{
 };
 use crate::rp::RelyingParty;
 use crate::store::{
-    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, StateId, UpdateOutcome,
+    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, KeptAttestation, StateId,
+    UpdateOutcome,
 };
 use crate::verify::CredentialUpdate;
 use crate::verify::{verify_authentication, verify_registration, CounterOutcome, VerifiedAuthentication};
@@ -83,13 +84,10 @@ pub struct SignIn {
     pub user_handle: Vec<u8>,
     /// The credential used.
     pub credential_id: Vec<u8>,
-    /// Whether the user was verified.
-    pub user_verified: bool,
     /// What happened to the counter.
     pub counter: CounterOutcome,
-    /// The count now stored.
-    pub sign_count: u32,
-    /// The update that was stored (count, BS and whether it changed, UV, time of use).
+    /// The update that was stored: the count now stored, BS and whether it changed, UV in
+    /// this sign-in and `uvInitialized`, the time of use.
     pub update: CredentialUpdate,
 }
 
@@ -98,9 +96,7 @@ impl core::fmt::Debug for SignIn {
         f.debug_struct("SignIn")
             .field("user_handle", &"<redacted>")
             .field("credential_id_len", &self.credential_id.len())
-            .field("user_verified", &self.user_verified)
             .field("counter", &self.counter)
-            .field("sign_count", &self.sign_count)
             .field("update", &self.update)
             .finish()
     }
@@ -286,6 +282,12 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         );
         record.transports = verified.transports().map(str::to_owned).collect();
         record.nickname.clone_from(&details.nickname);
+        if details.keep_attestation {
+            record.attestation = Some(KeptAttestation::new(
+                verified.attestation_object().to_vec(),
+                verified.client_data_json().to_vec(),
+            ));
+        }
         match self.credentials.insert_new(record.clone()).await.map_err(CeremonyError::storage)? {
             InsertOutcome::Inserted => Ok(record),
             InsertOutcome::AlreadyExists => Err(Error::new(ErrorKind::CredentialExists, "").into()),
@@ -350,9 +352,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         Ok(SignIn {
             user_handle: verified.user_handle().to_vec(),
             credential_id: verified.credential_id().to_vec(),
-            user_verified: verified.user_verified(),
             counter: verified.counter(),
-            sign_count: verified.sign_count(),
             update: verified.update(),
         })
     }

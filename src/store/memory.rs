@@ -134,6 +134,7 @@ impl CredentialStore for MemoryStore {
         }
         record.credential.sign_count = update.new_sign_count.max(update.expected_sign_count);
         record.credential.backup_state = update.backup_state;
+        record.credential.uv_initialized |= update.uv_initialized;
         record.last_used_at = Some(update.used_at);
         Ok(UpdateOutcome::Updated)
     }

@@ -135,10 +135,48 @@ pub struct CredentialRecord {
     pub last_used_at: Option<UnixTime>,
     /// A name the user gave it ("Work laptop").
     pub nickname: Option<String>,
+    /// Whether the credential is discoverable (a passkey), as the `credProps` extension
+    /// reported at registration; `None` when the client did not say.
+    #[serde(default)]
+    pub discoverable: Option<bool>,
+    /// The registration's attestation object and client data, kept when the host asked
+    /// ([`RegistrationDetails::keep_attestation`](crate::RegistrationDetails)) so that the
+    /// attestation can be verified again later (for example against newer metadata).
+    #[serde(default)]
+    pub attestation: Option<KeptAttestation>,
+}
+
+/// A registration's signed attestation, kept with the credential record (the Level 3 record's
+/// `attestationObject` and `attestationClientDataJSON`). `Debug` shows the sizes only.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct KeptAttestation {
+    /// The `attestationObject` bytes as received.
+    pub attestation_object: Vec<u8>,
+    /// The `clientDataJSON` bytes as received (the attestation signs their hash).
+    pub client_data_json: Vec<u8>,
+}
+
+impl KeptAttestation {
+    /// The two byte strings, as a store reads them back.
+    #[must_use]
+    pub const fn new(attestation_object: Vec<u8>, client_data_json: Vec<u8>) -> Self {
+        Self { attestation_object, client_data_json }
+    }
+}
+
+impl core::fmt::Debug for KeptAttestation {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KeptAttestation")
+            .field("attestation_object_len", &self.attestation_object.len())
+            .field("client_data_json_len", &self.client_data_json.len())
+            .finish()
+    }
 }
 
 impl CredentialRecord {
-    /// A record with no transports, BS unset, never used and no nickname; set the public
+    /// A record with no transports, never used, no nickname, discoverability unknown and no
+    /// kept attestation; set the public
     /// fields for the rest (the struct is `non_exhaustive`, so that fields can be added).
     #[must_use]
     pub fn new(
@@ -157,6 +195,8 @@ impl CredentialRecord {
             created_at,
             last_used_at: None,
             nickname: None,
+            discoverable: None,
+            attestation: None,
         }
     }
 
@@ -214,7 +254,9 @@ pub trait CredentialStore: Send + Sync {
     fn delete(&self, id: &[u8]) -> impl Future<Output = Result<bool, Self::Error>> + Send;
 
     /// Applies `update` to credential `id` if its stored count still equals
-    /// `update.expected_sign_count` (compare-and-swap), atomically.
+    /// `update.expected_sign_count` (compare-and-swap), atomically: the count becomes
+    /// `new_sign_count`, BS `backup_state`, `uv_initialized` is OR-ed with
+    /// `update.uv_initialized` (it never goes back), and `last_used_at` becomes `used_at`.
     fn update_after_sign_in(
         &self,
         id: &[u8],

@@ -28,8 +28,8 @@ use super::{KeyKind, Knobs, SoftCredential};
 use crate::challenge::{AuthenticationState, Challenge, UnixTime, UserVerification};
 use crate::cose::CoseAlgorithm;
 use crate::store::{
-    CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, CredentialUpdate, InsertOutcome, StateId,
-    UpdateOutcome,
+    BackupEligibility, CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, CredentialUpdate,
+    InsertOutcome, KeptAttestation, StateId, UpdateOutcome,
 };
 use crate::verify::StoredCredential;
 use crate::{
@@ -99,8 +99,11 @@ fn record(id: &[u8], user: &[u8], sign_count: u32) -> CredentialRecord {
         "none",
         NOW,
     );
-    record.transports = vec!["internal".into()];
+    record.transports = vec!["internal".into(), "hybrid".into()];
     record.nickname = Some("laptop".into());
+    record.discoverable = Some(true);
+    record.attestation = Some(KeptAttestation::new(vec![0xa3, 1, 2], br#"{"type":"webauthn.create"}"#.to_vec()));
+    record.credential.backup_eligible = BackupEligibility::Eligible;
     record
 }
 
@@ -235,6 +238,14 @@ fn sign_count_is_compare_and_swap<S: CredentialStore>(store: &S) {
     assert_eq!(stored.credential.sign_count, 6, "store conformance: count after CAS");
     assert!(stored.credential.backup_state, "store conformance: backup state updated");
     assert_eq!(stored.last_used_at, Some(NOW.plus_secs(9)), "store conformance: last used updated");
+    assert!(!stored.credential.uv_initialized, "store conformance: uvInitialized untouched by an update without it");
+    let mut verified = update(6, 7);
+    verified.uv_initialized = true;
+    assert_eq!(ok(block_on(store.update_after_sign_in(b"id-1", verified)), "update"), UpdateOutcome::Updated);
+    // A sign-in without UV, computed from a record read before the one above, must not clear it.
+    assert_eq!(ok(block_on(store.update_after_sign_in(b"id-1", update(7, 8))), "update"), UpdateOutcome::Updated);
+    let stored = ok(block_on(store.get(b"id-1")), "get").unwrap_or_else(|| panic!("store conformance: record lost"));
+    assert!(stored.credential.uv_initialized, "store conformance: uvInitialized is OR-ed, never cleared");
     assert_eq!(ok(block_on(store.update_after_sign_in(b"id-9", update(0, 1))), "update"), UpdateOutcome::NotFound);
 }
 

@@ -175,7 +175,7 @@ pub fn verify_authentication(
     check_top_origin(rp, &client_data)?;
     check_rp_id_hash(rp, &auth_data)?;
     check_user_present(&auth_data)?;
-    let sticky = rp.policy().sticky_user_verification && credential.user_verified;
+    let sticky = rp.policy().sticky_user_verification && credential.uv_initialized;
     check_user_verified(&auth_data, uv_required(state.user_verification) || sticky)?;
     check_backup_eligibility(&auth_data, credential)?;
 
@@ -199,6 +199,7 @@ pub fn verify_authentication(
         backup_state: flags.backup_state(),
         backup_state_changed: flags.backup_state() != credential.backup_state,
         user_verified: flags.user_verified(),
+        uv_initialized: credential.uv_initialized || flags.user_verified(),
         used_at: now,
     };
     Ok(VerifiedAuthentication {

@@ -24,8 +24,10 @@ pub struct StoredCredential {
     /// The BS flag last seen (at registration, then at every sign-in): whether the
     /// credential is currently backed up.
     pub backup_state: bool,
-    /// Whether the user was verified at registration.
-    pub user_verified: bool,
+    /// `uvInitialized` (§4, credential record): whether any ceremony with this credential,
+    /// registration or sign-in, verified the user. Once set it stays set.
+    #[serde(alias = "user_verified")]
+    pub uv_initialized: bool,
 }
 
 /// Whether a credential may be backed up (synced), as its BE flag said at registration. BE
@@ -84,8 +86,7 @@ impl BackupEligibility {
 }
 
 impl StoredCredential {
-    /// A stored credential with unknown backup eligibility, not backed up, and no UV at
-    /// registration.
+    /// A stored credential with unknown backup eligibility, not backed up, and UV never seen.
     #[must_use]
     pub fn new(id: Vec<u8>, public_key: Vec<u8>, sign_count: u32, user_handle: Vec<u8>) -> Self {
         Self {
@@ -95,7 +96,7 @@ impl StoredCredential {
             user_handle,
             backup_eligible: BackupEligibility::Unknown,
             backup_state: false,
-            user_verified: false,
+            uv_initialized: false,
         }
     }
 }
@@ -109,7 +110,7 @@ impl core::fmt::Debug for StoredCredential {
             .field("user_handle", &"<redacted>")
             .field("backup_eligible", &self.backup_eligible)
             .field("backup_state", &self.backup_state)
-            .field("user_verified", &self.user_verified)
+            .field("uv_initialized", &self.uv_initialized)
             .finish()
     }
 }
@@ -131,6 +132,9 @@ pub struct CredentialUpdate {
     pub backup_state_changed: bool,
     /// Whether the user was verified in this sign-in.
     pub user_verified: bool,
+    /// The credential's `uvInitialized` after this sign-in (the stored value or this sign-in's
+    /// UV). Stores apply it with OR, so that a racing sign-in without UV never clears it.
+    pub uv_initialized: bool,
     /// The time of the sign-in.
     pub used_at: UnixTime,
 }
@@ -147,6 +151,7 @@ impl CredentialUpdate {
             backup_state,
             backup_state_changed: false,
             user_verified: false,
+            uv_initialized: false,
             used_at,
         }
     }

@@ -126,6 +126,18 @@ impl VerifiedRegistration {
         self.response.authenticator_attachment()
     }
 
+    /// The `attestationObject` bytes as received (to keep for later re-verification).
+    #[must_use]
+    pub fn attestation_object(&self) -> &[u8] {
+        self.response.attestation_object()
+    }
+
+    /// The `clientDataJSON` bytes as received.
+    #[must_use]
+    pub fn client_data_json(&self) -> &[u8] {
+        self.response.client_data_json()
+    }
+
     /// The record to persist for later sign-ins.
     #[must_use]
     pub fn to_stored_credential(&self) -> StoredCredential {
@@ -136,7 +148,7 @@ impl VerifiedRegistration {
             user_handle: self.user_handle.clone(),
             backup_eligible: BackupEligibility::from_flag(self.flags.backup_eligible()),
             backup_state: self.flags.backup_state(),
-            user_verified: self.flags.user_verified(),
+            uv_initialized: self.flags.user_verified(),
         }
     }
 }

@@ -89,7 +89,7 @@ fn registration_reports_what_was_verified() {
     assert_eq!(reg.authenticator_attachment(), Some("platform"));
     assert_eq!(reg.user_handle(), b"user-0001");
     assert_eq!(stored.backup_eligible, BackupEligibility::NotEligible);
-    assert!(stored.user_verified);
+    assert!(stored.uv_initialized);
 }
 
 #[test]

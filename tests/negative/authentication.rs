@@ -142,7 +142,7 @@ fn sticky_user_verification_for_credential_registered_with_uv() {
     let mut policy = Policy::default();
     policy.sticky_user_verification = true;
     let mut auth = Auth::build(rp_with_policy(policy), KeyKind::Es256);
-    assert!(auth.stored.user_verified, "registered with UV");
+    assert!(auth.stored.uv_initialized, "registered with UV");
     let result = auth.verify_defect(|k| k.flags = Flags::UP);
     assert_fails(result, ErrorKind::UserVerification, Category::UserVerification);
 }
@@ -150,7 +150,7 @@ fn sticky_user_verification_for_credential_registered_with_uv() {
 #[test]
 fn without_sticky_policy_preferred_uv_may_be_skipped() {
     let mut auth = Auth::new();
-    assert!(auth.stored.user_verified, "registered with UV");
+    assert!(auth.stored.uv_initialized, "registered with UV");
     let verified = auth.verify_defect(|k| k.flags = Flags::UP).expect("UV preferred, not required");
     assert!(!verified.user_verified());
 }

@@ -99,7 +99,7 @@ fn sign_in_replays_and_expiry_fail() {
     let json = cred.assert(&challenge_of(&options), &knobs());
     let sign_in = block_on(c.finish_authentication(&id, json.as_bytes())).unwrap();
     assert_eq!(sign_in.user_handle, b"alice");
-    assert_eq!(sign_in.sign_count, 2);
+    assert_eq!(sign_in.update.new_sign_count, 2);
     // The same response replayed on the finished state.
     let err = block_on(c.finish_authentication(&id, json.as_bytes())).unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::StateNotFound));
@@ -232,4 +232,47 @@ fn finished_ceremonies_are_audited_without_identifiers() {
     ] {
         assert!(!text.contains(&secret), "audit events leak {secret}");
     }
+}
+
+/// The Level 3 record: `uvInitialized` is set by the first ceremony that verifies the user and
+/// is never cleared; the attestation is kept only when asked, byte for byte.
+#[test]
+fn credential_record_tracks_uv_initialized_and_keeps_attestation_on_request() {
+    use passkey_verifier::Flags;
+    let c = ceremonies();
+    let (id, options) = block_on(c.start_registration(&user(b"alice"), &RegistrationChoices::default())).unwrap();
+    let mut cred = SoftCredential::new(KeyKind::Es256, b"alice", &mut UnwrapErr(SysRng));
+    let mut no_uv = knobs();
+    no_uv.flags = Flags::UP;
+    let json = cred.register(&challenge_of(&options), &no_uv);
+    let details = RegistrationDetails::nickname("key").keeping_attestation();
+    let record = block_on(c.finish_registration(&id, json.as_bytes(), &details)).unwrap();
+    assert!(!record.credential.uv_initialized, "registered without UV");
+    let posted: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let kept = record.attestation.as_ref().expect("attestation kept on request");
+    let b64 = |field: &str| passkey_verifier::hazmat::b64::decode(posted["response"][field].as_str().unwrap()).unwrap();
+    assert_eq!(kept.attestation_object, b64("attestationObject"));
+    assert_eq!(kept.client_data_json, b64("clientDataJSON"));
+
+    let stored =
+        |c: &Ceremonies<MemoryStore, MemoryStore>| block_on(c.credentials().get(cred_id(&record))).unwrap().unwrap();
+    for (flags, expected) in [(Flags::UP, false), (Flags::UP | Flags::UV, true), (Flags::UP, true)] {
+        let (id, options) =
+            block_on(c.start_authentication(SignInTarget::User(b"alice"), &SignInChoices::default())).unwrap();
+        let mut k = knobs();
+        k.flags = flags;
+        let sign_in =
+            block_on(c.finish_authentication(&id, cred.assert(&challenge_of(&options), &k).as_bytes())).unwrap();
+        assert_eq!(sign_in.update.user_verified, flags & Flags::UV != 0);
+        assert_eq!(stored(&c).credential.uv_initialized, expected, "after a sign-in with {flags:?}");
+    }
+
+    let (_, plain) = register(&c, b"bob");
+    let bob = block_on(c.credentials().list_for_user(b"bob")).unwrap();
+    assert!(bob[0].attestation.is_none(), "not kept by default");
+    assert!(!plain.is_empty());
+}
+
+fn cred_id(record: &passkey_verifier::CredentialRecord) -> &[u8] {
+    record.id()
 }
