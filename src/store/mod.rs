@@ -34,15 +34,31 @@
 //!   compares before it sets.
 //! * **list** and **delete** need no special care beyond ordinary consistency.
 //!
-//! The store conformance kit (`testkit::store_conformance`, feature `testkit`) checks all of
-//! this, including a concurrent stress part, against any implementation.
+//! * **the state's format**: keep [`CeremonyState::to_versioned_json`] (a versioned JSON
+//!   envelope, see [Stored state](#stored-state)) in one text column or value, never the
+//!   state's fields in columns: the states gain fields over time, and the version lets two
+//!   versions of a server share one database during a rolling deploy.
+//!
+//! The adapter crates `passkey-store-sql` (PostgreSQL, SQLite) and `passkey-store-redis`
+//! implement all of this. The store conformance kit (`testkit::store_conformance`, feature
+//! `testkit`) checks it against any implementation, including two handles of one database
+//! racing each other.
+//!
+//! # Stored state
+//!
+//! [`CeremonyState::to_versioned_json`] writes `{"v":1,"state":...}`;
+//! [`CeremonyState::from_versioned_json`] reads every version up to
+//! [`CEREMONY_STATE_FORMAT`] and refuses a newer one with
+//! [`StateFormatError::UnsupportedVersion`], which a store reports as its storage error.
 
+mod format;
 mod memory;
 
 use core::future::Future;
 
 use serde::{Deserialize, Serialize};
 
+pub use format::{StateFormatError, CEREMONY_STATE_FORMAT, MAX_STORED_STATE_LEN};
 pub use memory::{MemoryError, MemoryStore};
 
 // Everything a store implementer reads or writes, reachable from this one module.
