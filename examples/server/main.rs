@@ -1,15 +1,13 @@
 //! A small passkey server: four JSON endpoints and a page that uses `navigator.credentials`
-//! with WebAuthn Level 3 JSON options, backed by the SQLite store.
+//! with WebAuthn Level 3 JSON options, backed by the SQLite adapter (`passkey-store-sql`).
 //!
 //! ```text
 //! cargo run --example server            # then open http://localhost:8080
 //! ```
 //!
 //! `PASSKEY_DB` names the database file (default `passkeys.db` in the working directory);
-//! `PORT` the port (default 8080; the origin must then be `http://localhost:PORT`).
-
-#[path = "../support/sqlite_store.rs"]
-mod sqlite_store;
+//! `PORT` the port (default 8080; the origin must then be `http://localhost:PORT`). Expired
+//! ceremony state is purged every five minutes by a background task.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,10 +23,10 @@ use passkey_verifier::{
 };
 use rand_core::{Rng as _, UnwrapErr};
 use serde::Deserialize;
+use passkey_store_sql::SqliteStore;
 use serde_json::{json, Value};
-use sqlite_store::SqliteStore;
 
-type Service = Ceremonies<Arc<SqliteStore>, Arc<SqliteStore>>;
+type Service = Ceremonies<SqliteStore, SqliteStore>;
 
 struct App {
     ceremonies: Service,
@@ -140,9 +138,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .name("passkey-verifier demo")
         .origin(format!("http://localhost:{port}"))
         .build()?;
-    let store = Arc::new(SqliteStore::open(&db)?);
+    let store = SqliteStore::open(&db).await?;
+    store.migrate().await?;
+    // Abandoned ceremonies leave state behind: delete what expired, every five minutes.
+    let purger = store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            every.tick().await;
+            if let Err(e) = purger.purge_expired(passkey_verifier::UnixTime::now()).await {
+                eprintln!("purging expired state failed: {e}");
+            }
+        }
+    });
     let app = Arc::new(App {
-        ceremonies: Ceremonies::new(rp, Arc::clone(&store), store, UnwrapErr(SysRng)),
+        ceremonies: Ceremonies::new(rp, store.clone(), store, UnwrapErr(SysRng)),
         users: Mutex::new(HashMap::new()),
     });
     let router = Router::new()

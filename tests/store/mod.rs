@@ -8,6 +8,7 @@ use passkey_verifier::{
     Ceremonies, ChallengeStore, CredentialStore, ErrorKind, MemoryStore, RegistrationChoices, RegistrationDetails,
     RelyingParty, SignInChoices, SignInTarget, StateId, UnixTime, User,
 };
+use passkey_store_sql::SqliteStore;
 use rand_core::UnwrapErr;
 
 const NOW: UnixTime = UnixTime::from_secs(1_750_000_000);
@@ -161,40 +162,89 @@ fn ceremony_futures_are_send() {
     block_on(f).unwrap();
 }
 
-#[path = "../../examples/support/sqlite_store.rs"]
-mod sqlite_store;
+/// SQLite databases in temporary files: a fresh file per store, a second pool on the same
+/// file for the second handle (as a second server process would open it).
+struct SqliteFiles {
+    dir: std::path::PathBuf,
+    next: std::sync::atomic::AtomicUsize,
+}
 
-#[test]
-fn sqlite_store_passes_the_conformance_kit() {
-    block_on(store_conformance::run(&store_conformance::shared(|| sqlite_store::SqliteStore::open_in_memory().unwrap())));
+impl SqliteFiles {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("passkey-verifier-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self { dir, next: std::sync::atomic::AtomicUsize::new(0) }
+    }
+
+    fn path(&self) -> std::path::PathBuf {
+        self.dir.join(format!("{}.db", self.next.fetch_add(1, std::sync::atomic::Ordering::SeqCst)))
+    }
+}
+
+impl Drop for SqliteFiles {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl store_conformance::StoreFactory for SqliteFiles {
+    type Store = SqliteStore;
+
+    async fn fresh(&self) -> SqliteStore {
+        let store = SqliteStore::open(self.path()).await.unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
+    async fn second_handle(&self, store: &SqliteStore) -> SqliteStore {
+        SqliteStore::connect_with((*store.pool().connect_options()).clone(), 4).await.unwrap()
+    }
+}
+
+fn tokio() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
 }
 
 #[test]
-fn sqlite_store_persists_across_connections() {
-    let dir = std::env::temp_dir().join(format!("passkey-verifier-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("store.db");
-    let _ = std::fs::remove_file(&path);
+fn sqlite_store_passes_the_conformance_kit() {
+    tokio().block_on(store_conformance::run(&SqliteFiles::new("conformance")));
+}
+
+#[test]
+fn sqlite_store_persists_across_processes() {
+    let files = SqliteFiles::new("persist");
+    let path = files.path();
     let rp = RelyingParty::builder("example.com").origin("https://example.com").build().unwrap();
-    let (mut cred, state_id, challenge) = {
-        let store = std::sync::Arc::new(sqlite_store::SqliteStore::open(&path).unwrap());
-        let c = over(rp.clone(), std::sync::Arc::clone(&store), std::sync::Arc::clone(&store));
-        let (cred, _) = register(&c, b"alice");
+    let runtime = tokio();
+    let (mut cred, state_id, challenge) = runtime.block_on(async {
+        let store = SqliteStore::open(&path).await.unwrap();
+        store.migrate().await.unwrap();
+        let c = over(rp.clone(), store.clone(), store.clone());
+        let (id, options) = c.start_registration(&user(b"alice"), &RegistrationChoices::default()).await.unwrap();
+        let mut cred = SoftCredential::new(KeyKind::Es256, b"alice", &mut UnwrapErr(SysRng));
+        let json = cred.register(&challenge_of(&options), &knobs());
+        c.finish_registration(&id, json.as_bytes(), &RegistrationDetails::nickname("phone")).await.unwrap();
         let (id, options) =
-            block_on(c.start_authentication(SignInTarget::User(b"alice"), &SignInChoices::default())).unwrap();
+            c.start_authentication(SignInTarget::User(b"alice"), &SignInChoices::default()).await.unwrap();
+        store.pool().close().await;
         (cred, id, challenge_of(&options))
-    };
-    // A new process (connection) finishes the sign-in started by the first.
-    let store = std::sync::Arc::new(sqlite_store::SqliteStore::open(&path).unwrap());
-    let c = over(rp, std::sync::Arc::clone(&store), std::sync::Arc::clone(&store));
-    let json = cred.assert(&challenge, &knobs());
-    let sign_in = block_on(c.finish_authentication(&state_id, json.as_bytes())).unwrap();
-    assert_eq!(sign_in.user_handle, b"alice");
-    let record = block_on(c.credentials().get(cred.id())).unwrap().unwrap();
-    assert_eq!(record.credential.sign_count, 2);
-    assert_eq!(record.nickname.as_deref(), Some("phone"));
-    assert_eq!(record.last_used_at, Some(NOW));
-    std::fs::remove_dir_all(&dir).unwrap();
+    });
+    // Another process (a new pool; migrate again is a no-op) finishes the sign-in.
+    runtime.block_on(async {
+        let store = SqliteStore::open(&path).await.unwrap();
+        store.migrate().await.unwrap();
+        let c = over(rp, store.clone(), store);
+        let json = cred.assert(&challenge, &knobs());
+        let sign_in = c.finish_authentication(&state_id, json.as_bytes()).await.unwrap();
+        assert_eq!(sign_in.user_handle, b"alice");
+        let record = c.credentials().get(cred.id()).await.unwrap().unwrap();
+        assert_eq!(record.credential.sign_count, 2);
+        assert_eq!(record.nickname.as_deref(), Some("phone"));
+        assert_eq!(record.last_used_at, Some(NOW));
+        let err = c.finish_authentication(&state_id, json.as_bytes()).await.unwrap_err();
+        assert_eq!(err.kind(), Some(ErrorKind::StateNotFound), "the state was taken once, in the other process");
+    });
 }
 
 #[test]

@@ -117,24 +117,22 @@ impl RecoveryStore for MemoryRecoveryStore {
         })
     }
 
-    async fn consume_challenge(&self, hash: &TokenHash) -> Result<ConsumeOutcome, Self::Error> {
+    async fn redeem_challenge(&self, hash: &TokenHash, grant: GrantRecord) -> Result<ConsumeOutcome, Self::Error> {
+        // Both locks held, in the one order every method takes them: no other call sees the
+        // challenge consumed without its grant.
         let mut map = lock(&self.challenges)?;
+        let mut grants = lock(&self.grants)?;
         Ok(match map.get_mut(hash) {
             None => ConsumeOutcome::NotFound,
             Some(r) if r.consumed => ConsumeOutcome::AlreadyConsumed,
             Some(r) if r.attempts_left == 0 => ConsumeOutcome::Unavailable,
             Some(r) => {
                 r.consumed = true;
+                make_room(&mut grants, |g| g.expires_at);
+                grants.insert(grant.grant_hash, grant);
                 ConsumeOutcome::Consumed
             }
         })
-    }
-
-    async fn insert_grant(&self, record: GrantRecord) -> Result<(), Self::Error> {
-        let mut map = lock(&self.grants)?;
-        make_room(&mut map, |r| r.expires_at);
-        map.insert(record.grant_hash, record);
-        Ok(())
     }
 
     async fn find_grant(&self, hash: &TokenHash) -> Result<Option<GrantRecord>, Self::Error> {

@@ -378,12 +378,6 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
             }
             return Err(e);
         }
-        match self.store.consume_challenge(&record.token_hash).await.map_err(RecoveryError::storage)? {
-            ConsumeOutcome::Consumed => {}
-            ConsumeOutcome::AlreadyConsumed => return Err(RecoveryError::Replayed),
-            ConsumeOutcome::Unavailable => return Err(RecoveryError::AttemptsExhausted),
-            ConsumeOutcome::NotFound => return Err(RecoveryError::UnknownToken),
-        }
         let grant_token = GrantToken::random(rng);
         let expires_at = now.plus_secs(self.policy.grant_ttl_secs);
         let grant = GrantRecord {
@@ -395,7 +389,13 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
             expires_at,
             consumed: false,
         };
-        self.store.insert_grant(grant).await.map_err(RecoveryError::storage)?;
+        // Consuming the token and storing its grant are one atomic step of the store.
+        match self.store.redeem_challenge(&record.token_hash, grant).await.map_err(RecoveryError::storage)? {
+            ConsumeOutcome::Consumed => {}
+            ConsumeOutcome::AlreadyConsumed => return Err(RecoveryError::Replayed),
+            ConsumeOutcome::Unavailable => return Err(RecoveryError::AttemptsExhausted),
+            ConsumeOutcome::NotFound => return Err(RecoveryError::UnknownToken),
+        }
         Ok(Grant {
             token: grant_token,
             subject: record.subject.clone(),

@@ -6,11 +6,15 @@
 //! * **decrement attempts**: `UPDATE recovery SET attempts_left = attempts_left - 1 WHERE
 //!   token_hash = $1 AND attempts_left > 0 AND NOT consumed RETURNING attempts_left`, so that
 //!   concurrent failures never spend more than the budget nor drive it below zero;
-//! * **consume exactly once**: `UPDATE recovery SET consumed = true WHERE token_hash = $1 AND
-//!   NOT consumed AND attempts_left > 0 RETURNING 1`; zero rows: read the row to report
-//!   already consumed, exhausted or unknown. Keep the consumed row (a tombstone) until it
-//!   expires, so that a replay is reported as such. Grants and onboardings alike (an
-//!   onboarding is consumable only once approved: `AND approved_by IS NOT NULL`);
+//! * **redeem exactly once, with its grant**: in one transaction, `UPDATE recovery SET
+//!   consumed = true WHERE token_hash = $1 AND NOT consumed AND attempts_left > 0`, and only
+//!   if that changed a row, `INSERT` the grant; zero rows: roll back and read the row to
+//!   report already consumed, exhausted or unknown. A crash between the two steps must leave
+//!   neither (a token consumed without its grant would strand the user). Keep the consumed
+//!   row (a tombstone) until it expires, so that a replay is reported as such;
+//! * **consume exactly once**: grants and onboardings alike, `UPDATE ... SET consumed = true
+//!   WHERE ... AND NOT consumed` (an onboarding is consumable only once approved: `AND
+//!   approved_by IS NOT NULL`);
 //! * **approve once**: `UPDATE onboarding SET approved_by = $2 WHERE nonce_hash = $1 AND
 //!   approved_by IS NULL`.
 //!
@@ -138,12 +142,15 @@ pub trait RecoveryStore: Send + Sync {
     /// Spends one attempt if any are left and the challenge is not consumed, atomically.
     fn decrement_attempts(&self, hash: &TokenHash) -> impl Future<Output = Result<AttemptOutcome, Self::Error>> + Send;
 
-    /// Marks the challenge consumed if it is not yet and has attempts left, atomically: of
-    /// concurrent calls at most one gets [`ConsumeOutcome::Consumed`]. Keeps the record.
-    fn consume_challenge(&self, hash: &TokenHash) -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send;
-
-    /// Stores a new grant.
-    fn insert_grant(&self, record: GrantRecord) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    /// Marks the challenge consumed if it is not yet and has attempts left, and stores
+    /// `grant`, as one atomic step: both happen or neither (a failure or crash between them
+    /// leaves the challenge unconsumed and no grant). Of concurrent calls at most one gets
+    /// [`ConsumeOutcome::Consumed`]; the others store nothing. Keeps the challenge record.
+    fn redeem_challenge(
+        &self,
+        hash: &TokenHash,
+        grant: GrantRecord,
+    ) -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send;
 
     /// The grant whose token hashes to `hash`, consumed or not.
     fn find_grant(&self, hash: &TokenHash) -> impl Future<Output = Result<Option<GrantRecord>, Self::Error>> + Send;
@@ -191,12 +198,12 @@ impl<T: RecoveryStore + ?Sized> RecoveryStore for std::sync::Arc<T> {
         (**self).decrement_attempts(hash)
     }
 
-    fn consume_challenge(&self, hash: &TokenHash) -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send {
-        (**self).consume_challenge(hash)
-    }
-
-    fn insert_grant(&self, record: GrantRecord) -> impl Future<Output = Result<(), Self::Error>> + Send {
-        (**self).insert_grant(record)
+    fn redeem_challenge(
+        &self,
+        hash: &TokenHash,
+        grant: GrantRecord,
+    ) -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send {
+        (**self).redeem_challenge(hash, grant)
     }
 
     fn find_grant(&self, hash: &TokenHash) -> impl Future<Output = Result<Option<GrantRecord>, Self::Error>> + Send {

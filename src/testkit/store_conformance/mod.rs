@@ -144,3 +144,28 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         std::thread::park();
     }
 }
+
+/// The URL of a test server from the environment variable `var` (for example
+/// `PASSKEY_TEST_POSTGRES_URL`), for adapter tests against real servers.
+///
+/// Without it, the test should skip: this prints what was skipped and how to enable it, and
+/// returns `None`. Where servers are mandatory (`CI=true`, or `PASSKEY_SERVICES_REQUIRED=1`,
+/// which `.ci/run` and `.ci/with-services` set), a missing variable panics instead, so that a
+/// CI run without its servers fails rather than passing on skipped tests.
+#[must_use]
+pub fn service_url(var: &str, test: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            let required = std::env::var("PASSKEY_SERVICES_REQUIRED").is_ok_and(|v| v == "1")
+                || std::env::var("CI").is_ok_and(|v| v == "true");
+            if required {
+                panic!("{test}: {var} is not set, and the test servers are required here (CI or PASSKEY_SERVICES_REQUIRED=1)");
+            }
+            eprintln!(
+                "skipped: {test} (set {var}, or run `.ci/with-services cargo test --workspace` to start throwaway servers)"
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! PostgreSQL.
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, Postgres};
+
+use passkey_verifier::store::{CredentialUpdate, InsertOutcome, UnixTime, UpdateOutcome};
+use passkey_verifier::{CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, StateId};
+
+use crate::backend::sql_backend;
+use crate::error::map;
+use crate::rows::{time_to_db, to_row, CredentialRow};
+use crate::{Purged, SqlError};
+
+/// Ceremony state and credentials (and, with the `recovery` feature, recovery records and
+/// rate limits) in PostgreSQL. Cheap to clone: clones share the pool.
+#[derive(Clone)]
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+}
+
+impl core::fmt::Debug for PgStore {
+    // The pool's options hold the password: never print them.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PgStore").finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects a pool (sqlx's defaults: up to 10 connections) to `url`
+    /// (`postgres://user:password@host:port/database`). Run [`PgStore::migrate`] once at
+    /// startup.
+    ///
+    /// # Errors
+    ///
+    /// [`SqlError::Unavailable`] when the server cannot be reached, [`SqlError::Driver`] for
+    /// a malformed URL.
+    pub async fn connect(url: &str) -> Result<Self, SqlError> {
+        PgPool::connect(url).await.map(Self::from_pool).map_err(map)
+    }
+
+    /// Connects a pool of at most `max_connections` with `options`.
+    ///
+    /// # Errors
+    ///
+    /// As [`PgStore::connect`].
+    pub async fn connect_with(options: PgConnectOptions, max_connections: u32) -> Result<Self, SqlError> {
+        PgPoolOptions::new().max_connections(max_connections).connect_with(options).await.map(Self::from_pool).map_err(map)
+    }
+
+    /// A store over a pool the host already has.
+    #[must_use]
+    pub const fn from_pool(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// The pool.
+    #[must_use]
+    pub const fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+sql_backend!(store = PgStore, db = Postgres, migrations = crate::migrate::POSTGRES, list_order = "created_at, seq");
