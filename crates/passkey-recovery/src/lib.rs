@@ -35,6 +35,8 @@
 //! signals.
 
 pub mod stepup;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 mod error;
 mod memory;

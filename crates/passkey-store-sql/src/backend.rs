@@ -224,7 +224,7 @@ macro_rules! sql_backend {
                 if done.rows_affected() > 0 {
                     return Ok(UpdateOutcome::Updated);
                 }
-                let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM passkey_credentials WHERE credential_id = $1")
+                let exists: Option<i64> = sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM passkey_credentials WHERE credential_id = $1")
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await

@@ -193,7 +193,7 @@ macro_rules! recovery_backend {
                         return Ok(AttemptOutcome::Decremented(count_from_db(left, "attempts_left")?));
                     }
                     let exists = self
-                        .exists("SELECT 1 FROM passkey_recovery_challenges WHERE token_hash = $1", &hash.as_bytes()[..])
+                        .exists("SELECT CAST(1 AS BIGINT) FROM passkey_recovery_challenges WHERE token_hash = $1", &hash.as_bytes()[..])
                         .await?;
                     Ok(if exists { AttemptOutcome::Unchanged } else { AttemptOutcome::NotFound })
                 }
@@ -307,7 +307,7 @@ macro_rules! recovery_backend {
                         return Ok(ApproveOutcome::Approved);
                     }
                     let exists =
-                        self.exists("SELECT 1 FROM passkey_onboardings WHERE nonce_hash = $1", &hash.as_bytes()[..]).await?;
+                        self.exists("SELECT CAST(1 AS BIGINT) FROM passkey_onboardings WHERE nonce_hash = $1", &hash.as_bytes()[..]).await?;
                     Ok(if exists { ApproveOutcome::AlreadyApproved } else { ApproveOutcome::NotFound })
                 }
 

@@ -571,3 +571,10 @@ fn proofs_do_not_print_the_assertion() {
     assert_no_leak(&debug, &[assertion, b"SECRET-CREDENTIAL", b"SECRET-HANDLE"]);
     assert_eq!(format!("{:?}", Proof::TokenAlone), "TokenAlone");
 }
+
+#[test]
+fn memory_stores_pass_the_recovery_store_conformance_kit() {
+    use passkey_recovery::{MemoryRateLimitStore, MemoryRecoveryStore};
+    use passkey_verifier::testkit::store_conformance::shared;
+    block_on(passkey_recovery::testkit::run(&shared(MemoryRecoveryStore::new), &shared(MemoryRateLimitStore::new)));
+}
