@@ -18,12 +18,12 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use getrandom::SysRng;
+use passkey_store_sql::SqliteStore;
 use passkey_verifier::{
     Ceremonies, RegistrationChoices, RegistrationDetails, RelyingParty, SignInChoices, SignInTarget, StateId, User,
 };
 use rand_core::{Rng as _, UnwrapErr};
 use serde::Deserialize;
-use passkey_store_sql::SqliteStore;
 use serde_json::{json, Value};
 
 type Service = Ceremonies<SqliteStore, SqliteStore>;

@@ -143,10 +143,15 @@ mod tests {
 
     #[test]
     fn garbage_is_malformed_and_never_echoed() {
-        for text in ["", "null", "{}", r#"{"v":1}"#, r#"{"v":1,"state":"secret-challenge"}"#, r#"{"v":-1,"state":{}}"#, "\u{0}"] {
+        for text in
+            ["", "null", "{}", r#"{"v":1}"#, r#"{"v":1,"state":"secret-challenge"}"#, r#"{"v":-1,"state":{}}"#, "\u{0}"]
+        {
             let err = CeremonyState::from_versioned_json(text).unwrap_err();
             assert!(!err.to_string().contains("secret"), "{err}");
-            assert!(matches!(err, StateFormatError::Malformed | StateFormatError::UnsupportedVersion { .. }), "{text}: {err:?}");
+            assert!(
+                matches!(err, StateFormatError::Malformed | StateFormatError::UnsupportedVersion { .. }),
+                "{text}: {err:?}"
+            );
         }
         let long = format!(r#"{{"v":1,"state":"{}"}}"#, "a".repeat(MAX_STORED_STATE_LEN));
         assert_eq!(CeremonyState::from_versioned_json(&long), Err(StateFormatError::TooLong));

@@ -2,13 +2,13 @@
 //! cross-user attempts.
 
 use getrandom::SysRng;
+use passkey_store_sql::SqliteStore;
 use passkey_verifier::testkit::store_conformance::{self, block_on};
 use passkey_verifier::testkit::{KeyKind, Knobs, ManualClock, SoftCredential};
 use passkey_verifier::{
     Ceremonies, ChallengeStore, CredentialStore, ErrorKind, MemoryStore, RegistrationChoices, RegistrationDetails,
     RelyingParty, SignInChoices, SignInTarget, StateId, UnixTime, User,
 };
-use passkey_store_sql::SqliteStore;
 use rand_core::UnwrapErr;
 
 const NOW: UnixTime = UnixTime::from_secs(1_750_000_000);

@@ -24,7 +24,7 @@ pub use passkey_verifier::testkit::store_conformance::{join_all, StoreFactory, M
 use passkey_verifier::UnixTime;
 
 use crate::{
-    ApproveOutcome, AttemptOutcome, Channel, ChallengeRecord, ConsumeOutcome, GrantRecord, OnboardingRecord, RateKey,
+    ApproveOutcome, AttemptOutcome, ChallengeRecord, Channel, ConsumeOutcome, GrantRecord, OnboardingRecord, RateKey,
     RateLimitStore, RecoveryStore, Redemption, Scope, SubjectId, TokenHash,
 };
 
@@ -226,7 +226,8 @@ where
             let store = if i % 2 == 0 { &a } else { &b };
             store.redeem_challenge(&h, grant(tag, round))
         });
-        let outcomes: Vec<ConsumeOutcome> = join_all(redeems.collect()).await.into_iter().map(|r| ok(r, "redeem")).collect();
+        let outcomes: Vec<ConsumeOutcome> =
+            join_all(redeems.collect()).await.into_iter().map(|r| ok(r, "redeem")).collect();
         let winners = outcomes.iter().filter(|o| **o == ConsumeOutcome::Consumed).count();
         assert_eq!(winners, 1, "recovery store conformance: round {round}: one redemption ({outcomes:?})");
         assert!(

@@ -61,8 +61,8 @@ use passkey_verifier::store::UnixTime;
 use passkey_verifier::{CeremonyState, ChallengeStore, StateId, SystemClock, TimeProvider};
 pub use redis::aio::ConnectionManager;
 
-pub use error::RedisStoreError;
 use error::map;
+pub use error::RedisStoreError;
 
 /// Seconds a key outlives its record's expiry, so that a late answer is refused as expired
 /// (by the ceremony layer, which checks expiry itself) rather than as unknown.
@@ -170,8 +170,11 @@ impl ChallengeStore for RedisStore {
         if id.as_str().len() > MAX_STATE_ID_LEN {
             return Ok(None);
         }
-        let text: Option<String> =
-            redis::cmd("GETDEL").arg(self.key("state", id.as_str())).query_async(&mut self.conn.clone()).await.map_err(map)?;
+        let text: Option<String> = redis::cmd("GETDEL")
+            .arg(self.key("state", id.as_str()))
+            .query_async(&mut self.conn.clone())
+            .await
+            .map_err(map)?;
         Ok(text.map(|t| CeremonyState::from_versioned_json(&t)).transpose()?)
     }
 }

@@ -242,7 +242,11 @@ impl RecoveryStore for RedisStore {
         Ok(Some(record))
     }
 
-    async fn approve_onboarding(&self, hash: &TokenHash, approver: &SubjectId) -> Result<ApproveOutcome, RedisStoreError> {
+    async fn approve_onboarding(
+        &self,
+        hash: &TokenHash,
+        approver: &SubjectId,
+    ) -> Result<ApproveOutcome, RedisStoreError> {
         let code: i64 = APPROVE
             .key(self.record_key("ro", hash))
             .arg(approver.as_bytes())

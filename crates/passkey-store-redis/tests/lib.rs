@@ -12,7 +12,9 @@ use passkey_store_sql::PgStore;
 use passkey_verifier::store::StateFormatError;
 use passkey_verifier::testkit::store_conformance::{self, service_url, Split, StoreFactory};
 use passkey_verifier::testkit::ManualClock;
-use passkey_verifier::{AuthenticationState, CeremonyState, Challenge, ChallengeStore, StateId, UnixTime, UserVerification};
+use passkey_verifier::{
+    AuthenticationState, CeremonyState, Challenge, ChallengeStore, StateId, UnixTime, UserVerification,
+};
 use sqlx::postgres::PgConnectOptions;
 
 /// Stores under a fresh random key prefix each (one server, no flushing), the second handle a
@@ -94,7 +96,8 @@ impl StoreFactory for RedisAndPostgres {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ceremonies_over_redis_state_and_postgres_credentials_pass_the_full_kit() {
     let Some(redis) = redis("ceremonies over redis and postgres") else { return };
-    let Some(pg_url) = service_url("PASSKEY_TEST_POSTGRES_URL", "passkey-store-redis ceremonies over redis and postgres")
+    let Some(pg_url) =
+        service_url("PASSKEY_TEST_POSTGRES_URL", "passkey-store-redis ceremonies over redis and postgres")
     else {
         return;
     };
@@ -127,17 +130,34 @@ async fn keys_expire_with_their_state_and_corrupt_values_are_typed_errors() {
     // An ID that exists is never overwritten.
     assert_eq!(store.insert(&id, state(now)).await.unwrap_err(), RedisStoreError::Exists);
     for (value, expected) in [
-        (r#"{"v":9,"state":{}}"#, RedisStoreError::State(StateFormatError::UnsupportedVersion { found: 9, supported: 1 })),
+        (
+            r#"{"v":9,"state":{}}"#,
+            RedisStoreError::State(StateFormatError::UnsupportedVersion { found: 9, supported: 1 }),
+        ),
         ("secret-garbage", RedisStoreError::State(StateFormatError::Malformed)),
     ] {
-        let _: () = redis::cmd("SET").arg(format!("{}state:bad", store.prefix())).arg(value).query_async(&mut conn).await.unwrap();
+        let _: () = redis::cmd("SET")
+            .arg(format!("{}state:bad", store.prefix()))
+            .arg(value)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
         let e = store.take(&StateId::new("bad")).await.unwrap_err();
         assert_eq!(e, expected);
         assert!(!format!("{e} {e:?}").contains("secret"));
     }
     // A key of another type: the server's refusal, by code only.
-    let _: () = redis::cmd("HSET").arg(format!("{}state:hash", store.prefix())).arg("f").arg("secret").query_async(&mut conn).await.unwrap();
-    assert_eq!(store.take(&StateId::new("hash")).await.unwrap_err(), RedisStoreError::Server { code: "WRONGTYPE".into() });
+    let _: () = redis::cmd("HSET")
+        .arg(format!("{}state:hash", store.prefix()))
+        .arg("f")
+        .arg("secret")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.take(&StateId::new("hash")).await.unwrap_err(),
+        RedisStoreError::Server { code: "WRONGTYPE".into() }
+    );
     assert_eq!(store.take(&StateId::new("x".repeat(4096))).await.unwrap(), None, "an oversized ID is unknown");
 }
 

@@ -67,12 +67,7 @@ macro_rules! sql_backend {
                 let now = time_to_db(now)?;
                 let mut counts = [0u64; 5];
                 for (count, table) in counts.iter_mut().zip($crate::migrate::EXPIRING_TABLES) {
-                    *count = sqlx::query(table)
-                        .bind(now)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(map)?
-                        .rows_affected();
+                    *count = sqlx::query(table).bind(now).execute(&self.pool).await.map_err(map)?.rows_affected();
                 }
                 let [ceremony_states, recovery_challenges, recovery_grants, onboardings, rate_limit_windows] = counts;
                 Ok(Purged { ceremony_states, recovery_challenges, recovery_grants, onboardings, rate_limit_windows })
@@ -204,7 +199,11 @@ macro_rules! sql_backend {
                 Ok(done.rows_affected() > 0)
             }
 
-            async fn update_after_sign_in(&self, id: &[u8], update: CredentialUpdate) -> Result<UpdateOutcome, SqlError> {
+            async fn update_after_sign_in(
+                &self,
+                id: &[u8],
+                update: CredentialUpdate,
+            ) -> Result<UpdateOutcome, SqlError> {
                 // The count never goes down, whatever the update says.
                 let new_count = update.new_sign_count.max(update.expected_sign_count);
                 let done = sqlx::query(
@@ -224,11 +223,12 @@ macro_rules! sql_backend {
                 if done.rows_affected() > 0 {
                     return Ok(UpdateOutcome::Updated);
                 }
-                let exists: Option<i64> = sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM passkey_credentials WHERE credential_id = $1")
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(map)?;
+                let exists: Option<i64> =
+                    sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM passkey_credentials WHERE credential_id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map)?;
                 Ok(if exists.is_some() { UpdateOutcome::Conflict } else { UpdateOutcome::NotFound })
             }
         }

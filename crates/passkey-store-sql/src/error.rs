@@ -80,7 +80,9 @@ pub(crate) fn map(e: sqlx::Error) -> SqlError {
         sqlx::Error::PoolTimedOut => SqlError::Unavailable("timed out waiting for a connection"),
         sqlx::Error::PoolClosed => SqlError::Unavailable("pool closed"),
         sqlx::Error::WorkerCrashed => SqlError::Unavailable("connection worker crashed"),
-        sqlx::Error::ColumnNotFound(_) | sqlx::Error::ColumnIndexOutOfBounds { .. } => SqlError::Corrupt("column missing"),
+        sqlx::Error::ColumnNotFound(_) | sqlx::Error::ColumnIndexOutOfBounds { .. } => {
+            SqlError::Corrupt("column missing")
+        }
         sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => SqlError::Corrupt("column does not decode"),
         sqlx::Error::Configuration(_) => SqlError::Driver("configuration"),
         sqlx::Error::RowNotFound => SqlError::Driver("row not found"),

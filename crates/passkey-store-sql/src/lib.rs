@@ -102,7 +102,7 @@ pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteStore, BUSY_TIMEOUT};
 
-/// What [`purge_expired`](SqliteStore::purge_expired) deleted, per table.
+/// What `purge_expired` (of `PgStore` or `SqliteStore`) deleted, per table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Purged {
@@ -122,6 +122,10 @@ impl Purged {
     /// The rows deleted in all.
     #[must_use]
     pub const fn total(&self) -> u64 {
-        self.ceremony_states + self.recovery_challenges + self.recovery_grants + self.onboardings + self.rate_limit_windows
+        self.ceremony_states
+            + self.recovery_challenges
+            + self.recovery_grants
+            + self.onboardings
+            + self.rate_limit_windows
     }
 }

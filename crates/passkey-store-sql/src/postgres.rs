@@ -43,7 +43,12 @@ impl PgStore {
     ///
     /// As [`PgStore::connect`].
     pub async fn connect_with(options: PgConnectOptions, max_connections: u32) -> Result<Self, SqlError> {
-        PgPoolOptions::new().max_connections(max_connections).connect_with(options).await.map(Self::from_pool).map_err(map)
+        PgPoolOptions::new()
+            .max_connections(max_connections)
+            .connect_with(options)
+            .await
+            .map(Self::from_pool)
+            .map_err(map)
     }
 
     /// A store over a pool the host already has.

@@ -193,12 +193,19 @@ macro_rules! recovery_backend {
                         return Ok(AttemptOutcome::Decremented(count_from_db(left, "attempts_left")?));
                     }
                     let exists = self
-                        .exists("SELECT CAST(1 AS BIGINT) FROM passkey_recovery_challenges WHERE token_hash = $1", &hash.as_bytes()[..])
+                        .exists(
+                            "SELECT CAST(1 AS BIGINT) FROM passkey_recovery_challenges WHERE token_hash = $1",
+                            &hash.as_bytes()[..],
+                        )
                         .await?;
                     Ok(if exists { AttemptOutcome::Unchanged } else { AttemptOutcome::NotFound })
                 }
 
-                async fn redeem_challenge(&self, hash: &TokenHash, grant: GrantRecord) -> Result<ConsumeOutcome, SqlError> {
+                async fn redeem_challenge(
+                    &self,
+                    hash: &TokenHash,
+                    grant: GrantRecord,
+                ) -> Result<ConsumeOutcome, SqlError> {
                     // The first statement writes, so SQLite takes its write lock at once and a
                     // concurrent redeemer waits instead of failing on a stale snapshot.
                     let mut tx = self.pool.begin().await.map_err(map)?;
@@ -240,12 +247,13 @@ macro_rules! recovery_backend {
                 }
 
                 async fn find_grant(&self, hash: &TokenHash) -> Result<Option<GrantRecord>, SqlError> {
-                    let row =
-                        sqlx::query(&format!("SELECT {GRANT_COLUMNS} FROM passkey_recovery_grants WHERE grant_hash = $1"))
-                            .bind(&hash.as_bytes()[..])
-                            .fetch_optional(&self.pool)
-                            .await
-                            .map_err(map)?;
+                    let row = sqlx::query(&format!(
+                        "SELECT {GRANT_COLUMNS} FROM passkey_recovery_grants WHERE grant_hash = $1"
+                    ))
+                    .bind(&hash.as_bytes()[..])
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map)?;
                     row.as_ref().map(grant_from).transpose()
                 }
 
@@ -285,16 +293,21 @@ macro_rules! recovery_backend {
                 }
 
                 async fn find_onboarding(&self, hash: &TokenHash) -> Result<Option<OnboardingRecord>, SqlError> {
-                    let row =
-                        sqlx::query(&format!("SELECT {ONBOARDING_COLUMNS} FROM passkey_onboardings WHERE nonce_hash = $1"))
-                            .bind(&hash.as_bytes()[..])
-                            .fetch_optional(&self.pool)
-                            .await
-                            .map_err(map)?;
+                    let row = sqlx::query(&format!(
+                        "SELECT {ONBOARDING_COLUMNS} FROM passkey_onboardings WHERE nonce_hash = $1"
+                    ))
+                    .bind(&hash.as_bytes()[..])
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map)?;
                     row.as_ref().map(onboarding_from).transpose()
                 }
 
-                async fn approve_onboarding(&self, hash: &TokenHash, approver: &SubjectId) -> Result<ApproveOutcome, SqlError> {
+                async fn approve_onboarding(
+                    &self,
+                    hash: &TokenHash,
+                    approver: &SubjectId,
+                ) -> Result<ApproveOutcome, SqlError> {
                     let done = sqlx::query(
                         "UPDATE passkey_onboardings SET approved_by = $2 WHERE nonce_hash = $1 AND approved_by IS NULL",
                     )
@@ -306,8 +319,12 @@ macro_rules! recovery_backend {
                     if done.rows_affected() > 0 {
                         return Ok(ApproveOutcome::Approved);
                     }
-                    let exists =
-                        self.exists("SELECT CAST(1 AS BIGINT) FROM passkey_onboardings WHERE nonce_hash = $1", &hash.as_bytes()[..]).await?;
+                    let exists = self
+                        .exists(
+                            "SELECT CAST(1 AS BIGINT) FROM passkey_onboardings WHERE nonce_hash = $1",
+                            &hash.as_bytes()[..],
+                        )
+                        .await?;
                     Ok(if exists { ApproveOutcome::AlreadyApproved } else { ApproveOutcome::NotFound })
                 }
 

@@ -57,7 +57,8 @@ async fn postgres_migrations_are_idempotent_concurrent_and_checked() {
     for result in join_all(vec![a.migrate(), b.migrate(), a.migrate(), b.migrate()]).await {
         result.unwrap();
     }
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM passkey_schema_migrations").fetch_one(a.pool()).await.unwrap();
+    let count: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM passkey_schema_migrations").fetch_one(a.pool()).await.unwrap();
     assert_eq!(count, 1, "applied once");
     a.exec("UPDATE passkey_schema_migrations SET name = 'someone-elses'").await;
     assert_eq!(b.migrate().await.unwrap_err(), SqlError::SchemaMismatch { version: 1 });
@@ -91,7 +92,8 @@ async fn postgres_sign_ins_survive_killed_connections() {
     let killer = PgStore::connect_with(options, 1).await.unwrap();
     let rp = RelyingParty::builder("example.com").origin("https://example.com").build().unwrap();
     let now = passkey_verifier::UnixTime::from_secs(1_800_000_000);
-    let c = Ceremonies::new(rp, store.clone(), store.clone(), UnwrapErr(getrandom::SysRng)).with_clock(ManualClock::new(now));
+    let c = Ceremonies::new(rp, store.clone(), store.clone(), UnwrapErr(getrandom::SysRng))
+        .with_clock(ManualClock::new(now));
     let knobs = Knobs::new("example.com", "https://example.com");
     let user = User { id: b"alice".to_vec(), name: "alice".into(), display_name: "Alice".into() };
     let (id, options) = c.start_registration(&user, &RegistrationChoices::default()).await.unwrap();
@@ -113,7 +115,8 @@ async fn postgres_sign_ins_survive_killed_connections() {
                 .exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'passkey-fault-victim'")
                 .await;
         }
-        let (first, replay) = (c.finish_authentication(&id, json.as_bytes()).await, c.finish_authentication(&id, json.as_bytes()).await);
+        let (first, replay) =
+            (c.finish_authentication(&id, json.as_bytes()).await, c.finish_authentication(&id, json.as_bytes()).await);
         match first {
             Ok(_) => completed += 1,
             Err(passkey_verifier::CeremonyError::Storage(_)) => failed += 1,

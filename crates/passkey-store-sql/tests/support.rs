@@ -121,13 +121,13 @@ impl Raw for PgStore {
 pub mod common {
     //! Checks both backends share: corrupt rows, purging, migrations.
 
-    use passkey_recovery::{Channel, ChallengeRecord, CorrelationId, RecoveryStore, Redemption, SubjectId, TokenHash};
+    use passkey_recovery::{ChallengeRecord, Channel, CorrelationId, RecoveryStore, Redemption, SubjectId, TokenHash};
     use passkey_recovery::{RateKey, RateLimitStore};
     use passkey_store_sql::SqlError;
     use passkey_verifier::store::{StateFormatError, UnixTime};
     use passkey_verifier::{
-        AuthenticationState, CeremonyState, Challenge, ChallengeStore, CoseAlgorithm, CredentialRecord, CredentialStore,
-        StateId, StoredCredential, UserVerification,
+        AuthenticationState, CeremonyState, Challenge, ChallengeStore, CoseAlgorithm, CredentialRecord,
+        CredentialStore, StateId, StoredCredential, UserVerification,
     };
 
     use super::Raw;
@@ -200,7 +200,10 @@ pub mod common {
         }
         // Ceremony state: a newer format version, and garbage.
         for (text, expected) in [
-            (r#"{"v":2,"state":{"Secret":1}}"#, SqlError::State(StateFormatError::UnsupportedVersion { found: 2, supported: 1 })),
+            (
+                r#"{"v":2,"state":{"Secret":1}}"#,
+                SqlError::State(StateFormatError::UnsupportedVersion { found: 2, supported: 1 }),
+            ),
             ("secret-challenge", SqlError::State(StateFormatError::Malformed)),
         ] {
             let id = StateId::new("tampered");
@@ -212,7 +215,10 @@ pub mod common {
         }
         store.insert_challenge(challenge(1, NOW)).await.unwrap();
         store.exec("UPDATE passkey_recovery_challenges SET channel = 'secret-pigeon'").await;
-        assert_eq!(store.find_challenge(&TokenHash::from_bytes([1; 32])).await.unwrap_err(), SqlError::Corrupt("channel"));
+        assert_eq!(
+            store.find_challenge(&TokenHash::from_bytes([1; 32])).await.unwrap_err(),
+            SqlError::Corrupt("channel")
+        );
         store.exec("UPDATE passkey_recovery_challenges SET channel = 'sms', token_hash = subject").await;
         assert_eq!(store.find_challenge(&TokenHash::from_bytes([1; 32])).await.unwrap(), None);
         // A duplicate state ID is a unique violation, reported without the ID.

@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use super::single::{
-    auth_state, ceremonies, knobs, ok, random_id, record, register, request_challenge, update,
-};
+use super::single::{auth_state, ceremonies, knobs, ok, random_id, record, register, request_challenge, update};
 use super::{join_all, StoreFactory, MULTI_INSTANCE_ROUNDS};
 use crate::store::{ChallengeStore, CredentialStore, InsertOutcome, StateId, UpdateOutcome};
 use crate::{ErrorKind, SignInChoices, SignInTarget};
@@ -86,11 +84,15 @@ where
     for round in 0..MULTI_INSTANCE_ROUNDS {
         let id = format!("contested-{round}").into_bytes();
         let owners: [&[u8]; 4] = [b"alice", b"mallory", b"alice", b"mallory"];
-        let inserts = owners
-            .iter()
-            .enumerate()
-            .map(|(i, owner)| if i % 2 == 0 { a.insert_new(record(&id, owner, 0)) } else { b.insert_new(record(&id, owner, 0)) });
-        let outcomes: Vec<InsertOutcome> = join_all(inserts.collect()).await.into_iter().map(|r| ok(r, "insert_new")).collect();
+        let inserts = owners.iter().enumerate().map(|(i, owner)| {
+            if i % 2 == 0 {
+                a.insert_new(record(&id, owner, 0))
+            } else {
+                b.insert_new(record(&id, owner, 0))
+            }
+        });
+        let outcomes: Vec<InsertOutcome> =
+            join_all(inserts.collect()).await.into_iter().map(|r| ok(r, "insert_new")).collect();
         let winners: Vec<usize> =
             outcomes.iter().enumerate().filter(|(_, o)| **o == InsertOutcome::Inserted).map(|(i, _)| i).collect();
         assert_eq!(winners.len(), 1, "store conformance: round {round}: one credential ID, one owner ({outcomes:?})");

@@ -284,7 +284,8 @@ pub(super) async fn store_errors_fail_the_ceremony<S: ChallengeStore + Credentia
         "start_authentication",
     );
     faulty.failing.store(false, Ordering::SeqCst);
-    let (id, options) = ok(c.start_authentication(SignInTarget::User(b"alice"), &SignInChoices::default()).await, "start");
+    let (id, options) =
+        ok(c.start_authentication(SignInTarget::User(b"alice"), &SignInChoices::default()).await, "start");
     let json = cred.assert(&request_challenge(&options), &knobs());
     faulty.failing.store(true, Ordering::SeqCst);
     storage(c.finish_authentication(&id, json.as_bytes()).await.map(|_| ()), "finish_authentication");
@@ -306,8 +307,8 @@ pub(super) async fn concurrent_takes_have_one_winner<S: ChallengeStore>(store: &
 pub(super) async fn concurrent_counter_updates_have_one_winner<S: CredentialStore>(store: &S) {
     ok(store.insert_new(record(b"race", b"alice", 0)).await, "insert_new");
     for round in 0..20u32 {
-        let results = join_all((0..8).map(|_| store.update_after_sign_in(b"race", update(round, round + 1))).collect())
-            .await;
+        let results =
+            join_all((0..8).map(|_| store.update_after_sign_in(b"race", update(round, round + 1))).collect()).await;
         let winners = results.into_iter().filter(|r| *ok(r.as_ref(), "update") == UpdateOutcome::Updated).count();
         assert_eq!(winners, 1, "store conformance: concurrent CAS with one expected count");
         let count = ok(store.get(b"race").await, "get").map(|r| r.credential.sign_count);

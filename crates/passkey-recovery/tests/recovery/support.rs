@@ -142,10 +142,7 @@ impl RecoveryStore for FailingStore {
     async fn decrement_attempts(&self, _: &TokenHash) -> Result<AttemptOutcome, Unavailable> {
         Err(Unavailable)
     }
-    async fn consume_challenge(&self, _: &TokenHash) -> Result<ConsumeOutcome, Unavailable> {
-        Err(Unavailable)
-    }
-    async fn insert_grant(&self, _: GrantRecord) -> Result<(), Unavailable> {
+    async fn redeem_challenge(&self, _: &TokenHash, _: GrantRecord) -> Result<ConsumeOutcome, Unavailable> {
         Err(Unavailable)
     }
     async fn find_grant(&self, _: &TokenHash) -> Result<Option<GrantRecord>, Unavailable> {
