@@ -162,7 +162,11 @@ pub fn service_url(var: &str, test: &str) -> Option<String> {
             if required {
                 panic!("{test}: {var} is not set, and the test servers are required here (CI or PASSKEY_SERVICES_REQUIRED=1)");
             }
-            eprintln!(
+            // Straight to the process's stderr: the test harness captures `eprintln!` of a
+            // passing test, and a skip must be seen.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
                 "skipped: {test} (set {var}, or run `.ci/with-services cargo test --workspace` to start throwaway servers)"
             );
             None
