@@ -86,7 +86,9 @@ pub use options::{
     start_authentication, start_registration, AttestationConveyance, AuthenticationOptions, AuthenticatorAttachment,
     CreationOptionsJson, CredentialDescriptor, RegistrationOptions, RequestOptionsJson, ResidentKey, User,
 };
-pub use rp::{CounterPolicy, Dangerous, Origin, Policy, RelyingParty, RelyingPartyBuilder};
+pub use rp::{
+    CounterPolicy, Dangerous, Origin, Policy, RelyingParty, RelyingPartyBuilder, WellKnownWebAuthn, MAX_RELATED_ORIGIN_LABELS,
+};
 pub use store::{CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, MemoryStore, StateId};
 pub use verify::{
     verify_authentication, verify_registration, BackupEligibility, CounterOutcome, CredentialUpdate, StoredCredential,

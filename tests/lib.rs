@@ -7,5 +7,7 @@ mod attestation;
 mod ceremony;
 mod metadata;
 mod negative;
+mod origins;
+
 mod store;
 mod vectors;

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::challenge::{AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification};
 use crate::cose::CoseAlgorithm;
 use crate::encoding::b64;
-use crate::rp::{Policy, RelyingParty};
+use crate::rp::{Origin, Policy, RelyingParty};
 use crate::verify::StoredCredential;
 use crate::wire::json::{AuthenticationResponse, RegistrationResponse};
 use crate::{Error, ErrorKind};
@@ -144,7 +144,14 @@ pub fn relying_party(case: &Case) -> Result<RelyingParty, Error> {
     policy.dangerous.allow_test_tpm_vendors = case.policy.allow_test_tpm_vendors;
     // With roots, the chain must reach one of them (the case's `attestation_roots`).
     policy.require_trusted_attestation = case.attestation_roots.is_some();
-    let mut builder = RelyingParty::builder(&case.rp_id).origins(case.origins.iter().cloned()).policy(policy);
+    // The cases list origins without saying how they relate to the RP ID (some are on other
+    // sites, to test the origin check): web origins outside the RP ID are declared related, so
+    // the configuration accepts exactly the listed origins. Unparsable ones fail the build.
+    let (related, own): (Vec<&String>, Vec<&String>) = case.origins.iter().partition(|o| {
+        Origin::parse(o).is_ok_and(|o| matches!(o, Origin::Web { .. }) && !o.is_within_rp_id(&case.rp_id))
+    });
+    let mut builder =
+        RelyingParty::builder(&case.rp_id).origins(own).related_origins(related).policy(policy);
     for top in &case.policy.top_origins {
         builder = builder.top_origin(top.clone());
     }
