@@ -8,6 +8,6 @@ mod ceremony;
 mod metadata;
 mod negative;
 mod origins;
-
+mod signals;
 mod store;
 mod vectors;

@@ -128,7 +128,16 @@ async fn login_finish(State(app): State<Arc<App>>, Json(body): Json<Finish>) -> 
             }))
             .into_response()
         }
-        Err(e) => ceremony_error(&e),
+        // A passkey this server does not know (deleted, or from a reset database): hand the page
+        // the Signal API argument so the browser can hide it.
+        Err(e) => match e.unknown_credential() {
+            Some(signal) => (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "ok": false, "error": e.to_string(), "signal_unknown_credential": signal })),
+            )
+                .into_response(),
+            None => ceremony_error(&e),
+        },
     }
 }
 
