@@ -90,7 +90,8 @@ pub use options::{
     CreationOptionsJson, CredentialDescriptor, RegistrationOptions, RequestOptionsJson, ResidentKey, User,
 };
 pub use rp::{
-    CounterPolicy, Dangerous, Origin, Policy, RelyingParty, RelyingPartyBuilder, WellKnownWebAuthn, MAX_RELATED_ORIGIN_LABELS,
+    CounterPolicy, Dangerous, Origin, Policy, RelyingParty, RelyingPartyBuilder, WellKnownWebAuthn,
+    MAX_RELATED_ORIGIN_LABELS,
 };
 pub use signal::{AllAcceptedCredentials, CurrentUserDetails, UnknownCredential};
 pub use store::{CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, MemoryStore, StateId};

@@ -672,7 +672,8 @@ mod tests {
 
     #[test]
     fn web_origins_must_be_within_the_rp_id_unless_related() {
-        for ok in ["https://example.com", "https://login.example.com", "https://a.b.example.com:8443", "HTTPS://EXAMPLE.COM"]
+        for ok in
+            ["https://example.com", "https://login.example.com", "https://a.b.example.com:8443", "HTTPS://EXAMPLE.COM"]
         {
             assert!(RelyingParty::builder("Example.com").origin(ok).build().is_ok(), "{ok}");
         }
@@ -695,7 +696,8 @@ mod tests {
         let err = RelyingParty::builder("example.com").origin("https://example.com").related_origin(apk).build();
         assert_eq!(err.unwrap_err().kind(), ErrorKind::Config);
         // Top origins (embedding sites) are not concerned.
-        let rp = RelyingParty::builder("example.com").origin("https://example.com").top_origin("https://shop.example.net");
+        let rp =
+            RelyingParty::builder("example.com").origin("https://example.com").top_origin("https://shop.example.net");
         assert!(rp.build().is_ok());
     }
 
@@ -707,7 +709,8 @@ mod tests {
             .related_origins(["https://shop.example.de:8443", "https://example.co.uk", "http://localhost:3000"])
             .build()
             .unwrap();
-        for allowed in ["https://example.com", "https://example.co.uk", "https://shop.example.de:8443", "http://localhost:3000"]
+        for allowed in
+            ["https://example.com", "https://example.co.uk", "https://shop.example.de:8443", "http://localhost:3000"]
         {
             assert!(rp.allows_origin(allowed), "{allowed}");
         }

@@ -93,10 +93,7 @@ impl UnknownCredential {
 
 impl core::fmt::Debug for UnknownCredential {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("UnknownCredential")
-            .field("rp_id", &self.rp_id)
-            .field("credential_id", &"<redacted>")
-            .finish()
+        f.debug_struct("UnknownCredential").field("rp_id", &self.rp_id).field("credential_id", &"<redacted>").finish()
     }
 }
 
@@ -295,7 +292,8 @@ mod tests {
         let id = b"credential-secret-id".to_vec();
         let unknown = UnknownCredential::new(&rp(), id.clone());
         let accepted = AllAcceptedCredentials::new(&rp(), b"user-handle-secret", [id.clone()]);
-        let user = User { id: b"user-handle-secret".to_vec(), name: "alice@example.com".into(), display_name: "Alice".into() };
+        let user =
+            User { id: b"user-handle-secret".to_vec(), name: "alice@example.com".into(), display_name: "Alice".into() };
         let details = CurrentUserDetails::new(&rp(), &user);
         for text in [format!("{unknown:?}"), format!("{accepted:?}"), format!("{details:?}")] {
             assert!(text.contains("example.com"), "{text}");

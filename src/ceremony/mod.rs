@@ -439,9 +439,10 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         user_handle: &[u8],
         credential_id: &[u8],
     ) -> Result<AllAcceptedCredentials, CeremonyError> {
-        let not_found = || CeremonyError::from(Error::new(ErrorKind::CredentialNotFound, "no such credential for the user"));
+        let not_found =
+            || CeremonyError::from(Error::new(ErrorKind::CredentialNotFound, "no such credential for the user"));
         let record = self.credentials.get(credential_id).await.map_err(CeremonyError::storage)?;
-        if !record.is_some_and(|r| r.user_handle() == user_handle) {
+        if record.is_none_or(|r| r.user_handle() != user_handle) {
             return Err(not_found());
         }
         if !self.credentials.delete(credential_id).await.map_err(CeremonyError::storage)? {

@@ -113,9 +113,10 @@ pub(super) fn is_ip_address(host: &str) -> bool {
         || host.trim_end_matches('.').rsplit('.').next().is_some_and(|last| {
             !last.is_empty()
                 && (last.bytes().all(|b| b.is_ascii_digit())
-                    || last.strip_prefix("0x").or_else(|| last.strip_prefix("0X")).is_some_and(|hex| {
-                        hex.bytes().all(|b| b.is_ascii_hexdigit())
-                    }))
+                    || last
+                        .strip_prefix("0x")
+                        .or_else(|| last.strip_prefix("0X"))
+                        .is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit())))
         })
 }
 

@@ -150,8 +150,7 @@ pub fn relying_party(case: &Case) -> Result<RelyingParty, Error> {
     let (related, own): (Vec<&String>, Vec<&String>) = case.origins.iter().partition(|o| {
         Origin::parse(o).is_ok_and(|o| matches!(o, Origin::Web { .. }) && !o.is_within_rp_id(&case.rp_id))
     });
-    let mut builder =
-        RelyingParty::builder(&case.rp_id).origins(own).related_origins(related).policy(policy);
+    let mut builder = RelyingParty::builder(&case.rp_id).origins(own).related_origins(related).policy(policy);
     for top in &case.policy.top_origins {
         builder = builder.top_origin(top.clone());
     }

@@ -32,7 +32,8 @@ fn ceremonies(rp: &RelyingParty, origin: &str, sign_in_origin: &str) -> passkey_
     let mut cred = SoftCredential::new(KeyKind::Es256, &user().id, &mut UnwrapErr(SysRng));
     // The RP ID stays `example.com` whatever the origin: that is what related origins are for.
     let json = cred.register(state.challenge().as_bytes(), &Knobs::new("example.com", origin));
-    let stored = verify_registration(rp, state, RegistrationResponse::from_json_str(&json)?, NOW)?.to_stored_credential();
+    let stored =
+        verify_registration(rp, state, RegistrationResponse::from_json_str(&json)?, NOW)?.to_stored_credential();
     let (_, state) = start_authentication(rp, &AuthenticationOptions::default(), &mut UnwrapErr(SysRng), NOW)?;
     let json = cred.assert(state.challenge().as_bytes(), &Knobs::new("example.com", sign_in_origin));
     verify_authentication(rp, state, AuthenticationResponse::from_json_str(&json)?, &stored, NOW.plus_secs(1))?;
@@ -53,9 +54,15 @@ fn the_rp_id_a_subdomain_and_related_origins_complete_ceremonies() {
 #[test]
 fn an_undeclared_origin_fails_verification_with_the_origin_category() {
     let rp = rp();
-    for undeclared in ["https://example.de", "https://example.fr", "https://www.example.co.uk", "https://shop.example.de"] {
+    for undeclared in
+        ["https://example.de", "https://example.fr", "https://www.example.co.uk", "https://shop.example.de"]
+    {
         let err = ceremonies(&rp, undeclared, "https://example.com").unwrap_err();
-        assert_eq!((err.kind(), err.category()), (ErrorKind::Origin, Category::Origin), "registration from {undeclared}");
+        assert_eq!(
+            (err.kind(), err.category()),
+            (ErrorKind::Origin, Category::Origin),
+            "registration from {undeclared}"
+        );
         let err = ceremonies(&rp, "https://example.com", undeclared).unwrap_err();
         assert_eq!((err.kind(), err.category()), (ErrorKind::Origin, Category::Origin), "sign-in from {undeclared}");
     }
@@ -63,8 +70,11 @@ fn an_undeclared_origin_fails_verification_with_the_origin_category() {
 
 #[test]
 fn an_unrelated_web_origin_is_refused_at_build() {
-    for unrelated in ["https://example.co.uk", "https://evil.example", "https://notexample.com", "http://localhost:8080"] {
-        let err = RelyingParty::builder("example.com").origin("https://example.com").origin(unrelated).build().unwrap_err();
+    for unrelated in
+        ["https://example.co.uk", "https://evil.example", "https://notexample.com", "http://localhost:8080"]
+    {
+        let err =
+            RelyingParty::builder("example.com").origin("https://example.com").origin(unrelated).build().unwrap_err();
         assert_eq!((err.kind(), err.category()), (ErrorKind::Config, Category::Config), "{unrelated}");
     }
 }
@@ -85,7 +95,10 @@ fn the_well_known_document_lists_the_related_origins_exactly() {
     let document = rp().well_known_webauthn();
     assert_eq!(document.to_json(), r#"{"origins":["https://example.co.uk","https://shop.example.de:8443"]}"#);
     assert_eq!(document.url(), "https://example.com/.well-known/webauthn");
-    assert_eq!((WellKnownWebAuthn::PATH, WellKnownWebAuthn::CONTENT_TYPE), ("/.well-known/webauthn", "application/json"));
+    assert_eq!(
+        (WellKnownWebAuthn::PATH, WellKnownWebAuthn::CONTENT_TYPE),
+        ("/.well-known/webauthn", "application/json")
+    );
     // The configuration is normalised to the browser's serialisation before it is published.
     let rp = RelyingParty::builder("example.com").related_origin("HTTPS://Example.CO.UK:443").build().unwrap();
     assert_eq!(rp.well_known_webauthn().origins(), ["https://example.co.uk"]);

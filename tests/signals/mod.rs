@@ -44,7 +44,8 @@ fn sign_in(
     c: &Ceremonies<MemoryStore, MemoryStore>,
     cred: &mut SoftCredential,
 ) -> Result<passkey_verifier::SignIn, passkey_verifier::CeremonyError> {
-    let (id, options) = block_on(c.start_authentication(SignInTarget::Discoverable, &SignInChoices::default())).unwrap();
+    let (id, options) =
+        block_on(c.start_authentication(SignInTarget::Discoverable, &SignInChoices::default())).unwrap();
     let json = cred.assert(&challenge_of(&options), &knobs());
     block_on(c.finish_authentication(&id, json.as_bytes()))
 }
@@ -73,7 +74,8 @@ fn a_sign_in_with_an_unknown_credential_returns_the_unknown_credential_signal() 
     assert!(sign_in(&c, &mut known).is_ok());
     let mut wrong = knobs();
     wrong.origin = "https://evil.example".into();
-    let (id, options) = block_on(c.start_authentication(SignInTarget::Discoverable, &SignInChoices::default())).unwrap();
+    let (id, options) =
+        block_on(c.start_authentication(SignInTarget::Discoverable, &SignInChoices::default())).unwrap();
     let json = known.assert(&challenge_of(&options), &wrong);
     let err = block_on(c.finish_authentication(&id, json.as_bytes())).unwrap_err();
     assert_eq!(err.category(), Category::Origin);
