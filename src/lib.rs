@@ -63,6 +63,7 @@ mod cose;
 mod crypto;
 mod encoding;
 mod error;
+pub mod extensions;
 pub mod hazmat;
 pub mod metadata;
 mod options;
@@ -80,14 +81,15 @@ pub use ceremony::{
     SignInFailure, SignInTarget, SystemClock, TimeProvider,
 };
 pub use challenge::{
-    AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification, CHALLENGE_LEN, MAX_USER_HANDLE_LEN,
-    MIN_CHALLENGE_LEN,
+    AuthenticationState, Challenge, Mediation, RegistrationState, UnixTime, UserVerification, CHALLENGE_LEN,
+    MAX_USER_HANDLE_LEN, MIN_CHALLENGE_LEN,
 };
 pub use cose::CoseAlgorithm;
-pub use error::{AttestationError, Category, CertificateError, Error, ErrorKind, Input, Result};
+pub use error::{AttestationError, Category, CertificateError, Error, ErrorKind, ExtensionError, Input, Result};
+pub use extensions::UnsolicitedExtensions;
 pub use options::{
     start_authentication, start_registration, AttestationConveyance, AuthenticationOptions, AuthenticatorAttachment,
-    CreationOptionsJson, CredentialDescriptor, RegistrationOptions, RequestOptionsJson, ResidentKey, User,
+    CreationOptionsJson, CredentialDescriptor, Hint, RegistrationOptions, RequestOptionsJson, ResidentKey, User,
 };
 pub use rp::{
     CounterPolicy, Dangerous, Origin, Policy, RelyingParty, RelyingPartyBuilder, WellKnownWebAuthn,

@@ -10,6 +10,7 @@ use crate::cose::CoseAlgorithm;
 use crate::crypto;
 use crate::encoding::b64;
 use crate::error::{Error, ErrorKind, Result};
+use crate::extensions::UnsolicitedExtensions;
 use crate::metadata::MetadataBlob;
 
 pub use related::{WellKnownWebAuthn, MAX_RELATED_ORIGIN_LABELS};
@@ -245,6 +246,9 @@ pub struct Policy {
     /// Use the attestation root certificates of the authenticator's FIDO metadata entry as
     /// trust anchors (needs [`RelyingPartyBuilder::metadata`]). Default: `false`.
     pub metadata_roots_as_anchors: bool,
+    /// Extension outputs that were not requested: passed over, or refused with the
+    /// `extension` category. Default: [`UnsolicitedExtensions::Ignore`].
+    pub unsolicited_extensions: UnsolicitedExtensions,
     /// Switches that weaken verification; each one off by default.
     pub dangerous: Dangerous,
 }
@@ -273,6 +277,7 @@ impl Default for Policy {
             ceremony_timeout_secs: 300,
             require_trusted_attestation: false,
             metadata_roots_as_anchors: false,
+            unsolicited_extensions: UnsolicitedExtensions::Ignore,
             dangerous: Dangerous::default(),
         }
     }

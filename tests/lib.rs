@@ -5,6 +5,7 @@
 
 mod attestation;
 mod ceremony;
+mod extensions;
 mod metadata;
 mod negative;
 mod origins;

@@ -14,9 +14,9 @@ use sources::SharedRng;
 pub use sources::{SystemClock, TimeProvider};
 
 use crate::audit::{AuditEvent, AuditKind, AuditSink, ReasonCategory};
-use crate::challenge::AuthenticationState;
-use crate::challenge::UnixTime;
+use crate::challenge::{AuthenticationState, Mediation, UnixTime};
 use crate::error::{Category, Error, ErrorKind};
+use crate::extensions::ExtensionOutputs;
 use crate::options::{
     start_authentication, start_registration, AuthenticationOptions, CreationOptionsJson, CredentialDescriptor,
     RegistrationOptions, RequestOptionsJson, User,
@@ -109,6 +109,10 @@ pub struct SignIn {
     pub credential_id: Vec<u8>,
     /// What happened to the counter.
     pub counter: CounterOutcome,
+    /// How the sign-in was mediated ([`Mediation::Conditional`] for autofill).
+    pub mediation: Mediation,
+    /// The verified extension outputs (PRF results, a read large blob, ...).
+    pub extensions: ExtensionOutputs,
     /// The update that was stored: the count now stored, BS and whether it changed, UV in
     /// this sign-in and `uvInitialized`, the time of use.
     pub update: CredentialUpdate,
@@ -120,6 +124,8 @@ impl core::fmt::Debug for SignIn {
             .field("user_handle", &"<redacted>")
             .field("credential_id_len", &self.credential_id.len())
             .field("counter", &self.counter)
+            .field("mediation", &self.mediation)
+            .field("extensions", &self.extensions)
             .field("update", &self.update)
             .finish()
     }
@@ -257,7 +263,11 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
             resident_key: choices.resident_key,
             attachment: choices.attachment,
             attestation: choices.attestation,
+            attestation_formats: choices.attestation_formats.clone(),
             exclude_credentials: self.descriptors(&user.id).await?,
+            hints: choices.hints.clone(),
+            extensions: choices.extensions.clone(),
+            mediation: choices.mediation,
         };
         let (json, state) = start_registration(&self.rp, user, &options, &mut self.rng.draw(), self.clock.now())?;
         Ok((self.keep(CeremonyState::Registration(state)).await?, json))
@@ -306,6 +316,7 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         );
         record.transports = verified.transports().map(str::to_owned).collect();
         record.nickname.clone_from(&details.nickname);
+        record.discoverable = verified.extensions().discoverable;
         if details.keep_attestation {
             record.attestation = Some(KeptAttestation::new(
                 verified.attestation_object().to_vec(),
@@ -333,8 +344,14 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
             SignInTarget::User(handle) => (Some(handle.to_vec()), self.descriptors(handle).await?),
             SignInTarget::Discoverable => (None, Vec::new()),
         };
-        let options =
-            AuthenticationOptions { user_verification: choices.user_verification, user_handle, allow_credentials };
+        let options = AuthenticationOptions {
+            user_verification: choices.user_verification,
+            user_handle,
+            allow_credentials,
+            hints: choices.hints.clone(),
+            extensions: choices.extensions.clone(),
+            mediation: choices.mediation,
+        };
         let (json, state) = start_authentication(&self.rp, &options, &mut self.rng.draw(), self.clock.now())?;
         Ok((self.keep(CeremonyState::Authentication(state)).await?, json))
     }
@@ -383,6 +400,8 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
             user_handle: verified.user_handle().to_vec(),
             credential_id: verified.credential_id().to_vec(),
             counter: verified.counter(),
+            mediation: verified.mediation(),
+            extensions: verified.extensions().clone(),
             update: verified.update(),
         })
     }
