@@ -115,6 +115,9 @@ pub struct Outcome {
     /// The failure's static detail, when it failed (not part of the vector format).
     #[serde(skip)]
     pub detail: Option<String>,
+    /// The failed check, when it failed (not part of the vector format).
+    #[serde(skip)]
+    pub kind: Option<ErrorKind>,
     /// Attestation format (registration).
     pub fmt: Option<&'static str>,
     /// Credential key algorithm (registration).
@@ -210,6 +213,7 @@ pub fn run_case(case: &Case) -> Outcome {
         ok: false,
         error: None,
         detail: None,
+        kind: None,
         fmt: None,
         alg: None,
         sign_count: None,
@@ -230,6 +234,7 @@ pub fn run_case(case: &Case) -> Outcome {
         outcome.ok = false;
         outcome.error = Some(e.category().as_str());
         outcome.detail = Some(e.to_string());
+        outcome.kind = Some(e.kind());
     }
     outcome
 }
