@@ -14,11 +14,13 @@ pub struct ApiError {
     category: &'static str,
     message: &'static str,
     retry_after: Option<u64>,
+    /// The argument of a Signal API call the page should make (`signalUnknownCredential`).
+    signal: Option<serde_json::Value>,
 }
 
 impl ApiError {
     const fn new(status: StatusCode, code: &'static str, category: &'static str, message: &'static str) -> Self {
-        Self { status, code, category, message, retry_after: None }
+        Self { status, code, category, message, retry_after: None, signal: None }
     }
 
     /// The HTTP status.
@@ -174,15 +176,20 @@ impl From<&CeremonyError> for ApiError {
             }
             _ => (StatusCode::BAD_REQUEST, "verification_failed", "the passkey response failed verification"),
         };
-        Self::new(status, code, category, message)
+        let mut error = Self::new(status, code, category, message);
+        // Tell the page to have the authenticator forget a credential the server does not know.
+        error.signal = e.unknown_credential().and_then(|s| serde_json::to_value(s).ok());
+        error
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({
-            "error": { "code": self.code, "category": self.category, "message": self.message }
-        });
+        let mut error = serde_json::json!({ "code": self.code, "category": self.category, "message": self.message });
+        if let Some(signal) = self.signal {
+            error["signal"] = signal;
+        }
+        let body = serde_json::json!({ "error": error });
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {

@@ -11,7 +11,11 @@
 //! | `POST /api/login/finish <credential JSON>` | verifies, updates the counter, signs in |
 //! | `GET /api/me` | the signed-in account and its passkeys |
 //! | `POST /api/logout` | ends the session |
-//! | `PATCH /api/credentials/{id} {"nickname"}`, `DELETE /api/credentials/{id}` | rename or remove one of the account's own passkeys |
+//! | `PATCH /api/credentials/{id} {"nickname"}`, `DELETE /api/credentials/{id}` | rename or remove one of the account's own passkeys (the answer carries the `signalAllAcceptedCredentials` argument) |
+//! | `GET /.well-known/webauthn` | the related origins document, when the relying party declares related origins |
+//!
+//! A sign-in with a passkey the server does not know fails with `unknown_credential` and
+//! `error.signal`, the argument of `PublicKeyCredential.signalUnknownCredential()`.
 //!
 //! What it takes care of:
 //!
@@ -189,6 +193,7 @@ where
     /// methods there. Merge it into the host's router.
     pub fn router(self) -> Router {
         let rp = Arc::new(self.shared.ceremonies.relying_party().clone());
+        let related = Arc::clone(&rp);
         let state = AppState { shared: self.shared, key: self.key };
         let api = Router::new()
             .route("/register/start", post(handlers::register::start::<C, K, A>))
@@ -206,6 +211,21 @@ where
             .layer(axum::middleware::from_fn(move |req, next| extract::check_origin(Arc::clone(&rp), req, next)))
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .with_state(state);
-        Router::new().nest("/api", api)
+        let router = Router::new().nest("/api", api);
+        if related.related_origins().is_empty() {
+            return router;
+        }
+        // Related origin requests: browsers fetch the list from the RP ID's host.
+        let document = related.well_known_webauthn();
+        let body = document.to_json();
+        router.route(
+            passkey_verifier::WellKnownWebAuthn::PATH,
+            axum::routing::get(move || {
+                let body = body.clone();
+                async move {
+                    ([(axum::http::header::CONTENT_TYPE, passkey_verifier::WellKnownWebAuthn::CONTENT_TYPE)], body)
+                }
+            }),
+        )
     }
 }

@@ -111,9 +111,12 @@ pub(crate) async fn remove<C: ChallengeStore, K: CredentialStore, A: Accounts>(
     if store.list_for_user(&account.user_handle).await.map_err(storage)?.len() <= 1 {
         return Err(ApiError::last_credential());
     }
-    if !store.delete(record.id()).await.map_err(storage)? {
-        return Err(ApiError::credential_not_found());
-    }
+    let accepted = shared.ceremonies.delete_credential(&account.user_handle, record.id()).await;
+    let accepted = accepted.map_err(|e| match e.kind() {
+        Some(_) => ApiError::credential_not_found(),
+        None => ApiError::storage(),
+    })?;
     tracing::info!(outcome = "success", "passkey removed");
-    Ok(Json(json!({ "ok": true })))
+    // The page hands this to `PublicKeyCredential.signalAllAcceptedCredentials()`.
+    Ok(Json(json!({ "ok": true, "signal": accepted })))
 }

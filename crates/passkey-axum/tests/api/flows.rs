@@ -87,3 +87,44 @@ async fn the_last_passkey_cannot_be_removed_and_cookies_are_locked_down() {
     let last = browser.send(Method::DELETE, &format!("/api/credentials/{id}"), None, Vec::new()).await;
     assert_eq!((last.status, last.code()), (StatusCode::CONFLICT, "last_credential"));
 }
+
+#[tokio::test]
+async fn signals_tell_the_page_what_the_server_accepts() {
+    let app = app();
+    let mut browser = Browser::new(&app);
+    let (mut phone, mut key) = (authenticator(), authenticator());
+    let (first, _) = browser.register(Some("alice"), &mut phone).await;
+    let (second, _) = browser.register(None, &mut key).await;
+    let id = first.body["credential_id"].as_str().unwrap().to_owned();
+    let removed = browser.send(Method::DELETE, &format!("/api/credentials/{id}"), None, Vec::new()).await;
+    let signal = &removed.body["signal"];
+    assert_eq!(signal["rpId"], "example.com");
+    assert_eq!(signal["allAcceptedCredentialIds"], json!([second.body["credential_id"]]));
+    assert!(signal["userId"].is_string());
+
+    browser.post("/api/logout", "{}").await;
+    let unknown = browser.sign_in(None, &mut phone).await;
+    assert_eq!(unknown.code(), "unknown_credential");
+    assert_eq!(unknown.body["error"]["signal"], json!({ "rpId": "example.com", "credentialId": id }));
+}
+
+#[tokio::test]
+async fn the_well_known_document_is_served_when_origins_are_related() {
+    use std::sync::Arc;
+    let rp = passkey_verifier::RelyingParty::builder("example.com")
+        .origin(crate::support::ORIGIN)
+        .related_origin("https://example.co.uk")
+        .build()
+        .unwrap();
+    let store = Arc::new(passkey_verifier::MemoryStore::new());
+    let ceremonies =
+        passkey_verifier::Ceremonies::new(rp, store.clone(), store, rand_core::UnwrapErr(getrandom::SysRng));
+    let app =
+        passkey_axum::PasskeyApi::new(ceremonies, passkey_axum::MemoryAccounts::new(), &[1; 64], Default::default())
+            .router();
+    let reply = Browser::new(&app).get("/.well-known/webauthn").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, json!({ "origins": ["https://example.co.uk"] }));
+    // Without related origins there is nothing to serve.
+    assert_eq!(Browser::new(&crate::support::app()).get("/.well-known/webauthn").await.status, StatusCode::NOT_FOUND);
+}
