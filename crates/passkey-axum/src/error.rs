@@ -185,9 +185,12 @@ impl From<&CeremonyError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = serde_json::json!({ "code": self.code, "category": self.category, "message": self.message });
+        let mut error = serde_json::Map::new();
+        error.insert("code".into(), self.code.into());
+        error.insert("category".into(), self.category.into());
+        error.insert("message".into(), self.message.into());
         if let Some(signal) = self.signal {
-            error["signal"] = signal;
+            error.insert("signal".into(), signal);
         }
         let body = serde_json::json!({ "error": error });
         let mut response = (self.status, axum::Json(body)).into_response();
