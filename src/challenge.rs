@@ -7,6 +7,7 @@ use crate::cose::CoseAlgorithm;
 use crate::crypto;
 use crate::encoding::b64;
 use crate::error::{Error, ErrorKind, Result};
+use crate::extensions::{AuthenticationExtensions, RegistrationExtensions, Requested};
 
 /// A point in time, in whole seconds since the Unix epoch. The crate never reads a clock:
 /// callers pass `now`.
@@ -161,6 +162,20 @@ pub enum UserVerification {
     Discouraged,
 }
 
+/// How the browser mediates a ceremony, as far as verification cares (`mediation` of
+/// `navigator.credentials.create()` / `get()`; the other values are client-side only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mediation {
+    /// An ordinary ceremony with the browser's dialog (`optional` or `required`).
+    #[default]
+    Modal,
+    /// `conditional`: a registration the browser makes on its own after a password sign-in
+    /// (conditional create, where the response may lack UP), or a sign-in offered through
+    /// autofill (conditional get, username-less).
+    Conditional,
+}
+
 /// The server-side state of a registration in progress: what [`crate::verify_registration`]
 /// checks the response against. Single-use and expiring.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,6 +185,10 @@ pub struct RegistrationState {
     pub(crate) user_verification: UserVerification,
     pub(crate) algorithms: Vec<CoseAlgorithm>,
     pub(crate) expires_at: UnixTime,
+    #[serde(default)]
+    pub(crate) mediation: Mediation,
+    #[serde(default)]
+    pub(crate) extensions: Requested,
 }
 
 impl RegistrationState {
@@ -193,7 +212,42 @@ impl RegistrationState {
         if algorithms.is_empty() {
             return Err(Error::new(ErrorKind::Config, "no algorithm offered"));
         }
-        Ok(Self { challenge, user_handle, user_verification, algorithms, expires_at })
+        Ok(Self {
+            challenge,
+            user_handle,
+            user_verification,
+            algorithms,
+            expires_at,
+            mediation: Mediation::Modal,
+            extensions: Requested::default(),
+        })
+    }
+
+    /// This state, for a registration started with `mediation` (a conditional create lets a
+    /// response without UP pass).
+    #[must_use]
+    pub const fn with_mediation(mut self, mediation: Mediation) -> Self {
+        self.mediation = mediation;
+        self
+    }
+
+    /// This state, recording the extensions the options requested (their outputs are checked
+    /// against them).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`] for inputs a browser refuses at `create()` (`evalByCredential`,
+    /// a `largeBlob` read or write).
+    pub fn with_extensions(mut self, extensions: &RegistrationExtensions) -> Result<Self> {
+        extensions.check()?;
+        self.extensions = Requested::registration(extensions);
+        Ok(self)
+    }
+
+    /// How the registration was mediated.
+    #[must_use]
+    pub const fn mediation(&self) -> Mediation {
+        self.mediation
     }
 
     /// The user handle the credential is being created for.
@@ -229,6 +283,8 @@ impl core::fmt::Debug for RegistrationState {
             .field("user_verification", &self.user_verification)
             .field("algorithms", &self.algorithms)
             .field("expires_at", &self.expires_at)
+            .field("mediation", &self.mediation)
+            .field("extensions", &self.extensions)
             .finish()
     }
 }
@@ -241,6 +297,10 @@ pub struct AuthenticationState {
     pub(crate) user_verification: UserVerification,
     pub(crate) allow_credentials: Vec<Vec<u8>>,
     pub(crate) expires_at: UnixTime,
+    #[serde(default)]
+    pub(crate) mediation: Mediation,
+    #[serde(default)]
+    pub(crate) extensions: Requested,
 }
 
 impl AuthenticationState {
@@ -267,7 +327,48 @@ impl AuthenticationState {
         {
             return Err(Error::new(ErrorKind::Config, "credential ID must be 1 to 1023 bytes"));
         }
-        Ok(Self { challenge, user_handle, user_verification, allow_credentials, expires_at })
+        Ok(Self {
+            challenge,
+            user_handle,
+            user_verification,
+            allow_credentials,
+            expires_at,
+            mediation: Mediation::Modal,
+            extensions: Requested::default(),
+        })
+    }
+
+    /// This state, for a sign-in started with `mediation`. A conditional (autofill) sign-in
+    /// is username-less: no user handle and no `allowCredentials`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`] for a conditional sign-in with a user or `allowCredentials`.
+    pub fn with_mediation(mut self, mediation: Mediation) -> Result<Self> {
+        if mediation == Mediation::Conditional && (self.user_handle.is_some() || !self.allow_credentials.is_empty()) {
+            return Err(Error::new(ErrorKind::Config, "a conditional sign-in is username-less"));
+        }
+        self.mediation = mediation;
+        Ok(self)
+    }
+
+    /// This state, recording the extensions the options requested.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`] for inputs a browser refuses at `get()` (`largeBlob` with
+    /// `support` or with both `read` and `write`; `evalByCredential` naming a credential that
+    /// is not in `allowCredentials`).
+    pub fn with_extensions(mut self, extensions: &AuthenticationExtensions) -> Result<Self> {
+        extensions.check(&self.allow_credentials)?;
+        self.extensions = Requested::authentication(extensions);
+        Ok(self)
+    }
+
+    /// How the sign-in was mediated.
+    #[must_use]
+    pub const fn mediation(&self) -> Mediation {
+        self.mediation
     }
 
     /// The user identified before the ceremony, if any.
@@ -303,6 +404,8 @@ impl core::fmt::Debug for AuthenticationState {
             .field("user_verification", &self.user_verification)
             .field("allow_credentials", &self.allow_credentials.len())
             .field("expires_at", &self.expires_at)
+            .field("mediation", &self.mediation)
+            .field("extensions", &self.extensions)
             .finish()
     }
 }

@@ -5,7 +5,10 @@
 
 mod attestation;
 mod ceremony;
+mod extensions;
 mod metadata;
 mod negative;
+mod origins;
+mod signals;
 mod store;
 mod vectors;

@@ -7,6 +7,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
+use passkey_verifier::extensions::{AuthenticationExtensions, PrfValues};
 use passkey_verifier::hazmat::auth_data::AuthenticatorData;
 use passkey_verifier::hazmat::b64;
 use passkey_verifier::hazmat::client_data::ClientData;
@@ -100,6 +101,18 @@ fuzz_target!(|data: &[u8]| {
         UnixTime::from_secs(EXPIRES),
     ) else {
         return;
+    };
+    // Half the inputs request extensions, so their output checks (and `appid`) see fuzzed outputs.
+    let state = if data.len() % 4 < 2 {
+        let id = response.raw_id().to_vec();
+        let requested = AuthenticationExtensions::default()
+            .with_appid("https://example.com/appid")
+            .with_prf(Some(PrfValues::one(vec![1])), &[(&id, PrfValues::two(vec![1], vec![2]))])
+            .with_large_blob_read();
+        let Ok(state) = state.with_extensions(&requested) else { return };
+        state
+    } else {
+        state
     };
     if let Ok(verified) = verify_authentication(&rp, state, response, &stored, UnixTime::from_secs(NOW)) {
         let _ =

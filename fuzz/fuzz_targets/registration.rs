@@ -7,8 +7,11 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use passkey_verifier::hazmat::attestation_object::AttestationObject;
 use passkey_verifier::hazmat::client_data::ClientData;
+use passkey_verifier::extensions::{
+    CredentialProtectionPolicy, LargeBlobSupport, PrfValues, RegistrationExtensions,
+};
 use passkey_verifier::{
-    verify_registration, Challenge, CoseAlgorithm, RegistrationResponse, RegistrationState, RelyingParty, UnixTime,
+    verify_registration, Challenge, CoseAlgorithm, Mediation, RegistrationResponse, RegistrationState, RelyingParty, UnixTime,
     UserVerification,
 };
 
@@ -47,6 +50,19 @@ fuzz_target!(|data: &[u8]| {
         RegistrationState::new(challenge, vec![1u8; 16], uv, CoseAlgorithm::ALL.to_vec(), UnixTime::from_secs(EXPIRES))
     else {
         return;
+    };
+    // Half the inputs request every extension, so their output checks see fuzzed outputs.
+    let state = if data.len() % 4 < 2 {
+        let every = RegistrationExtensions::default()
+            .with_credential_protection(CredentialProtectionPolicy::UserVerificationRequired, data.len() % 3 == 0)
+            .with_prf(Some(PrfValues::two(vec![1], vec![2])))
+            .with_large_blob(LargeBlobSupport::Required)
+            .with_appid_exclude("https://example.com/appid")
+            .with_min_pin_length();
+        let Ok(state) = state.with_mediation(Mediation::Conditional).with_extensions(&every) else { return };
+        state
+    } else {
+        state
     };
     if let Ok(verified) = verify_registration(&rp, state, response, UnixTime::from_secs(NOW)) {
         let _ = format!("{verified:?}");

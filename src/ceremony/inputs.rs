@@ -1,8 +1,10 @@
 //! The inputs of [`Ceremonies`](super::Ceremonies): only what the layer does not fill in
 //! itself, with optional inputs named.
 
-use crate::challenge::UserVerification;
-use crate::options::{AttestationConveyance, AuthenticatorAttachment, ResidentKey};
+use crate::attestation::AttestationFormat;
+use crate::challenge::{Mediation, UserVerification};
+use crate::extensions::{AuthenticationExtensions, RegistrationExtensions};
+use crate::options::{AttestationConveyance, AuthenticatorAttachment, Hint, ResidentKey};
 
 /// The relying party's choices for a registration through
 /// [`Ceremonies::start_registration`](super::Ceremonies::start_registration).
@@ -18,6 +20,16 @@ pub struct RegistrationChoices {
     pub attachment: Option<AuthenticatorAttachment>,
     /// `attestation` (default: none).
     pub attestation: AttestationConveyance,
+    /// `attestationFormats`, most preferred first (default: none).
+    pub attestation_formats: Vec<AttestationFormat>,
+    /// `hints` (default: none).
+    pub hints: Vec<Hint>,
+    /// The extensions to request (default: `credProps`; its answer is stored as
+    /// [`CredentialRecord::discoverable`](crate::CredentialRecord::discoverable)).
+    pub extensions: RegistrationExtensions,
+    /// [`Mediation::Conditional`] for a conditional create after a password sign-in (the
+    /// response may then lack UP). Default: modal.
+    pub mediation: Mediation,
 }
 
 /// The relying party's choices for a sign-in through
@@ -28,6 +40,30 @@ pub struct RegistrationChoices {
 pub struct SignInChoices {
     /// `userVerification` (default: preferred).
     pub user_verification: UserVerification,
+    /// `hints` (default: none).
+    pub hints: Vec<Hint>,
+    /// The extensions to request (default: none).
+    pub extensions: AuthenticationExtensions,
+    /// [`Mediation::Conditional`] for passkey autofill (only with
+    /// [`SignInTarget::Discoverable`]). Default: modal.
+    pub mediation: Mediation,
+}
+
+impl SignInChoices {
+    /// Choices for a sign-in offered through autofill (`mediation: "conditional"`).
+    #[must_use]
+    pub fn autofill() -> Self {
+        Self { mediation: Mediation::Conditional, ..Self::default() }
+    }
+}
+
+impl RegistrationChoices {
+    /// Choices for a conditional create (an automatic passkey upgrade after a password
+    /// sign-in).
+    #[must_use]
+    pub fn conditional_create() -> Self {
+        Self { mediation: Mediation::Conditional, ..Self::default() }
+    }
 }
 
 /// Whom a sign-in is for.

@@ -7,12 +7,14 @@
 use core::fmt;
 
 mod attestation;
+mod extension;
 
 pub use attestation::{AttestationError, CertificateError};
+pub use extension::ExtensionError;
 
 /// The stable classification of a failure.
 ///
-/// The first twelve categories are the ones of the WebAuthn ceremony vectors (see
+/// The first thirteen categories are the ones of the WebAuthn ceremony vectors (see
 /// [`testkit::vectors`](crate::testkit::vectors) with the `testkit` feature);
 /// [`Category::as_str`] returns exactly their spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,6 +44,9 @@ pub enum Category {
     Algorithm,
     /// The credential ID or user handle does not match what is expected or stored.
     Credential,
+    /// An extension output contradicts what was requested, or was not requested under a
+    /// policy that refuses unsolicited outputs.
+    Extension,
     /// Caller misuse: a configuration or argument the crate cannot work with.
     Config,
     /// A host store failed; the ceremony failed closed.
@@ -65,6 +70,7 @@ impl Category {
             Self::Attestation => "attestation",
             Self::Algorithm => "algorithm",
             Self::Credential => "credential",
+            Self::Extension => "extension",
             Self::Config => "config",
             Self::Storage => "storage",
         }
@@ -157,6 +163,8 @@ pub enum ErrorKind {
     Signature,
     /// The signature counter did not increase.
     Counter,
+    /// The extension outputs were refused, for the reason given.
+    Extension(ExtensionError),
     /// A configuration value the crate cannot use (for example an empty origin list).
     Config,
     /// No pending ceremony state under this ID (unknown, already finished, or another kind).
@@ -191,6 +199,7 @@ impl ErrorKind {
             Self::Attestation(_) => Category::Attestation,
             Self::Signature => Category::Signature,
             Self::Counter | Self::CounterConflict => Category::Counter,
+            Self::Extension(_) => Category::Extension,
             Self::Config => Category::Config,
         }
     }
@@ -215,6 +224,7 @@ impl ErrorKind {
             Self::Attestation(reason) => reason.as_str(),
             Self::Signature => "signature verification failed",
             Self::Counter => "signature counter did not increase",
+            Self::Extension(reason) => reason.as_str(),
             Self::Config => "invalid configuration",
             Self::StateNotFound => "no such pending ceremony",
             Self::CredentialNotFound => "unknown credential",
@@ -252,6 +262,11 @@ impl Error {
     #[cold]
     pub(crate) const fn certificate(reason: CertificateError, context: &'static str) -> Self {
         Self::new(ErrorKind::Attestation(AttestationError::Certificate(reason)), context)
+    }
+
+    #[cold]
+    pub(crate) const fn extension(reason: ExtensionError, extension: &'static str) -> Self {
+        Self::new(ErrorKind::Extension(reason), extension)
     }
 
     /// The attestation reason, when the attestation check failed.

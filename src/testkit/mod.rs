@@ -21,6 +21,7 @@
 mod attest;
 mod builders;
 mod clock;
+mod extensions;
 pub mod pki;
 mod signer;
 pub mod store_conformance;
@@ -32,6 +33,7 @@ pub use builders::{
     registration_json, AttestedData, ClientDataFields,
 };
 pub use clock::ManualClock;
+pub use extensions::SOFT_MIN_PIN_LENGTH;
 pub use signer::KeyKind;
 
 use rand_core::CryptoRng;
@@ -160,6 +162,14 @@ pub struct Knobs {
     pub return_user_handle: bool,
     /// The AAGUID reported at registration.
     pub aaguid: [u8; 16],
+    /// `clientExtensionResults` (default: `{}`); [`SoftCredential::answer_extensions`] fills
+    /// it as an honest client would.
+    pub client_extension_results: serde_json::Value,
+    /// The authenticator's extension outputs as a CBOR map (sets ED); default: none.
+    pub authenticator_extensions: Option<Vec<u8>>,
+    /// The RP ID hash to put in authenticator data instead of SHA-256 of `rp_id` (an
+    /// authenticator answering for a FIDO U2F AppID signs that AppID's hash).
+    pub rp_id_hash: Option<[u8; 32]>,
 }
 
 impl Knobs {
@@ -177,6 +187,9 @@ impl Knobs {
             top_origin: None,
             return_user_handle: true,
             aaguid: *b"passkey-verifier",
+            client_extension_results: serde_json::json!({}),
+            authenticator_extensions: None,
+            rp_id_hash: None,
         }
     }
 }
@@ -224,6 +237,12 @@ impl SoftCredential {
         self.signer.cose_public_key()
     }
 
+    /// Stores `user_handle` as the credential's owner (what an authenticator does with the
+    /// `user.id` of the creation options), returned as `userHandle` in assertions.
+    pub fn set_user_handle(&mut self, user_handle: &[u8]) {
+        user_handle.clone_into(&mut self.user_handle);
+    }
+
     /// The counter the credential last reported.
     #[must_use]
     pub const fn sign_count(&self) -> u32 {
@@ -256,12 +275,15 @@ impl SoftCredential {
     pub fn register(&mut self, challenge: &[u8], knobs: &Knobs) -> String {
         let count = self.next_count(knobs);
         let cose_key = self.cose_public_key();
-        let auth_data = authenticator_data(
-            &knobs.rp_id,
-            knobs.flags,
-            count,
-            Some(&AttestedData { aaguid: knobs.aaguid, credential_id: &self.id, public_key: &cose_key }),
-            None,
+        let auth_data = with_rp_id_hash(
+            authenticator_data(
+                &knobs.rp_id,
+                knobs.flags,
+                count,
+                Some(&AttestedData { aaguid: knobs.aaguid, credential_id: &self.id, public_key: &cose_key }),
+                knobs.authenticator_extensions.as_deref(),
+            ),
+            knobs,
         );
         let client_data = self.client_data(challenge, knobs, "webauthn.create");
         let client_data_hash = crate::crypto::sha256(&client_data);
@@ -273,17 +295,36 @@ impl SoftCredential {
         };
         let (fmt, statement) = attest::statement(&knobs.attestation, &ceremony);
         let object = attestation_object_with_statement(&fmt, &statement, &auth_data);
-        registration_json(&self.id, &client_data, &object)
+        with_client_extension_results(registration_json(&self.id, &client_data, &object), knobs)
     }
 
     /// An assertion response (`PublicKeyCredential.toJSON()` after `get()`) answering
     /// `challenge`.
     pub fn assert(&mut self, challenge: &[u8], knobs: &Knobs) -> String {
         let count = self.next_count(knobs);
-        let auth_data = authenticator_data(&knobs.rp_id, knobs.flags, count, None, None);
+        let auth_data = with_rp_id_hash(
+            authenticator_data(&knobs.rp_id, knobs.flags, count, None, knobs.authenticator_extensions.as_deref()),
+            knobs,
+        );
         let client_data = self.client_data(challenge, knobs, "webauthn.get");
         let signature = self.sign(&[auth_data.as_slice(), &crate::crypto::sha256(&client_data)].concat());
         let user_handle = knobs.return_user_handle.then_some(self.user_handle.as_slice());
-        authentication_json(&self.id, &client_data, &auth_data, &signature, user_handle)
+        with_client_extension_results(
+            authentication_json(&self.id, &client_data, &auth_data, &signature, user_handle),
+            knobs,
+        )
     }
+}
+
+fn with_rp_id_hash(mut auth_data: Vec<u8>, knobs: &Knobs) -> Vec<u8> {
+    if let (Some(hash), Some(prefix)) = (knobs.rp_id_hash, auth_data.get_mut(..32)) {
+        prefix.copy_from_slice(&hash);
+    }
+    auth_data
+}
+
+fn with_client_extension_results(json: String, knobs: &Knobs) -> String {
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&json) else { return json };
+    value["clientExtensionResults"] = knobs.client_extension_results.clone();
+    value.to_string()
 }

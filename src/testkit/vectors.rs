@@ -5,11 +5,12 @@
 
 use serde::Deserialize;
 
-use crate::challenge::{AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification};
+use crate::challenge::{AuthenticationState, Challenge, Mediation, RegistrationState, UnixTime, UserVerification};
 use crate::cose::CoseAlgorithm;
 use crate::encoding::b64;
-use crate::rp::{Policy, RelyingParty};
-use crate::verify::StoredCredential;
+use crate::extensions::{AuthenticationExtensions, ExtensionOutputs, RegistrationExtensions, UnsolicitedExtensions};
+use crate::rp::{Origin, Policy, RelyingParty};
+use crate::verify::{BackupEligibility, StoredCredential};
 use crate::wire::json::{AuthenticationResponse, RegistrationResponse};
 use crate::{Error, ErrorKind};
 
@@ -52,8 +53,15 @@ pub struct Case {
     /// Relying-party options that differ from the defaults.
     #[serde(default)]
     pub policy: CasePolicy,
-    /// The verdict.
-    pub expect: serde_json::Value,
+    /// `"conditional"` when the ceremony was started with conditional mediation.
+    #[serde(default)]
+    pub mediation: Option<String>,
+    /// The client extension inputs the server requested, in their WebAuthn JSON form.
+    #[serde(default)]
+    pub extensions: Option<serde_json::Value>,
+    /// The verdict; absent in a user's own captures, which are then run and reported only.
+    #[serde(default)]
+    pub expect: Option<serde_json::Value>,
 }
 
 /// The stored credential of an authentication case.
@@ -66,6 +74,13 @@ pub struct CaseCredential {
     /// base64url user handle, or null.
     #[serde(default)]
     pub user_handle: Option<String>,
+    /// The BE flag recorded at registration, when the case gives it (not part of the vector
+    /// format; unknown otherwise, which is not checked).
+    #[serde(default)]
+    pub backup_eligible: Option<bool>,
+    /// The BS flag last stored, when the case gives it (default: not backed up).
+    #[serde(default)]
+    pub backup_state: Option<bool>,
 }
 
 /// The `policy` object of a case.
@@ -83,6 +98,9 @@ pub struct CasePolicy {
     /// FIDO conformance / unregistered TPM vendors allowed.
     #[serde(default)]
     pub allow_test_tpm_vendors: bool,
+    /// `"ignore"` (default) or `"reject"`: extension outputs that were not requested.
+    #[serde(default)]
+    pub unsolicited_extensions: Option<String>,
 }
 
 /// What running a case produced: the conformance runner's JSON line.
@@ -97,6 +115,9 @@ pub struct Outcome {
     /// The failure's static detail, when it failed (not part of the vector format).
     #[serde(skip)]
     pub detail: Option<String>,
+    /// The failed check, when it failed (not part of the vector format).
+    #[serde(skip)]
+    pub kind: Option<ErrorKind>,
     /// Attestation format (registration).
     pub fmt: Option<&'static str>,
     /// Credential key algorithm (registration).
@@ -107,6 +128,8 @@ pub struct Outcome {
     pub aaguid: Option<String>,
     /// Credential ID, base64url.
     pub credential_id: Option<String>,
+    /// UP flag.
+    pub user_present: Option<bool>,
     /// UV flag.
     pub user_verified: Option<bool>,
     /// BE flag.
@@ -117,6 +140,15 @@ pub struct Outcome {
     pub attestation_type: Option<&'static str>,
     /// Whether attestation trust was established (registration).
     pub trusted: Option<bool>,
+    /// The `credProps` `rk` output, when reported (registration).
+    pub discoverable: Option<bool>,
+    /// Whether BS differs from the stored credential's (authentication).
+    pub backup_state_changed: Option<bool>,
+    /// How the ceremony was mediated, when conditional.
+    pub mediation: Option<&'static str>,
+    /// The verified extension outputs, when any: values as reported, PRF results and large
+    /// blobs by length only (they are secrets or user data).
+    pub extensions: Option<serde_json::Value>,
 }
 
 /// The user handle the runner gives a stored credential whose case names no owner (a real
@@ -144,7 +176,18 @@ pub fn relying_party(case: &Case) -> Result<RelyingParty, Error> {
     policy.dangerous.allow_test_tpm_vendors = case.policy.allow_test_tpm_vendors;
     // With roots, the chain must reach one of them (the case's `attestation_roots`).
     policy.require_trusted_attestation = case.attestation_roots.is_some();
-    let mut builder = RelyingParty::builder(&case.rp_id).origins(case.origins.iter().cloned()).policy(policy);
+    policy.unsolicited_extensions = match case.policy.unsolicited_extensions.as_deref() {
+        None | Some("ignore") => UnsolicitedExtensions::Ignore,
+        Some("reject") => UnsolicitedExtensions::Reject,
+        Some(_) => return Err(config_error("unknown unsolicited_extensions policy")),
+    };
+    // The cases list origins without saying how they relate to the RP ID (some are on other
+    // sites, to test the origin check): web origins outside the RP ID are declared related, so
+    // the configuration accepts exactly the listed origins. Unparsable ones fail the build.
+    let (related, own): (Vec<&String>, Vec<&String>) = case.origins.iter().partition(|o| {
+        Origin::parse(o).is_ok_and(|o| matches!(o, Origin::Web { .. }) && !o.is_within_rp_id(&case.rp_id))
+    });
+    let mut builder = RelyingParty::builder(&case.rp_id).origins(own).related_origins(related).policy(policy);
     for top in &case.policy.top_origins {
         builder = builder.top_origin(top.clone());
     }
@@ -170,21 +213,28 @@ pub fn run_case(case: &Case) -> Outcome {
         ok: false,
         error: None,
         detail: None,
+        kind: None,
         fmt: None,
         alg: None,
         sign_count: None,
         aaguid: None,
         credential_id: None,
+        user_present: None,
         user_verified: None,
         backup_eligible: None,
         backup_state: None,
         attestation_type: None,
         trusted: None,
+        discoverable: None,
+        backup_state_changed: None,
+        mediation: None,
+        extensions: None,
     };
     if let Err(e) = run_into(case, &mut outcome) {
         outcome.ok = false;
         outcome.error = Some(e.category().as_str());
         outcome.detail = Some(e.to_string());
+        outcome.kind = Some(e.kind());
     }
     outcome
 }
@@ -196,13 +246,27 @@ fn run_into(case: &Case, out: &mut Outcome) -> Result<(), Error> {
     let challenge = Challenge::from_bytes(b64::decode(&case.challenge)?)?;
     let uv = user_verification(&case.user_verification);
     let json = serde_json::to_vec(&case.response).map_err(|_| config_error("response is not JSON"))?;
+    let mediation = match case.mediation.as_deref() {
+        None => Mediation::Modal,
+        Some("conditional") => Mediation::Conditional,
+        Some(_) => return Err(config_error("unknown mediation")),
+    };
+    let extensions = case.extensions.clone().unwrap_or_else(|| serde_json::json!({}));
     match case.ceremony.as_str() {
         "registration" => {
+            let requested: RegistrationExtensions = serde_json::from_value(extensions)
+                .map_err(|_| config_error("extensions are not registration inputs"))?;
             let state =
-                RegistrationState::new(challenge, DEFAULT_OWNER.to_vec(), uv, rp.policy().algorithms.clone(), expires)?;
+                RegistrationState::new(challenge, DEFAULT_OWNER.to_vec(), uv, rp.policy().algorithms.clone(), expires)?
+                    .with_mediation(mediation)
+                    .with_extensions(&requested)?;
             let response = RegistrationResponse::from_json(&json)?;
             let v = crate::verify_registration(&rp, state, response, now)?;
             out.ok = true;
+            out.user_present = Some(v.user_present());
+            out.discoverable = v.extensions().discoverable;
+            out.mediation = conditional(v.mediation());
+            out.extensions = report(v.extensions());
             out.fmt = Some(v.attestation().format().as_str());
             out.alg = Some(v.alg().id());
             out.sign_count = Some(v.sign_count());
@@ -222,15 +286,28 @@ fn run_into(case: &Case, out: &mut Outcome) -> Result<(), Error> {
                 None => DEFAULT_OWNER.to_vec(),
             };
             let response = AuthenticationResponse::from_json(&json)?;
-            let credential = StoredCredential::new(
+            let mut credential = StoredCredential::new(
                 response.raw_id().to_vec(),
                 b64::decode(&stored.public_key)?,
                 stored.sign_count,
                 owner.clone(),
             );
-            let state = AuthenticationState::new(challenge, Some(owner), uv, Vec::new(), expires)?;
+            credential.backup_eligible = BackupEligibility::from_stored(stored.backup_eligible);
+            credential.backup_state = stored.backup_state.unwrap_or(false);
+            let requested: AuthenticationExtensions = serde_json::from_value(extensions)
+                .map_err(|_| config_error("extensions are not authentication inputs"))?;
+            // A conditional (autofill) sign-in is username-less; the owner then comes from the
+            // returned user handle.
+            let identified = (mediation == Mediation::Modal).then_some(owner);
+            let state = AuthenticationState::new(challenge, identified, uv, Vec::new(), expires)?
+                .with_mediation(mediation)?
+                .with_extensions(&requested)?;
             let v = crate::verify_authentication(&rp, state, response, &credential, now)?;
             out.ok = true;
+            out.user_present = Some(v.user_present());
+            out.backup_state_changed = Some(v.update().backup_state_changed);
+            out.mediation = conditional(v.mediation());
+            out.extensions = report(v.extensions());
             out.sign_count = Some(v.sign_count());
             out.credential_id = Some(b64::encode(v.credential_id()));
             out.user_verified = Some(v.flags().user_verified());
@@ -240,6 +317,44 @@ fn run_into(case: &Case, out: &mut Outcome) -> Result<(), Error> {
         _ => return Err(config_error("unknown ceremony")),
     }
     Ok(())
+}
+
+const fn conditional(mediation: Mediation) -> Option<&'static str> {
+    match mediation {
+        Mediation::Conditional => Some("conditional"),
+        Mediation::Modal => None,
+    }
+}
+
+/// The outputs as the runner reports them: secrets and user data by length only.
+fn report(outputs: &ExtensionOutputs) -> Option<serde_json::Value> {
+    let mut map = serde_json::Map::new();
+    let mut put = |key: &str, value: Option<serde_json::Value>| {
+        if let Some(value) = value {
+            map.insert(key.to_owned(), value);
+        }
+    };
+    put("credProps", outputs.discoverable.map(|rk| serde_json::json!({ "rk": rk })));
+    put("credProtect", outputs.credential_protection.map(|p| serde_json::json!(p.level())));
+    put(
+        "prf",
+        outputs.prf.as_ref().map(|p| {
+            let lengths = p.results.as_ref().map(
+                |r| serde_json::json!({ "first_len": r.first.len(), "second_len": r.second.as_ref().map(Vec::len) }),
+            );
+            serde_json::json!({ "enabled": p.enabled, "results": lengths })
+        }),
+    );
+    put(
+        "largeBlob",
+        outputs.large_blob.as_ref().map(|l| {
+            serde_json::json!({ "supported": l.supported, "blob_len": l.blob.as_ref().map(Vec::len), "written": l.written })
+        }),
+    );
+    put("appid", outputs.appid.map(serde_json::Value::Bool));
+    put("appidExclude", outputs.appid_exclude.map(serde_json::Value::Bool));
+    put("minPinLength", outputs.min_pin_length.map(|n| serde_json::json!(n)));
+    (!map.is_empty()).then_some(serde_json::Value::Object(map))
 }
 
 /// How an outcome compares with a case's `expect`.
@@ -254,12 +369,16 @@ pub enum Agreement {
     },
     /// A different verdict, or an expected field that differs.
     Disagrees(String),
+    /// The case has no `expect`: nothing to compare (a user's own capture).
+    NoVerdict,
 }
 
 /// Compares `outcome` with the case's `expect`.
 #[must_use]
 pub fn compare(case: &Case, outcome: &Outcome) -> Agreement {
-    let expect = &case.expect;
+    let Some(expect) = &case.expect else {
+        return Agreement::NoVerdict;
+    };
     let expected_ok = expect.get("ok").and_then(serde_json::Value::as_bool).unwrap_or(false);
     if expected_ok != outcome.ok {
         return Agreement::Disagrees(format!(

@@ -5,10 +5,11 @@ use super::{
     check_challenge, check_not_expired, check_origin, check_rp_id_hash, check_top_origin, check_type,
     check_user_present, check_user_verified, uv_required, StoredCredential,
 };
-use crate::challenge::{AuthenticationState, UnixTime};
+use crate::challenge::{AuthenticationState, Mediation, UnixTime};
 use crate::cose::CoseKey;
 use crate::crypto;
 use crate::error::{Error, ErrorKind, Result};
+use crate::extensions::{self, ExtensionOutputs};
 use crate::rp::{CounterPolicy, RelyingParty};
 use crate::wire::auth_data::{AuthenticatorData, Flags};
 use crate::wire::client_data::ClientData;
@@ -34,6 +35,8 @@ pub struct VerifiedAuthentication {
     counter: CounterOutcome,
     flags: Flags,
     user_handle: Vec<u8>,
+    mediation: Mediation,
+    extensions: ExtensionOutputs,
     response: AuthenticationResponse,
 }
 
@@ -77,6 +80,25 @@ impl VerifiedAuthentication {
         self.flags.user_verified()
     }
 
+    /// Whether the user was present (UP; always true for a verified sign-in).
+    #[must_use]
+    pub const fn user_present(&self) -> bool {
+        self.flags.user_present()
+    }
+
+    /// How the sign-in was mediated (as its state recorded): [`Mediation::Conditional`] for
+    /// one started by autofill.
+    #[must_use]
+    pub const fn mediation(&self) -> Mediation {
+        self.mediation
+    }
+
+    /// The extension outputs, verified against what the options requested.
+    #[must_use]
+    pub const fn extensions(&self) -> &ExtensionOutputs {
+        &self.extensions
+    }
+
     /// The user handle of the credential's owner (the signed-in user).
     #[must_use]
     pub fn user_handle(&self) -> &[u8] {
@@ -108,6 +130,8 @@ impl core::fmt::Debug for VerifiedAuthentication {
             .field("sign_count", &self.update.new_sign_count)
             .field("counter", &self.counter)
             .field("flags", &self.flags)
+            .field("mediation", &self.mediation)
+            .field("extensions", &self.extensions)
             .finish_non_exhaustive()
     }
 }
@@ -120,9 +144,10 @@ impl core::fmt::Debug for VerifiedAuthentication {
 ///    identified user or, for a discoverable sign-in, to the returned `userHandle` (6), and is
 ///    the stored credential (7);
 /// 3. `clientDataJSON` and authenticator data parse (8-10); `type` is `webauthn.get` (11);
-///    challenge (12), origin (13), top origin (14); rpIdHash (15); UP (16); UV when required,
-///    or when the credential was registered with UV and the policy makes that sticky (17);
-///    BE unchanged since registration (18);
+///    challenge (12), origin (13), top origin (14); rpIdHash (15: of the RP ID, or of the
+///    requested AppID when the client reports `appid: true`); UP (16); UV when required, or
+///    when the credential's `uvInitialized` is set and the policy makes that sticky (17); BE
+///    unchanged since registration (18); the extension outputs match the request (19);
 /// 4. the signature over `authenticatorData || SHA-256(clientDataJSON)` verifies with the
 ///    stored key (20-21), over the raw bytes as received;
 /// 5. the counter (22), under [`CounterPolicy`].
@@ -173,11 +198,28 @@ pub fn verify_authentication(
     check_challenge(&client_data, &state.challenge)?;
     check_origin(rp, &client_data)?;
     check_top_origin(rp, &client_data)?;
-    check_rp_id_hash(rp, &auth_data)?;
+    // The outputs are checked at step 19; the `appid` one decides step 15's hash.
+    let received = extensions::Received {
+        client: response.client_extension_results(),
+        authenticator: auth_data.extensions(),
+        credential_id: response.raw_id(),
+    };
+    let extension_outputs = extensions::check(
+        &state.extensions,
+        extensions::Ceremony::Authentication,
+        &received,
+        rp.policy().unsolicited_extensions,
+    );
+    let appid_hash = match (&state.extensions.appid, &extension_outputs) {
+        (Some(appid), Ok(outputs)) if outputs.appid == Some(true) => Some(crypto::sha256(appid.as_bytes())),
+        _ => None,
+    };
+    check_rp_id_hash(rp, auth_data.rp_id_hash(), appid_hash)?;
     check_user_present(&auth_data)?;
     let sticky = rp.policy().sticky_user_verification && credential.uv_initialized;
     check_user_verified(&auth_data, uv_required(state.user_verification) || sticky)?;
     check_backup_eligibility(&auth_data, credential)?;
+    let extension_outputs = extension_outputs?;
 
     let client_data_hash = crypto::sha256(client_data.raw());
     let key = CoseKey::parse(&credential.public_key)?;
@@ -207,6 +249,8 @@ pub fn verify_authentication(
         counter,
         flags: auth_data.flags(),
         user_handle: credential.user_handle.clone(),
+        mediation: state.mediation,
+        extensions: extension_outputs,
         response,
     })
 }

@@ -72,9 +72,11 @@ fn check_top_origin(rp: &RelyingParty, client_data: &ClientData<'_>) -> Result<(
     }
 }
 
-/// §7.1 step 13 / §7.2 step 15: rpIdHash.
-fn check_rp_id_hash(rp: &RelyingParty, auth_data: &AuthenticatorData<'_>) -> Result<()> {
-    if auth_data.rp_id_hash() == rp.id_hash() {
+/// §7.1 step 13 / §7.2 step 15: rpIdHash is SHA-256 of the RP ID or, for a sign-in whose
+/// client used the requested `appid` extension, of that AppID (`appid_hash`).
+fn check_rp_id_hash(rp: &RelyingParty, rp_id_hash: &[u8; 32], appid_hash: Option<[u8; 32]>) -> Result<()> {
+    let expected = appid_hash.as_ref().unwrap_or(rp.id_hash());
+    if rp_id_hash == expected {
         Ok(())
     } else {
         Err(Error::new(ErrorKind::RpIdHash, ""))

@@ -8,10 +8,11 @@ use std::ops::Range;
 
 use super::credential::BackupEligibility;
 use crate::attestation::{self, AttestationOutcome};
-use crate::challenge::{RegistrationState, UnixTime};
+use crate::challenge::{Mediation, RegistrationState, UnixTime};
 use crate::cose::{CoseAlgorithm, CoseKey};
 use crate::crypto;
 use crate::error::{Error, ErrorKind, Result};
+use crate::extensions::{self, ExtensionOutputs};
 use crate::rp::RelyingParty;
 use crate::wire::attestation_object::AttestationObject;
 use crate::wire::auth_data::Flags;
@@ -32,6 +33,8 @@ pub struct VerifiedRegistration {
     attestation: AttestationOutcome,
     user_handle: Vec<u8>,
     authenticator_extensions: Option<Range<usize>>,
+    mediation: Mediation,
+    extensions: ExtensionOutputs,
     response: RegistrationResponse,
 }
 
@@ -91,6 +94,25 @@ impl VerifiedRegistration {
         self.flags
     }
 
+    /// Whether the user was present (UP). Always true unless the registration was a
+    /// conditional create ([`Mediation::Conditional`]), which may pass without it.
+    #[must_use]
+    pub const fn user_present(&self) -> bool {
+        self.flags.user_present()
+    }
+
+    /// How the registration was mediated (as its state recorded).
+    #[must_use]
+    pub const fn mediation(&self) -> Mediation {
+        self.mediation
+    }
+
+    /// The extension outputs, verified against what the options requested.
+    #[must_use]
+    pub const fn extensions(&self) -> &ExtensionOutputs {
+        &self.extensions
+    }
+
     /// The verified attestation: format, type, and whether trust was established.
     #[must_use]
     pub const fn attestation(&self) -> &AttestationOutcome {
@@ -108,7 +130,8 @@ impl VerifiedRegistration {
         self.response.transports()
     }
 
-    /// `clientExtensionResults` as raw JSON, when present.
+    /// `clientExtensionResults` as raw JSON, when present (for pass-through extensions; the
+    /// checked outputs are in [`Self::extensions`]).
     #[must_use]
     pub fn client_extension_results(&self) -> Option<&str> {
         self.response.client_extension_results()
@@ -162,6 +185,8 @@ impl core::fmt::Debug for VerifiedRegistration {
             .field("aaguid", &self.aaguid_string())
             .field("flags", &self.flags)
             .field("attestation", &self.attestation)
+            .field("mediation", &self.mediation)
+            .field("extensions", &self.extensions)
             .finish_non_exhaustive()
     }
 }
@@ -183,8 +208,9 @@ pub(crate) fn format_uuid(b: &[u8; 16]) -> String {
 /// 1. the ceremony state has not expired;
 /// 2. `clientDataJSON` parses (step 6); `type` is `webauthn.create` (7); the challenge (8),
 ///    origin (9) and top origin (10) match;
-/// 3. the attestation object parses (12); rpIdHash (13), UP (14), UV when required (15);
-///    BS without BE is malformed (16);
+/// 3. the attestation object parses (12); rpIdHash (13), UP unless the state records a
+///    conditional create (14), UV when required (15); BS without BE is malformed (16);
+///    the extension outputs match the request (18);
 /// 4. the credential key parses and its algorithm is one the ceremony offered (19), and it is
 ///    mathematically valid;
 /// 5. the attestation statement verifies (21-24);
@@ -234,12 +260,25 @@ pub fn verify_registration(
 
     let object = AttestationObject::parse(response.attestation_object())?;
     let auth_data = object.auth_data();
-    check_rp_id_hash(rp, auth_data)?;
-    check_user_present(auth_data)?;
+    check_rp_id_hash(rp, auth_data.rp_id_hash(), None)?;
+    if state.mediation != Mediation::Conditional {
+        check_user_present(auth_data)?;
+    }
     check_user_verified(auth_data, uv_required(state.user_verification))?;
     let attested = auth_data
         .attested_credential_data()
         .ok_or_else(|| Error::malformed(crate::Input::AuthenticatorData, "no attested credential data"))?;
+    let received = extensions::Received {
+        client: response.client_extension_results(),
+        authenticator: auth_data.extensions(),
+        credential_id: attested.credential_id(),
+    };
+    let extension_outputs = extensions::check(
+        &state.extensions,
+        extensions::Ceremony::Registration,
+        &received,
+        rp.policy().unsolicited_extensions,
+    )?;
 
     let key = CoseKey::parse(attested.public_key())?;
     check_algorithm_allowed(rp, state, key.alg())?;
@@ -276,6 +315,8 @@ pub fn verify_registration(
         attestation,
         user_handle: state.user_handle.clone(),
         authenticator_extensions,
+        mediation: state.mediation,
+        extensions: extension_outputs,
         response,
     })
 }

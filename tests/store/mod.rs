@@ -327,3 +327,28 @@ fn credential_record_tracks_uv_initialized_and_keeps_attestation_on_request() {
 fn cred_id(record: &passkey_verifier::CredentialRecord) -> &[u8] {
     record.id()
 }
+
+/// Through the ceremony layer: the `credProps` answer is stored with the record, and an
+/// autofill sign-in is username-less and reported as conditional.
+#[test]
+fn ceremonies_store_discoverability_and_run_autofill_sign_ins() {
+    use passkey_verifier::{Mediation, RegistrationChoices};
+    let c = ceremonies();
+    let (id, options) = block_on(c.start_registration(&user(b"alice"), &RegistrationChoices::default())).unwrap();
+    let mut cred = SoftCredential::new(KeyKind::Es256, b"alice", &mut UnwrapErr(SysRng));
+    let mut k = knobs();
+    cred.answer_extensions(&serde_json::to_value(&options).unwrap()["extensions"], true, &mut k);
+    let json = cred.register(&challenge_of(&options), &k);
+    let record = block_on(c.finish_registration(&id, json.as_bytes(), &RegistrationDetails::default())).unwrap();
+    assert_eq!(record.discoverable, Some(true));
+    assert_eq!(block_on(c.credentials().get(record.id())).unwrap().unwrap().discoverable, Some(true));
+
+    let err = block_on(c.start_authentication(SignInTarget::User(b"alice"), &SignInChoices::autofill())).unwrap_err();
+    assert_eq!(err.kind(), Some(ErrorKind::Config), "autofill is username-less");
+    let (id, options) =
+        block_on(c.start_authentication(SignInTarget::Discoverable, &SignInChoices::autofill())).unwrap();
+    assert_eq!(options.mediation(), Some("conditional"));
+    let sign_in =
+        block_on(c.finish_authentication(&id, cred.assert(&challenge_of(&options), &knobs()).as_bytes())).unwrap();
+    assert_eq!((sign_in.user_handle.as_slice(), sign_in.mediation), (&b"alice"[..], Mediation::Conditional));
+}

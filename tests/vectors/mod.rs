@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use passkey_verifier::testkit::vectors::{compare, run_case, Agreement, Case, VectorFile};
 use passkey_verifier::ErrorKind;
 
+mod runner;
+
 fn vectors_dir() -> PathBuf {
     std::env::var_os("PASSKEY_VECTORS")
         .map(PathBuf::from)
@@ -76,6 +78,7 @@ fn every_vector_agrees_with_its_verdict() {
             Agreement::CategoryDiffers { expected } => {
                 failures.push(format!("{label}: expected {expected}, got {:?} ({:?})", outcome.error, outcome.detail));
             }
+            Agreement::NoVerdict => failures.push(format!("{label}: a shared vector without `expect`")),
             Agreement::Disagrees(why) => {
                 let conflict = KNOWN_CONFLICTS.iter().find(|(f, n, _)| f == file && *n == case.name);
                 if let Some((_, _, kind)) = conflict {

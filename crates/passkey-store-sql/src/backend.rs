@@ -199,6 +199,16 @@ macro_rules! sql_backend {
                 Ok(done.rows_affected() > 0)
             }
 
+            async fn set_nickname(&self, id: &[u8], nickname: Option<String>) -> Result<bool, SqlError> {
+                let done = sqlx::query("UPDATE passkey_credentials SET nickname = $2 WHERE credential_id = $1")
+                    .bind(id)
+                    .bind(nickname)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map)?;
+                Ok(done.rows_affected() > 0)
+            }
+
             async fn update_after_sign_in(
                 &self,
                 id: &[u8],

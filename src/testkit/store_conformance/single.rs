@@ -263,6 +263,15 @@ pub(super) async fn listing_and_revocation<S: CredentialStore>(store: &S) {
     assert_eq!(ids(b"alice").await, vec![b"a2".to_vec(), b"a0".to_vec()], "store conformance: after revocation");
     assert_eq!(ok(store.get(b"a1").await, "get"), None);
     assert_eq!(ids(b"bob").await, vec![b"b1".to_vec()]);
+    // Renaming changes the nickname only; clearing it leaves none; an unknown ID is reported.
+    assert!(ok(store.set_nickname(b"a2", Some("work laptop".into())).await, "set_nickname"));
+    let renamed = ok(store.get(b"a2").await, "get").unwrap_or_else(|| panic!("store conformance: record lost"));
+    let mut expected = record(b"a2", b"alice", 0);
+    expected.nickname = Some("work laptop".into());
+    assert_eq!(renamed, expected, "store conformance: set_nickname changes the nickname only");
+    assert!(ok(store.set_nickname(b"a2", None).await, "set_nickname"));
+    assert_eq!(ok(store.get(b"a2").await, "get").and_then(|r| r.nickname), None, "store conformance: nickname cleared");
+    assert!(!ok(store.set_nickname(b"a1", Some("gone".into())).await, "set_nickname"), "store conformance: unknown ID");
 }
 
 /// A store error at any step fails the ceremony with [`CeremonyError::Storage`].

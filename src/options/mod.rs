@@ -5,15 +5,21 @@
 //! The JSON is what `PublicKeyCredential.parseCreationOptionsFromJSON()` and
 //! `parseRequestOptionsFromJSON()` accept. The RNG and the current time are arguments.
 
-use rand_core::CryptoRng;
-use serde::Serialize;
+mod json;
 
-use crate::challenge::{AuthenticationState, Challenge, RegistrationState, UnixTime, UserVerification};
+use rand_core::CryptoRng;
+use serde::{Deserialize, Serialize};
+
+pub use json::{CreationOptionsJson, RequestOptionsJson};
+use json::{DescriptorJson, ParamJson, RpJson, SelectionJson, UserJson};
+
+use crate::attestation::AttestationFormat;
+use crate::challenge::check_user_handle;
+use crate::challenge::{AuthenticationState, Challenge, Mediation, RegistrationState, UnixTime, UserVerification};
 use crate::encoding::b64;
 use crate::error::Result;
+use crate::extensions::{AuthenticationExtensions, RegistrationExtensions};
 use crate::rp::RelyingParty;
-
-use crate::challenge::check_user_handle;
 
 /// The account a credential is created for.
 #[derive(Clone, PartialEq, Eq)]
@@ -53,7 +59,7 @@ impl core::fmt::Debug for CredentialDescriptor {
 }
 
 /// `residentKey` (§5.4.6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ResidentKey {
     /// A discoverable credential (passkey) is required.
@@ -66,7 +72,7 @@ pub enum ResidentKey {
 }
 
 /// `attestation` conveyance (§5.4.7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AttestationConveyance {
     /// No attestation wanted (the default; privacy-friendly).
@@ -81,13 +87,25 @@ pub enum AttestationConveyance {
 }
 
 /// `authenticatorAttachment` (§5.4.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AuthenticatorAttachment {
     /// The device's own authenticator.
     Platform,
     /// A roaming authenticator (security key, phone via hybrid).
     CrossPlatform,
+}
+
+/// `hints` (§5.4.8): which kind of authenticator the browser should offer first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Hint {
+    /// A physical security key.
+    SecurityKey,
+    /// The device's own authenticator.
+    ClientDevice,
+    /// A phone or tablet, over hybrid transport (QR code).
+    Hybrid,
 }
 
 /// Choices for a registration ceremony.
@@ -102,8 +120,19 @@ pub struct RegistrationOptions {
     pub attachment: Option<AuthenticatorAttachment>,
     /// `attestation` (default: none).
     pub attestation: AttestationConveyance,
+    /// `attestationFormats`: the formats the relying party prefers, most preferred first
+    /// (default: none, the authenticator's choice).
+    pub attestation_formats: Vec<AttestationFormat>,
     /// The user's existing credentials, so that an authenticator does not register twice.
     pub exclude_credentials: Vec<CredentialDescriptor>,
+    /// `hints` (default: none).
+    pub hints: Vec<Hint>,
+    /// The extensions to request (default: `credProps`).
+    pub extensions: RegistrationExtensions,
+    /// [`Mediation::Conditional`] for a conditional create (an automatic passkey upgrade after
+    /// a password sign-in): the state records it, and only then may a response without UP
+    /// pass. Default: modal.
+    pub mediation: Mediation,
 }
 
 /// Choices for an authentication ceremony. `Debug` redacts the user handle.
@@ -116,6 +145,13 @@ pub struct AuthenticationOptions {
     pub user_handle: Option<Vec<u8>>,
     /// The user's credentials (`allowCredentials`); empty for a discoverable sign-in.
     pub allow_credentials: Vec<CredentialDescriptor>,
+    /// `hints` (default: none).
+    pub hints: Vec<Hint>,
+    /// The extensions to request (default: none).
+    pub extensions: AuthenticationExtensions,
+    /// [`Mediation::Conditional`] for a sign-in offered through autofill (username-less: no
+    /// user handle, no `allowCredentials`). Default: modal.
+    pub mediation: Mediation,
 }
 
 impl core::fmt::Debug for AuthenticationOptions {
@@ -124,131 +160,18 @@ impl core::fmt::Debug for AuthenticationOptions {
             .field("user_verification", &self.user_verification)
             .field("user_handle", &self.user_handle.as_ref().map(|_| "<redacted>"))
             .field("allow_credentials", &self.allow_credentials)
+            .field("hints", &self.hints)
+            .field("extensions", &self.extensions)
+            .field("mediation", &self.mediation)
             .finish()
     }
 }
 
-/// `PublicKeyCredentialCreationOptionsJSON`; serialize it with `serde_json` (or
-/// [`CreationOptionsJson::to_json`]) and hand it to the browser. `Debug` redacts the
-/// challenge, the user and the excluded credential IDs.
-#[derive(Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CreationOptionsJson {
-    rp: RpJson,
-    user: UserJson,
-    challenge: String,
-    pub_key_cred_params: Vec<ParamJson>,
-    timeout: u64,
-    exclude_credentials: Vec<DescriptorJson>,
-    authenticator_selection: SelectionJson,
-    attestation: AttestationConveyance,
-    extensions: ExtensionsJson,
-}
-
-/// `PublicKeyCredentialRequestOptionsJSON`; serialize it and hand it to the browser. `Debug`
-/// redacts the challenge and the allowed credential IDs.
-#[derive(Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RequestOptionsJson {
-    challenge: String,
-    timeout: u64,
-    rp_id: String,
-    allow_credentials: Vec<DescriptorJson>,
-    user_verification: UserVerification,
-}
-
-impl core::fmt::Debug for CreationOptionsJson {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("CreationOptionsJson")
-            .field("rp", &self.rp)
-            .field("user", &"<redacted>")
-            .field("challenge", &"<redacted>")
-            .field("pub_key_cred_params", &self.pub_key_cred_params)
-            .field("timeout", &self.timeout)
-            .field("exclude_credentials", &self.exclude_credentials.len())
-            .field("authenticator_selection", &self.authenticator_selection)
-            .field("attestation", &self.attestation)
-            .finish_non_exhaustive()
-    }
-}
-
-impl core::fmt::Debug for RequestOptionsJson {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("RequestOptionsJson")
-            .field("challenge", &"<redacted>")
-            .field("timeout", &self.timeout)
-            .field("rp_id", &self.rp_id)
-            .field("allow_credentials", &self.allow_credentials.len())
-            .field("user_verification", &self.user_verification)
-            .finish()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-struct RpJson {
-    id: String,
-    name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct UserJson {
-    id: String,
-    name: String,
-    display_name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-struct ParamJson {
-    #[serde(rename = "type")]
-    ty: &'static str,
-    alg: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-struct DescriptorJson {
-    #[serde(rename = "type")]
-    ty: &'static str,
-    id: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    transports: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SelectionJson {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    authenticator_attachment: Option<AuthenticatorAttachment>,
-    resident_key: ResidentKey,
-    require_resident_key: bool,
-    user_verification: UserVerification,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ExtensionsJson {
-    cred_props: bool,
-}
-
-impl CreationOptionsJson {
-    /// The options as a JSON string.
-    #[must_use]
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-}
-
-impl RequestOptionsJson {
-    /// The options as a JSON string.
-    #[must_use]
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-}
+const PUBLIC_KEY: &str = "public-key";
 
 fn descriptors(list: &[CredentialDescriptor]) -> Vec<DescriptorJson> {
     list.iter()
-        .map(|d| DescriptorJson { ty: "public-key", id: b64::encode(&d.id), transports: d.transports.clone() })
+        .map(|d| DescriptorJson { ty: PUBLIC_KEY.into(), id: b64::encode(&d.id), transports: d.transports.clone() })
         .collect()
 }
 
@@ -270,7 +193,8 @@ fn descriptors(list: &[CredentialDescriptor]) -> Vec<DescriptorJson> {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Config`](crate::ErrorKind::Config) when the user handle is not 1 to 64 bytes.
+/// [`ErrorKind::Config`](crate::ErrorKind::Config) when the user handle is not 1 to 64 bytes,
+/// or for extension inputs a browser refuses at `create()`.
 pub fn start_registration(
     rp: &RelyingParty,
     user: &User,
@@ -283,20 +207,23 @@ pub fn start_registration(
     let timeout = rp.policy().ceremony_timeout_secs;
     let algorithms = rp.policy().algorithms.clone();
     let json = CreationOptionsJson {
-        rp: RpJson { id: rp.id().to_owned(), name: rp.name().to_owned() },
+        rp: RpJson { id: Some(rp.id().to_owned()), name: rp.name().to_owned() },
         user: UserJson { id: b64::encode(&user.id), name: user.name.clone(), display_name: user.display_name.clone() },
         challenge: challenge.to_base64url(),
-        pub_key_cred_params: algorithms.iter().map(|a| ParamJson { ty: "public-key", alg: a.id() }).collect(),
-        timeout: timeout.saturating_mul(1000),
+        pub_key_cred_params: algorithms.iter().map(|a| ParamJson { ty: PUBLIC_KEY.into(), alg: a.id() }).collect(),
+        timeout: Some(timeout.saturating_mul(1000)),
         exclude_credentials: descriptors(&options.exclude_credentials),
-        authenticator_selection: SelectionJson {
+        authenticator_selection: Some(SelectionJson {
             authenticator_attachment: options.attachment,
-            resident_key: options.resident_key,
+            resident_key: Some(options.resident_key),
             require_resident_key: options.resident_key == ResidentKey::Required,
             user_verification: options.user_verification,
-        },
+        }),
+        hints: options.hints.clone(),
         attestation: options.attestation,
-        extensions: ExtensionsJson { cred_props: true },
+        attestation_formats: options.attestation_formats.iter().map(|f| f.as_str().to_owned()).collect(),
+        extensions: Some(options.extensions.clone()).filter(|e| *e != RegistrationExtensions::none()),
+        mediation: options.mediation,
     };
     let state = RegistrationState::new(
         challenge,
@@ -304,7 +231,9 @@ pub fn start_registration(
         options.user_verification,
         algorithms,
         now.plus_secs(timeout),
-    )?;
+    )?
+    .with_mediation(options.mediation)
+    .with_extensions(&options.extensions)?;
     Ok((json, state))
 }
 
@@ -325,7 +254,9 @@ pub fn start_registration(
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Config`](crate::ErrorKind::Config) when a given user handle is not 1 to 64 bytes.
+/// [`ErrorKind::Config`](crate::ErrorKind::Config) when a given user handle is not 1 to 64 bytes,
+/// for a conditional sign-in with a user or `allowCredentials`, or for extension inputs a
+/// browser refuses at `get()`.
 pub fn start_authentication(
     rp: &RelyingParty,
     options: &AuthenticationOptions,
@@ -339,10 +270,13 @@ pub fn start_authentication(
     let timeout = rp.policy().ceremony_timeout_secs;
     let json = RequestOptionsJson {
         challenge: challenge.to_base64url(),
-        timeout: timeout.saturating_mul(1000),
-        rp_id: rp.id().to_owned(),
+        timeout: Some(timeout.saturating_mul(1000)),
+        rp_id: Some(rp.id().to_owned()),
         allow_credentials: descriptors(&options.allow_credentials),
         user_verification: options.user_verification,
+        hints: options.hints.clone(),
+        extensions: Some(options.extensions.clone()).filter(|e| *e != AuthenticationExtensions::default()),
+        mediation: options.mediation,
     };
     let state = AuthenticationState::new(
         challenge,
@@ -350,6 +284,8 @@ pub fn start_authentication(
         options.user_verification,
         options.allow_credentials.iter().map(|d| d.id.clone()).collect(),
         now.plus_secs(timeout),
-    )?;
+    )?
+    .with_mediation(options.mediation)?
+    .with_extensions(&options.extensions)?;
     Ok((json, state))
 }
