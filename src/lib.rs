@@ -38,6 +38,8 @@
 //!   compare-and-swap.
 //! - [`attestation`] and [`metadata`] verify attestation statements and FIDO metadata against
 //!   trust anchors the host configures.
+//! - [`signal`] holds the Signal API values (unknown credential, accepted credentials, current
+//!   user details) the ceremony layer produces for the page to pass to the browser.
 //! - [`audit`] defines the events and the sink the ceremony layer (and the `passkey-recovery`
 //!   crate) report to.
 //! - [`hazmat`] exposes the parsers and primitives below the ceremonies, for fuzzers and tools.
@@ -66,6 +68,7 @@ pub mod hazmat;
 pub mod metadata;
 mod options;
 mod rp;
+pub mod signal;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -88,7 +91,11 @@ pub use options::{
     start_authentication, start_registration, AttestationConveyance, AuthenticationOptions, AuthenticatorAttachment,
     CreationOptionsJson, CredentialDescriptor, Hint, RegistrationOptions, RequestOptionsJson, ResidentKey, User,
 };
-pub use rp::{CounterPolicy, Dangerous, Origin, Policy, RelyingParty, RelyingPartyBuilder};
+pub use rp::{
+    CounterPolicy, Dangerous, Origin, Policy, RelyingParty, RelyingPartyBuilder, WellKnownWebAuthn,
+    MAX_RELATED_ORIGIN_LABELS,
+};
+pub use signal::{AllAcceptedCredentials, CurrentUserDetails, UnknownCredential};
 pub use store::{CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, MemoryStore, StateId};
 pub use verify::{
     verify_authentication, verify_registration, BackupEligibility, CounterOutcome, CredentialUpdate, StoredCredential,

@@ -1,4 +1,7 @@
-//! The relying party's configuration: RP ID, allowed origins and top origins, and policy.
+//! The relying party's configuration: RP ID, allowed origins (its own, related and app
+//! origins) and top origins, and policy.
+
+mod related;
 
 use std::sync::Arc;
 
@@ -9,6 +12,8 @@ use crate::encoding::b64;
 use crate::error::{Error, ErrorKind, Result};
 use crate::extensions::UnsolicitedExtensions;
 use crate::metadata::MetadataBlob;
+
+pub use related::{WellKnownWebAuthn, MAX_RELATED_ORIGIN_LABELS};
 
 fn config(context: &'static str) -> Error {
     Error::new(ErrorKind::Config, context)
@@ -81,6 +86,53 @@ impl Origin {
                 text.strip_prefix(ANDROID_PREFIX).is_some_and(|hash| b64::is_encoding_of(hash.as_bytes(), key_hash))
             }
         }
+    }
+}
+
+/// The browser's serialisation: `scheme://host`, then `:port` when the port is not the
+/// scheme's default; `android:apk-key-hash:` and the hash in unpadded base64url.
+impl core::fmt::Display for Origin {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Web { scheme, host, port } => {
+                write!(f, "{scheme}://{host}")?;
+                match port.filter(|p| Some(*p) != default_port(scheme)) {
+                    Some(port) => write!(f, ":{port}"),
+                    None => Ok(()),
+                }
+            }
+            Self::AndroidApk { key_hash } => write!(f, "{ANDROID_PREFIX}{}", b64::encode(key_hash)),
+        }
+    }
+}
+
+impl Origin {
+    /// Whether this is a web origin whose host is `rp_id` or a subdomain of it (compared ASCII
+    /// case-insensitively): the origins a browser lets use that RP ID without a related origin
+    /// request. An IP address RP ID has no subdomains. Android origins are never within an RP
+    /// ID.
+    ///
+    /// ```
+    /// use passkey_verifier::Origin;
+    /// # fn main() -> Result<(), passkey_verifier::Error> {
+    /// assert!(Origin::parse("https://login.example.com")?.is_within_rp_id("example.com"));
+    /// assert!(!Origin::parse("https://evilexample.com")?.is_within_rp_id("example.com"));
+    /// assert!(!Origin::parse("https://example.co.uk")?.is_within_rp_id("example.com"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn is_within_rp_id(&self, rp_id: &str) -> bool {
+        let Self::Web { host, .. } = self else { return false };
+        if host.eq_ignore_ascii_case(rp_id) {
+            return true;
+        }
+        if rp_id.is_empty() || related::is_ip_address(rp_id) {
+            return false;
+        }
+        let Some(split) = host.len().checked_sub(rp_id.len()) else { return false };
+        host.get(split..).is_some_and(|tail| tail.eq_ignore_ascii_case(rp_id))
+            && host.get(..split).is_some_and(|head| head.len() > 1 && head.ends_with('.'))
     }
 }
 
@@ -256,6 +308,7 @@ pub struct RelyingParty {
     id_hash: [u8; 32],
     name: String,
     origins: Vec<Origin>,
+    related_origins: Vec<Origin>,
     top_origins: Vec<Origin>,
     attestation: AttestationPolicy,
     policy: Policy,
@@ -268,6 +321,7 @@ pub struct RelyingPartyBuilder {
     id: String,
     name: String,
     origins: Vec<String>,
+    related_origins: Vec<String>,
     top_origins: Vec<String>,
     anchors: Vec<(AnchorScope, Vec<u8>)>,
     metadata: Option<Arc<MetadataBlob>>,
@@ -282,6 +336,7 @@ impl RelyingParty {
             id: rp_id.into(),
             name: String::new(),
             origins: Vec::new(),
+            related_origins: Vec::new(),
             top_origins: Vec::new(),
             anchors: Vec::new(),
             metadata: None,
@@ -333,10 +388,27 @@ impl RelyingParty {
         &self.policy
     }
 
-    /// Whether `origin` (as a client reported it) is one of the configured origins.
+    /// Whether `origin` (as a client reported it) is one of the configured origins: the RP's
+    /// own and app origins ([`RelyingPartyBuilder::origin`]) or a related origin
+    /// ([`RelyingPartyBuilder::related_origin`]).
     #[must_use]
     pub fn allows_origin(&self, origin: &str) -> bool {
-        self.origins.iter().any(|configured| configured.matches(origin))
+        self.origins.iter().chain(&self.related_origins).any(|configured| configured.matches(origin))
+    }
+
+    /// The related origins (WebAuthn L3 §5.11), in the order they were declared.
+    #[must_use]
+    pub fn related_origins(&self) -> &[Origin] {
+        &self.related_origins
+    }
+
+    /// The `/.well-known/webauthn` document listing the related origins, to serve at
+    /// `https://<RP ID>/.well-known/webauthn` with content type `application/json` (see
+    /// [`WellKnownWebAuthn`]). Without related origins its list is empty and there is nothing
+    /// to serve.
+    #[must_use]
+    pub fn well_known_webauthn(&self) -> WellKnownWebAuthn {
+        WellKnownWebAuthn::new(&self.id, &self.related_origins)
     }
 
     /// Whether `origin` may embed ceremonies in a cross-origin iframe.
@@ -365,16 +437,54 @@ impl RelyingPartyBuilder {
         self
     }
 
-    /// Adds an accepted origin (`https://example.com`, `http://localhost:8080`,
-    /// `android:apk-key-hash:...`).
+    /// Adds an accepted origin of the relying party itself: a web origin whose host is the RP
+    /// ID or a subdomain of it (`https://example.com`, `https://login.example.com:8443`,
+    /// `http://localhost:8080` for RP ID `localhost`), or a native app origin
+    /// (`android:apk-key-hash:...`). A web origin on another site is refused at
+    /// [`build`](Self::build) unless it is declared with [`related_origin`](Self::related_origin).
     pub fn origin(mut self, origin: impl Into<String>) -> Self {
         self.origins.push(origin.into());
         self
     }
 
-    /// Adds accepted origins.
+    /// Adds accepted origins (each as [`origin`](Self::origin)).
     pub fn origins<I: IntoIterator<Item = S>, S: Into<String>>(mut self, origins: I) -> Self {
         self.origins.extend(origins.into_iter().map(Into::into));
+        self
+    }
+
+    /// Declares a related origin (WebAuthn L3 §5.11): a web origin on another site that uses
+    /// this RP ID (`https://example.co.uk` for RP ID `example.com`). It is accepted in
+    /// verification like [`origin`](Self::origin), and listed in the
+    /// [`RelyingParty::well_known_webauthn`] document, which browsers fetch before they let it
+    /// use the RP ID. Declare the most important first: browsers read the list in order.
+    ///
+    /// The related origins may span at most [`MAX_RELATED_ORIGIN_LABELS`] distinct
+    /// registrable origin labels (`example` in `example.co.uk` and `example.de` counts once).
+    /// An origin without one (an IP address, `localhost`) is accepted and listed, but browsers
+    /// skip it, so only non-browser clients can use it.
+    ///
+    /// ```
+    /// use passkey_verifier::RelyingParty;
+    /// # fn main() -> Result<(), passkey_verifier::Error> {
+    /// let rp = RelyingParty::builder("example.com")
+    ///     .origin("https://example.com")
+    ///     .related_origin("https://example.co.uk")
+    ///     .build()?;
+    /// assert!(rp.allows_origin("https://example.co.uk"));
+    /// // Without the declaration, the builder refuses the origin.
+    /// assert!(RelyingParty::builder("example.com").origin("https://example.co.uk").build().is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn related_origin(mut self, origin: impl Into<String>) -> Self {
+        self.related_origins.push(origin.into());
+        self
+    }
+
+    /// Declares related origins (each as [`related_origin`](Self::related_origin)), in order.
+    pub fn related_origins<I: IntoIterator<Item = S>, S: Into<String>>(mut self, origins: I) -> Self {
+        self.related_origins.extend(origins.into_iter().map(Into::into));
         self
     }
 
@@ -425,8 +535,11 @@ impl RelyingPartyBuilder {
     /// # Errors
     ///
     /// [`ErrorKind::Config`] when the RP ID is empty or not a plausible domain, no origin is
-    /// given, an origin does not parse, an attestation root is not a certificate, or no
-    /// algorithm is accepted.
+    /// given, an origin does not parse, a web origin given to
+    /// [`origin`](Self::origin) is neither the RP ID nor a subdomain of it, a related origin is
+    /// not a web origin, the related origins span more than [`MAX_RELATED_ORIGIN_LABELS`]
+    /// registrable origin labels, an attestation root is not a certificate, or no algorithm is
+    /// accepted.
     pub fn build(self) -> Result<RelyingParty> {
         let id = self.id.to_ascii_lowercase();
         let id_ok = !id.is_empty()
@@ -437,11 +550,24 @@ impl RelyingPartyBuilder {
         if !id_ok {
             return Err(config("RP ID must be a domain"));
         }
-        if self.origins.is_empty() {
+        if self.origins.is_empty() && self.related_origins.is_empty() {
             return Err(config("at least one origin is required"));
         }
         let parse_all = |list: &[String]| list.iter().map(|o| Origin::parse(o)).collect::<Result<Vec<_>>>();
         let origins = parse_all(&self.origins)?;
+        if origins.iter().any(|o| matches!(o, Origin::Web { .. }) && !o.is_within_rp_id(&id)) {
+            return Err(config("origin is neither the RP ID nor a subdomain of it (declare it as a related origin)"));
+        }
+        let mut related_origins: Vec<Origin> = Vec::with_capacity(self.related_origins.len());
+        for origin in parse_all(&self.related_origins)? {
+            if !matches!(origin, Origin::Web { .. }) {
+                return Err(config("a related origin must be a web origin"));
+            }
+            if !related_origins.contains(&origin) {
+                related_origins.push(origin);
+            }
+        }
+        related::check_label_limit(&related_origins)?;
         let top_origins = parse_all(&self.top_origins)?;
         let anchors = self
             .anchors
@@ -460,6 +586,7 @@ impl RelyingPartyBuilder {
             name: if self.name.is_empty() { id.clone() } else { self.name },
             id,
             origins,
+            related_origins,
             top_origins,
             attestation: AttestationPolicy {
                 anchors,
@@ -528,5 +655,95 @@ mod tests {
         assert_eq!(rp.name(), "a.com");
         assert!(!rp.allows_algorithm(CoseAlgorithm::Rs1));
         assert!(rp.allows_algorithm(CoseAlgorithm::Es256));
+    }
+
+    #[test]
+    fn origins_serialise_as_browsers_do() {
+        for (configured, serialised) in [
+            ("HTTPS://Example.COM:443", "https://example.com"),
+            ("http://localhost:8080", "http://localhost:8080"),
+            ("http://localhost:80", "http://localhost"),
+            ("https://[::1]:8443", "https://[::1]:8443"),
+            (
+                "android:apk-key-hash:lZWtQzj6OyPKhzGFQKb1WvODt48gqqTZp0_pUuHLxTk",
+                "android:apk-key-hash:lZWtQzj6OyPKhzGFQKb1WvODt48gqqTZp0_pUuHLxTk",
+            ),
+        ] {
+            let origin = Origin::parse(configured).unwrap();
+            assert_eq!(origin.to_string(), serialised);
+            assert!(origin.matches(serialised));
+        }
+    }
+
+    #[test]
+    fn web_origins_must_be_within_the_rp_id_unless_related() {
+        for ok in
+            ["https://example.com", "https://login.example.com", "https://a.b.example.com:8443", "HTTPS://EXAMPLE.COM"]
+        {
+            assert!(RelyingParty::builder("Example.com").origin(ok).build().is_ok(), "{ok}");
+        }
+        for refused in [
+            "https://evilexample.com",
+            "https://example.com.evil.net",
+            "https://example.co.uk",
+            "https://com",
+            "https://.example.com",
+        ] {
+            let err = RelyingParty::builder("example.com").origin(refused).build().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Config, "{refused}");
+        }
+        // An IP address RP ID has no subdomains.
+        assert!(RelyingParty::builder("127.0.0.1").origin("http://127.0.0.1:8080").build().is_ok());
+        assert!(RelyingParty::builder("0.0.1").origin("http://127.0.0.0.1").build().is_err());
+        // App origins stay explicit entries of `origin`, never related ones.
+        let apk = "android:apk-key-hash:lZWtQzj6OyPKhzGFQKb1WvODt48gqqTZp0_pUuHLxTk";
+        assert!(RelyingParty::builder("example.com").origin(apk).build().is_ok());
+        let err = RelyingParty::builder("example.com").origin("https://example.com").related_origin(apk).build();
+        assert_eq!(err.unwrap_err().kind(), ErrorKind::Config);
+        // Top origins (embedding sites) are not concerned.
+        let rp =
+            RelyingParty::builder("example.com").origin("https://example.com").top_origin("https://shop.example.net");
+        assert!(rp.build().is_ok());
+    }
+
+    #[test]
+    fn related_origins_are_accepted_and_published() {
+        let rp = RelyingParty::builder("example.com")
+            .origin("https://example.com")
+            .related_origin("https://example.co.uk")
+            .related_origins(["https://shop.example.de:8443", "https://example.co.uk", "http://localhost:3000"])
+            .build()
+            .unwrap();
+        for allowed in
+            ["https://example.com", "https://example.co.uk", "https://shop.example.de:8443", "http://localhost:3000"]
+        {
+            assert!(rp.allows_origin(allowed), "{allowed}");
+        }
+        for refused in ["https://example.de", "https://shop.example.de", "https://www.example.co.uk"] {
+            assert!(!rp.allows_origin(refused), "{refused}");
+        }
+        // Declared once each, in order; the RP's own origins are not listed.
+        assert_eq!(
+            rp.well_known_webauthn().to_json(),
+            r#"{"origins":["https://example.co.uk","https://shop.example.de:8443","http://localhost:3000"]}"#
+        );
+        assert_eq!(rp.well_known_webauthn().url(), "https://example.com/.well-known/webauthn");
+        assert_eq!(WellKnownWebAuthn::PATH, "/.well-known/webauthn");
+        assert_eq!(WellKnownWebAuthn::CONTENT_TYPE, "application/json");
+        // Related origins alone are a valid configuration.
+        assert!(RelyingParty::builder("example.com").related_origin("https://example.co.uk").build().is_ok());
+        let plain = RelyingParty::builder("example.com").origin("https://example.com").build().unwrap();
+        assert_eq!(plain.well_known_webauthn().to_json(), r#"{"origins":[]}"#);
+    }
+
+    #[test]
+    fn related_origins_beyond_five_labels_are_refused() {
+        let five = ["https://a.com", "https://b.co.uk", "https://www.c.de", "https://d.fr", "https://e.it"];
+        let base = || RelyingParty::builder("example.com").origin("https://example.com").related_origins(five);
+        assert!(base().related_origin("https://a.co.uk").related_origin("https://localhost").build().is_ok());
+        let err = base().related_origin("https://f.com").build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert_eq!(err.category(), crate::Category::Config);
+        assert!(err.to_string().contains("registrable origin labels"), "{err}");
     }
 }

@@ -8,5 +8,7 @@ mod ceremony;
 mod extensions;
 mod metadata;
 mod negative;
+mod origins;
+mod signals;
 mod store;
 mod vectors;

@@ -1,159 +1,59 @@
-//! A small passkey server: four JSON endpoints and a page that uses `navigator.credentials`
-//! with WebAuthn Level 3 JSON options, backed by the SQLite store.
+//! The reference passkey server: `passkey-axum`'s endpoints, a page a person can use, and
+//! nothing else.
 //!
 //! ```text
-//! cargo run --example server            # then open http://localhost:8080
+//! cargo run --release --example server      # then open http://localhost:8080
 //! ```
 //!
-//! `PASSKEY_DB` names the database file (default `passkeys.db` in the working directory);
-//! `PORT` the port (default 8080; the origin must then be `http://localhost:PORT`).
+//! Configuration (environment): `PORT` (8080), `RP_ID` (`localhost`), `ORIGIN`
+//! (`http://localhost:PORT`), `SESSION_KEY` (base64url of at least 64 random bytes, the same on
+//! every instance; random per start when unset, so sessions end with the process).
 
-#[path = "../support/sqlite_store.rs"]
-mod sqlite_store;
+use std::net::SocketAddr;
+use std::sync::Arc;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use getrandom::SysRng;
-use passkey_verifier::{
-    Ceremonies, RegistrationChoices, RegistrationDetails, RelyingParty, SignInChoices, SignInTarget, StateId, User,
-};
+use axum::response::Html;
+use axum::routing::get;
+use passkey_axum::{MemoryAccounts, PasskeyApi, PasskeyConfig};
+use passkey_verifier::hazmat::b64;
+use passkey_verifier::{Ceremonies, MemoryStore, RelyingParty};
 use rand_core::{Rng as _, UnwrapErr};
-use serde::Deserialize;
-use serde_json::{json, Value};
-use sqlite_store::SqliteStore;
 
-type Service = Ceremonies<Arc<SqliteStore>, Arc<SqliteStore>>;
-
-struct App {
-    ceremonies: Service,
-    /// Username -> user handle. A real application keeps its accounts in its own database.
-    users: Mutex<HashMap<String, Vec<u8>>>,
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-#[derive(Deserialize)]
-struct Start {
-    username: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Finish {
-    state_id: String,
-    response: Value,
-}
-
-fn fail(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({ "ok": false, "error": message.into() }))).into_response()
-}
-
-fn ceremony_error(e: &passkey_verifier::CeremonyError) -> Response {
-    // The category and the check are safe to show; they contain no input data.
-    fail(StatusCode::BAD_REQUEST, format!("{} ({})", e, e.category()))
-}
-
-async fn register_start(State(app): State<Arc<App>>, Json(body): Json<Start>) -> Response {
-    let Some(username) = body.username.filter(|u| !u.trim().is_empty()) else {
-        return fail(StatusCode::BAD_REQUEST, "username required");
-    };
-    let handle = {
-        let mut users = app.users.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        users
-            .entry(username.clone())
-            .or_insert_with(|| {
-                let mut handle = vec![0u8; 16];
-                UnwrapErr(SysRng).fill_bytes(&mut handle);
-                handle
-            })
-            .clone()
-    };
-    let user = User { id: handle, name: username.clone(), display_name: username };
-    match app.ceremonies.start_registration(&user, &RegistrationChoices::default()).await {
-        Ok((id, options)) => Json(json!({ "state_id": id.as_str(), "options": options })).into_response(),
-        Err(e) => ceremony_error(&e),
+fn session_key() -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    if let Some(text) = env("SESSION_KEY") {
+        let key = b64::decode(&text)?;
+        return if key.len() >= 64 { Ok(key) } else { Err("SESSION_KEY must hold at least 64 bytes".into()) };
     }
-}
-
-async fn register_finish(State(app): State<Arc<App>>, Json(body): Json<Finish>) -> Response {
-    let response = serde_json::to_vec(&body.response).unwrap_or_default();
-    let id = StateId::new(body.state_id);
-    match app.ceremonies.finish_registration(&id, &response, &RegistrationDetails::default()).await {
-        Ok(record) => Json(json!({
-            "ok": true,
-            "credential_id": passkey_verifier::hazmat::b64::encode(record.id()),
-            "alg": record.alg.id(),
-            "attestation_format": record.attestation_format,
-            "backup_eligible": record.credential.backup_eligible,
-        }))
-        .into_response(),
-        Err(e) => ceremony_error(&e),
-    }
-}
-
-async fn login_start(State(app): State<Arc<App>>, Json(body): Json<Start>) -> Response {
-    // With a username: allowCredentials lists that user's passkeys. Without: discoverable.
-    let handle = body
-        .username
-        .filter(|u| !u.trim().is_empty())
-        .and_then(|u| app.users.lock().ok().and_then(|users| users.get(&u).cloned()));
-    match app
-        .ceremonies
-        .start_authentication(
-            handle.as_deref().map_or(SignInTarget::Discoverable, SignInTarget::User),
-            &SignInChoices::default(),
-        )
-        .await
-    {
-        Ok((id, options)) => Json(json!({ "state_id": id.as_str(), "options": options })).into_response(),
-        Err(e) => ceremony_error(&e),
-    }
-}
-
-async fn login_finish(State(app): State<Arc<App>>, Json(body): Json<Finish>) -> Response {
-    let response = serde_json::to_vec(&body.response).unwrap_or_default();
-    let id = StateId::new(body.state_id);
-    match app.ceremonies.finish_authentication(&id, &response).await {
-        Ok(sign_in) => {
-            let users = app.users.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let name = users.iter().find(|(_, h)| **h == sign_in.user_handle).map(|(n, _)| n.clone());
-            Json(json!({
-                "ok": true,
-                "username": name,
-                "user_verified": sign_in.update.user_verified,
-                "counter": format!("{:?}", sign_in.counter),
-            }))
-            .into_response()
-        }
-        Err(e) => ceremony_error(&e),
-    }
+    eprintln!("SESSION_KEY is not set: sessions end when this process does and are not shared between instances");
+    let mut key = vec![0u8; 64];
+    UnwrapErr(getrandom::SysRng).fill_bytes(&mut key);
+    Ok(key)
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
-    let db = std::env::var("PASSKEY_DB").unwrap_or_else(|_| "passkeys.db".into());
-    let rp = RelyingParty::builder("localhost")
-        .name("passkey-verifier demo")
-        .origin(format!("http://localhost:{port}"))
-        .build()?;
-    let store = Arc::new(SqliteStore::open(&db)?);
-    let app = Arc::new(App {
-        ceremonies: Ceremonies::new(rp, Arc::clone(&store), store, UnwrapErr(SysRng)),
-        users: Mutex::new(HashMap::new()),
-    });
-    let router = Router::new()
+    let port: u16 = env("PORT").map_or(Ok(8080), |p| p.parse())?;
+    let rp_id = env("RP_ID").unwrap_or_else(|| "localhost".into());
+    let origin = env("ORIGIN").unwrap_or_else(|| format!("http://localhost:{port}"));
+    let rp = RelyingParty::builder(rp_id).name("Passkeys").origin(origin.clone()).build()?;
+
+    let store = Arc::new(MemoryStore::new());
+    let ceremonies = Ceremonies::new(rp, Arc::clone(&store), store, UnwrapErr(getrandom::SysRng));
+    let mut config = PasskeyConfig::default();
+    // Browsers keep `Secure` cookies from http://localhost; other plain-HTTP hosts get none.
+    config.secure_cookies = origin.starts_with("https://") || origin.starts_with("http://localhost");
+    let api = PasskeyApi::new(ceremonies, MemoryAccounts::new(), &session_key()?, config);
+
+    let app = api
+        .router()
         .route("/", get(|| async { Html(include_str!("index.html")) }))
-        .route("/register/start", post(register_start))
-        .route("/register/finish", post(register_finish))
-        .route("/login/start", post(login_start))
-        .route("/login/finish", post(login_finish))
-        .with_state(app);
+        .route("/favicon.ico", get(|| async { axum::http::StatusCode::NO_CONTENT }));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    println!("passkey demo on http://localhost:{port} (database {db})");
-    axum::serve(listener, router).await?;
+    println!("passkey server on {origin}");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
     Ok(())
 }

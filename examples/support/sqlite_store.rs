@@ -217,6 +217,11 @@ impl CredentialStore for SqliteStore {
         Ok(self.conn()?.execute("DELETE FROM credentials WHERE credential_id = ?1", params![id])? == 1)
     }
 
+    async fn set_nickname(&self, id: &[u8], nickname: Option<String>) -> Result<bool, SqliteError> {
+        let sql = "UPDATE credentials SET nickname = ?2 WHERE credential_id = ?1";
+        Ok(self.conn()?.execute(sql, params![id, nickname])? == 1)
+    }
+
     async fn update_after_sign_in(&self, id: &[u8], update: CredentialUpdate) -> Result<UpdateOutcome, SqliteError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;

@@ -22,6 +22,7 @@ use crate::options::{
     RegistrationOptions, RequestOptionsJson, User,
 };
 use crate::rp::RelyingParty;
+use crate::signal::{AllAcceptedCredentials, CurrentUserDetails, UnknownCredential};
 use crate::store::{
     CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, InsertOutcome, KeptAttestation, StateId,
     UpdateOutcome,
@@ -40,6 +41,13 @@ pub enum CeremonyError {
     /// A store returned an error; the ceremony failed closed.
     #[error("storage error")]
     Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A sign-in presented a credential the store does not know (never registered, deleted,
+    /// or deleted during the sign-in): [`ErrorKind::CredentialNotFound`], category
+    /// `credential`. Carries the signal for the page to pass to
+    /// `PublicKeyCredential.signalUnknownCredential()` (see
+    /// [`unknown_credential`](Self::unknown_credential)).
+    #[error("unknown credential")]
+    UnknownCredential(UnknownCredential),
 }
 
 impl CeremonyError {
@@ -50,6 +58,7 @@ impl CeremonyError {
         match self {
             Self::Verification(e) => ReasonCategory::Verification(e.category()),
             Self::Storage(_) => ReasonCategory::Storage,
+            Self::UnknownCredential(_) => ReasonCategory::Verification(Category::Credential),
         }
     }
 
@@ -59,6 +68,7 @@ impl CeremonyError {
         match self {
             Self::Verification(e) => e.category(),
             Self::Storage(_) => Category::Storage,
+            Self::UnknownCredential(_) => Category::Credential,
         }
     }
 
@@ -68,6 +78,19 @@ impl CeremonyError {
         match self {
             Self::Verification(e) => Some(e.kind()),
             Self::Storage(_) => None,
+            Self::UnknownCredential(_) => Some(ErrorKind::CredentialNotFound),
+        }
+    }
+
+    /// For a sign-in with a credential the store does not know, the argument of
+    /// `PublicKeyCredential.signalUnknownCredential()`: send its
+    /// [`to_json`](UnknownCredential::to_json) to the page with the failure, so that the
+    /// user's authenticator can hide the stale passkey.
+    #[must_use]
+    pub const fn unknown_credential(&self) -> Option<&UnknownCredential> {
+        match self {
+            Self::UnknownCredential(signal) => Some(signal),
+            _ => None,
         }
     }
 
@@ -251,7 +274,8 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
     }
 
     /// Finishes a registration: takes the state (once), verifies the response, and stores
-    /// the credential if its ID is new.
+    /// the credential if its ID is new. The user's credential list changed: follow with
+    /// [`all_accepted_credentials`](Self::all_accepted_credentials) for the signal.
     ///
     /// # Errors
     ///
@@ -338,7 +362,8 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
     /// # Errors
     ///
     /// [`ErrorKind::StateNotFound`]; [`ErrorKind::CeremonyExpired`];
-    /// [`ErrorKind::CredentialNotFound`] for an unknown (or revoked) credential; any
+    /// [`CeremonyError::UnknownCredential`] ([`ErrorKind::CredentialNotFound`], with the
+    /// unknown-credential signal) for an unknown (or revoked) credential; any
     /// verification failure (a credential of another user fails with
     /// [`ErrorKind::UserHandle`]); [`ErrorKind::CounterConflict`] when a concurrent sign-in
     /// updated the counter first; [`CeremonyError::Storage`].
@@ -363,9 +388,14 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
             return Err(Error::new(ErrorKind::StateNotFound, "no pending sign-in").into());
         };
         let response = AuthenticationResponse::from_json(response_json)?;
-        let verified = sign_in_with_store(&self.rp, &self.credentials, response, now, |_| Ok(state))
-            .await
-            .map_err(|e| e.into_error(CeremonyError::storage))?;
+        let presented = response.raw_id().to_vec();
+        let verified = match sign_in_with_store(&self.rp, &self.credentials, response, now, |_| Ok(state)).await {
+            Ok(verified) => verified,
+            Err(SignInFailure::Check(e)) if e.kind() == ErrorKind::CredentialNotFound => {
+                return Err(CeremonyError::UnknownCredential(UnknownCredential::new(&self.rp, presented)));
+            }
+            Err(e) => return Err(e.into_error(CeremonyError::storage)),
+        };
         Ok(SignIn {
             user_handle: verified.user_handle().to_vec(),
             credential_id: verified.credential_id().to_vec(),
@@ -374,6 +404,78 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
             extensions: verified.extensions().clone(),
             update: verified.update(),
         })
+    }
+
+    /// The argument of `PublicKeyCredential.signalAllAcceptedCredentials()` for user
+    /// `user_handle`, from the store's list of their credentials. Send it to the page after the
+    /// list changed (a registration; [`delete_credential`](Self::delete_credential) returns it
+    /// itself), so the user's authenticators can hide passkeys the relying party no longer
+    /// accepts.
+    ///
+    /// # Errors
+    ///
+    /// [`CeremonyError::Storage`] when the store fails.
+    pub async fn all_accepted_credentials(&self, user_handle: &[u8]) -> Result<AllAcceptedCredentials, CeremonyError> {
+        let records = self.credentials.list_for_user(user_handle).await.map_err(CeremonyError::storage)?;
+        Ok(AllAcceptedCredentials::from_records(&self.rp, user_handle, &records))
+    }
+
+    /// Deletes (revokes) credential `credential_id` of user `user_handle`, and returns the
+    /// all-accepted-credentials signal of the list that remains.
+    ///
+    /// The credential must belong to `user_handle`: another user's credential is not deleted
+    /// and fails exactly like an unknown one, so the call reveals nothing about other
+    /// accounts. (Credential IDs are unique across users, so the owner read before the
+    /// deletion is the owner of what is deleted.)
+    ///
+    /// ```
+    /// # use passkey_verifier::{Ceremonies, MemoryStore, RelyingParty};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let rp = RelyingParty::builder("example.com").origin("https://example.com").build()?;
+    /// # let ceremonies = Ceremonies::new(rp, MemoryStore::new(), MemoryStore::new(), rand_core::UnwrapErr(getrandom::SysRng));
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # let (user_handle, credential_id) = (b"user-1".as_slice(), b"no-such-credential".as_slice());
+    /// // In the "remove passkey" handler of the signed-in user:
+    /// match ceremonies.delete_credential(user_handle, credential_id).await {
+    ///     // Send `signal.to_json()` to the page: signalAllAcceptedCredentials(...).
+    ///     Ok(signal) => assert_eq!(signal.user_id(), user_handle),
+    ///     Err(e) => assert_eq!(e.kind(), Some(passkey_verifier::ErrorKind::CredentialNotFound)),
+    /// }
+    /// # Ok::<_, passkey_verifier::CeremonyError>(())
+    /// # })?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::CredentialNotFound`] when no credential `credential_id` of `user_handle`
+    /// exists (none at all, another user's, or deleted meanwhile); [`CeremonyError::Storage`]
+    /// when the store fails.
+    pub async fn delete_credential(
+        &self,
+        user_handle: &[u8],
+        credential_id: &[u8],
+    ) -> Result<AllAcceptedCredentials, CeremonyError> {
+        let not_found =
+            || CeremonyError::from(Error::new(ErrorKind::CredentialNotFound, "no such credential for the user"));
+        let record = self.credentials.get(credential_id).await.map_err(CeremonyError::storage)?;
+        if record.is_none_or(|r| r.user_handle() != user_handle) {
+            return Err(not_found());
+        }
+        if !self.credentials.delete(credential_id).await.map_err(CeremonyError::storage)? {
+            return Err(not_found());
+        }
+        self.all_accepted_credentials(user_handle).await
+    }
+
+    /// The argument of `PublicKeyCredential.signalCurrentUserDetails()` for `user`: send it to
+    /// the page after the user's name or display name changed, so their authenticators show
+    /// the new names. (Users are the host's records; the layer keeps none.)
+    #[must_use]
+    pub fn current_user_details(&self, user: &User) -> CurrentUserDetails {
+        CurrentUserDetails::new(&self.rp, user)
     }
 }
 

@@ -124,6 +124,11 @@ impl CredentialStore for MemoryStore {
         Ok(existed)
     }
 
+    async fn set_nickname(&self, id: &[u8], nickname: Option<String>) -> Result<bool, MemoryError> {
+        let mut creds = lock(&self.credentials)?;
+        Ok(creds.by_id.get_mut(id).map(|record| record.nickname = nickname).is_some())
+    }
+
     async fn update_after_sign_in(&self, id: &[u8], update: CredentialUpdate) -> Result<UpdateOutcome, MemoryError> {
         let mut creds = lock(&self.credentials)?;
         let Some(record) = creds.by_id.get_mut(id) else {

@@ -253,6 +253,13 @@ pub trait CredentialStore: Send + Sync {
     /// Deletes credential `id`; `true` if it existed.
     fn delete(&self, id: &[u8]) -> impl Future<Output = Result<bool, Self::Error>> + Send;
 
+    /// Sets (or, with `None`, clears) the nickname of credential `id`; `true` if it existed.
+    fn set_nickname(
+        &self,
+        id: &[u8],
+        nickname: Option<String>,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+
     /// Applies `update` to credential `id` if its stored count still equals
     /// `update.expected_sign_count` (compare-and-swap), atomically: the count becomes
     /// `new_sign_count`, BS `backup_state`, `uv_initialized` is OR-ed with
@@ -296,6 +303,14 @@ impl<T: CredentialStore + ?Sized> CredentialStore for std::sync::Arc<T> {
 
     fn delete(&self, id: &[u8]) -> impl Future<Output = Result<bool, Self::Error>> + Send {
         (**self).delete(id)
+    }
+
+    fn set_nickname(
+        &self,
+        id: &[u8],
+        nickname: Option<String>,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send {
+        (**self).set_nickname(id, nickname)
     }
 
     fn update_after_sign_in(

@@ -237,6 +237,12 @@ impl SoftCredential {
         self.signer.cose_public_key()
     }
 
+    /// Stores `user_handle` as the credential's owner (what an authenticator does with the
+    /// `user.id` of the creation options), returned as `userHandle` in assertions.
+    pub fn set_user_handle(&mut self, user_handle: &[u8]) {
+        user_handle.clone_into(&mut self.user_handle);
+    }
+
     /// The counter the credential last reported.
     #[must_use]
     pub const fn sign_count(&self) -> u32 {

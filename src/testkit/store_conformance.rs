@@ -328,6 +328,11 @@ impl<S: CredentialStore> CredentialStore for Faulty<S> {
         self.inner.delete(id).await.map_err(Fault::Inner)
     }
 
+    async fn set_nickname(&self, id: &[u8], nickname: Option<String>) -> Result<bool, Self::Error> {
+        self.check()?;
+        self.inner.set_nickname(id, nickname).await.map_err(Fault::Inner)
+    }
+
     async fn update_after_sign_in(&self, id: &[u8], update: CredentialUpdate) -> Result<UpdateOutcome, Self::Error> {
         self.check()?;
         self.inner.update_after_sign_in(id, update).await.map_err(Fault::Inner)
@@ -358,6 +363,10 @@ impl CredentialStore for NoCredentials {
     }
 
     async fn delete(&self, _: &[u8]) -> Result<bool, Never> {
+        Ok(false)
+    }
+
+    async fn set_nickname(&self, _: &[u8], _: Option<String>) -> Result<bool, Never> {
         Ok(false)
     }
 

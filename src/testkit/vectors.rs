@@ -9,7 +9,7 @@ use crate::challenge::{AuthenticationState, Challenge, Mediation, RegistrationSt
 use crate::cose::CoseAlgorithm;
 use crate::encoding::b64;
 use crate::extensions::{AuthenticationExtensions, ExtensionOutputs, RegistrationExtensions, UnsolicitedExtensions};
-use crate::rp::{Policy, RelyingParty};
+use crate::rp::{Origin, Policy, RelyingParty};
 use crate::verify::{BackupEligibility, StoredCredential};
 use crate::wire::json::{AuthenticationResponse, RegistrationResponse};
 use crate::{Error, ErrorKind};
@@ -115,6 +115,9 @@ pub struct Outcome {
     /// The failure's static detail, when it failed (not part of the vector format).
     #[serde(skip)]
     pub detail: Option<String>,
+    /// The failed check, when it failed (not part of the vector format).
+    #[serde(skip)]
+    pub kind: Option<ErrorKind>,
     /// Attestation format (registration).
     pub fmt: Option<&'static str>,
     /// Credential key algorithm (registration).
@@ -178,7 +181,13 @@ pub fn relying_party(case: &Case) -> Result<RelyingParty, Error> {
         Some("reject") => UnsolicitedExtensions::Reject,
         Some(_) => return Err(config_error("unknown unsolicited_extensions policy")),
     };
-    let mut builder = RelyingParty::builder(&case.rp_id).origins(case.origins.iter().cloned()).policy(policy);
+    // The cases list origins without saying how they relate to the RP ID (some are on other
+    // sites, to test the origin check): web origins outside the RP ID are declared related, so
+    // the configuration accepts exactly the listed origins. Unparsable ones fail the build.
+    let (related, own): (Vec<&String>, Vec<&String>) = case.origins.iter().partition(|o| {
+        Origin::parse(o).is_ok_and(|o| matches!(o, Origin::Web { .. }) && !o.is_within_rp_id(&case.rp_id))
+    });
+    let mut builder = RelyingParty::builder(&case.rp_id).origins(own).related_origins(related).policy(policy);
     for top in &case.policy.top_origins {
         builder = builder.top_origin(top.clone());
     }
@@ -204,6 +213,7 @@ pub fn run_case(case: &Case) -> Outcome {
         ok: false,
         error: None,
         detail: None,
+        kind: None,
         fmt: None,
         alg: None,
         sign_count: None,
@@ -224,6 +234,7 @@ pub fn run_case(case: &Case) -> Outcome {
         outcome.ok = false;
         outcome.error = Some(e.category().as_str());
         outcome.detail = Some(e.to_string());
+        outcome.kind = Some(e.kind());
     }
     outcome
 }

@@ -52,7 +52,12 @@ pub fn challenge(cd: &ClientData<'_>) -> Option<Challenge> {
 /// A relying party that accepts the client data's origin (and top origin) and whose RP ID
 /// matches `rp_id_hash` when it is one of the vectors' RP IDs.
 pub fn rp(cd: &ClientData<'_>, rp_id_hash: Option<&[u8; 32]>, relaxed: bool) -> Option<RelyingParty> {
-    let mut b = RelyingParty::builder(rp_id_for(rp_id_hash)).origin(cd.origin()).policy(policy(relaxed));
+    let rp_id = rp_id_for(rp_id_hash);
+    // A web origin outside the RP ID must be declared related; app origins are plain entries.
+    let own = passkey_verifier::Origin::parse(cd.origin())
+        .is_ok_and(|o| !matches!(o, passkey_verifier::Origin::Web { .. }) || o.is_within_rp_id(rp_id));
+    let b = RelyingParty::builder(rp_id).policy(policy(relaxed));
+    let mut b = if own { b.origin(cd.origin()) } else { b.related_origin(cd.origin()) };
     if let Some(top) = cd.top_origin() {
         b = b.top_origin(top);
     } else if cd.cross_origin() == Some(true) {

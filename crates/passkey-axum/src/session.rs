@@ -1,0 +1,113 @@
+//! Encrypted, authenticated cookies (`axum-extra`'s private cookie jar: AES-256-GCM under the
+//! host's key): the signed-in session, and the pending ceremony bound to the browser that
+//! started it. Both are `HttpOnly`, `SameSite`, `Path=/`, and `Secure` unless configured off
+//! for plain-HTTP development.
+
+use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SameSite};
+use passkey_verifier::hazmat::b64;
+use passkey_verifier::{StateId, UnixTime};
+use serde::{Deserialize, Serialize};
+
+/// What a session cookie holds: whose it is and until when.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Session {
+    /// base64url user handle.
+    pub h: String,
+    /// Expiry, Unix seconds.
+    pub exp: u64,
+}
+
+/// Why a registration was started: its outcome depends on it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Purpose {
+    /// A new account named `username`, created when the registration succeeds.
+    SignUp { username: String, display_name: String },
+    /// Another passkey for the signed-in account (base64url user handle).
+    AddPasskey { handle: String },
+    /// A sign-in.
+    SignIn,
+}
+
+/// The ceremony a browser started: its state ID (the state itself is server-side).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Pending {
+    pub state: String,
+    pub purpose: Purpose,
+    pub exp: u64,
+}
+
+impl Pending {
+    pub fn state_id(&self) -> StateId {
+        StateId::new(self.state.clone())
+    }
+}
+
+/// Cookie names and attributes.
+#[derive(Debug, Clone)]
+pub(crate) struct Cookies {
+    pub secure: bool,
+    pub session_ttl_secs: u64,
+    pub ceremony_ttl_secs: u64,
+}
+
+impl Cookies {
+    /// `__Host-` names need `Secure`; plain-HTTP development gets plain names.
+    fn name(&self, base: &'static str) -> &'static str {
+        match (self.secure, base) {
+            (true, "session") => "__Host-passkey-session",
+            (true, _) => "__Host-passkey-ceremony",
+            (false, "session") => "passkey-session",
+            (false, _) => "passkey-ceremony",
+        }
+    }
+
+    fn build(&self, name: &'static str, value: String, max_age: u64, same_site: SameSite) -> Cookie<'static> {
+        Cookie::build((name, value))
+            .path("/")
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(same_site)
+            .max_age(cookie_duration(max_age))
+            .build()
+    }
+
+    pub fn session(&self, jar: &PrivateCookieJar, now: UnixTime) -> Option<Vec<u8>> {
+        let cookie = jar.get(self.name("session"))?;
+        let session: Session = serde_json::from_str(cookie.value()).ok()?;
+        if now.as_secs() >= session.exp {
+            return None;
+        }
+        b64::decode(&session.h).ok()
+    }
+
+    pub fn sign_in(&self, jar: PrivateCookieJar, handle: &[u8], now: UnixTime) -> PrivateCookieJar {
+        let session = Session { h: b64::encode(handle), exp: now.plus_secs(self.session_ttl_secs).as_secs() };
+        let value = serde_json::to_string(&session).unwrap_or_default();
+        jar.add(self.build(self.name("session"), value, self.session_ttl_secs, SameSite::Lax))
+    }
+
+    pub fn sign_out(&self, jar: PrivateCookieJar) -> PrivateCookieJar {
+        jar.remove(self.build(self.name("session"), String::new(), 0, SameSite::Lax))
+    }
+
+    pub fn pending(&self, jar: &PrivateCookieJar, now: UnixTime) -> Option<Pending> {
+        let cookie = jar.get(self.name("ceremony"))?;
+        let pending: Pending = serde_json::from_str(cookie.value()).ok()?;
+        (now.as_secs() < pending.exp).then_some(pending)
+    }
+
+    pub fn start(&self, jar: PrivateCookieJar, state: &StateId, purpose: Purpose, now: UnixTime) -> PrivateCookieJar {
+        let pending =
+            Pending { state: state.as_str().to_owned(), purpose, exp: now.plus_secs(self.ceremony_ttl_secs).as_secs() };
+        let value = serde_json::to_string(&pending).unwrap_or_default();
+        jar.add(self.build(self.name("ceremony"), value, self.ceremony_ttl_secs, SameSite::Strict))
+    }
+
+    pub fn finish(&self, jar: PrivateCookieJar) -> PrivateCookieJar {
+        jar.remove(self.build(self.name("ceremony"), String::new(), 0, SameSite::Strict))
+    }
+}
+
+fn cookie_duration(secs: u64) -> cookie::time::Duration {
+    cookie::time::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX))
+}
