@@ -64,24 +64,10 @@ pub fn sha256_concat(parts: &[&[u8]]) -> [u8; 32] {
 }
 
 /// Constant-time equality of two byte strings (the lengths are not secret).
-///
-/// The differences of all bytes are ORed together eight at a time, the accumulator passed
-/// through an optimisation barrier after each word so that no early exit can be derived, and
-/// the result compared with `subtle` once (`subtle`'s slice comparison puts a barrier after
-/// every byte, which costs a nanosecond a byte).
 #[must_use]
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq as _;
-    if a.len() != b.len() {
-        return false;
-    }
-    let word = |bytes: &[u8]| {
-        let mut w = [0u8; 8];
-        w.iter_mut().zip(bytes).for_each(|(d, s)| *d = *s);
-        u64::from_ne_bytes(w)
-    };
-    let diff = a.chunks(8).zip(b.chunks(8)).fold(0u64, |acc, (x, y)| core::hint::black_box(acc | (word(x) ^ word(y))));
-    bool::from(diff.ct_eq(&0))
+    a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
 /// Checks that a COSE key is mathematically valid: the EC point is on its curve, the Ed25519

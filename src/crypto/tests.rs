@@ -129,17 +129,3 @@ fn long_messages_are_assembled_on_the_heap() {
     let sig = cred.sign(&message);
     assert!(verify(&key, &[&message[..600], &message[600..]], &sig, false).is_ok());
 }
-
-#[test]
-fn ct_eq_compares_every_byte_and_the_length() {
-    for len in [0usize, 1, 7, 8, 9, 16, 31, 32, 33, 100] {
-        let a: Vec<u8> = (0..len).map(|i| (i * 31 + 7).to_le_bytes()[0]).collect();
-        assert!(ct_eq(&a, &a.clone()), "{len}");
-        for at in 0..len {
-            let mut b = a.clone();
-            b[at] ^= 0x80;
-            assert!(!ct_eq(&a, &b), "{len} at {at}");
-        }
-        assert!(!ct_eq(&a, &[a.as_slice(), &[0]].concat()), "longer by one");
-    }
-}
