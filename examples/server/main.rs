@@ -40,6 +40,8 @@ fn session_key() -> Result<Vec<u8>, Box<dyn std::error::Error>> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The ceremonies' spans and events (outcome, category, correlation ID; never a secret).
+    tracing_subscriber::fmt().with_max_level(tracing_subscriber::filter::LevelFilter::INFO).init();
     let port: u16 = env("PORT").map_or(Ok(8080), |p| p.parse())?;
     let rp_id = env("RP_ID").unwrap_or_else(|| "localhost".into());
     let origin = env("ORIGIN").unwrap_or_else(|| format!("http://localhost:{port}"));
