@@ -149,7 +149,7 @@ fn traces_carry_outcomes_and_no_secrets() {
     let writer = sink.clone();
     let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let (secrets, ids) = tracing::subscriber::with_default(subscriber, || {
+    let secrets = tracing::subscriber::with_default(subscriber, || {
         runtime.block_on(async {
             let app = app();
             let mut browser = Browser::new(&app);
@@ -164,10 +164,9 @@ fn traces_carry_outcomes_and_no_secrets() {
             browser.post("/api/logout", "{}").await;
             let refused = browser.post("/api/login/finish", &posted).await;
             assert_eq!(refused.status, StatusCode::BAD_REQUEST);
-            (vec!["carol-the-username".to_owned(), challenge, user_id, credential_id], ())
+            vec!["carol-the-username".to_owned(), challenge, user_id, credential_id]
         })
     });
-    let _ = ids;
     let log = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("correlation_id") && log.contains("outcome"), "{log}");
     assert!(log.contains("category"), "failures carry their category: {log}");
