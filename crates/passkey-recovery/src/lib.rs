@@ -38,28 +38,45 @@ pub mod stepup;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
+mod code;
+mod delivery;
 mod error;
+mod grant;
+mod lookup;
 mod memory;
+mod observe;
 mod onboarding;
+mod passkeyless;
+mod pending_store;
 mod policy;
 mod rate_limit;
 mod service;
 mod store;
 mod token;
 
+pub use code::{OneTimeCode, PairingCode};
+pub use delivery::{render_waiting_notice, Confirmation, DeliveryPayload, Language, Templates};
 pub use error::RecoveryError;
+pub use grant::{
+    AccountState, AfterRecovery, HighRiskOperation, Notice, RegistrationAuthority, RegistrationPermit, SessionHook,
+};
+pub use lookup::{Identifier, LookupKey, LookupSecret, Pseudonym, RequesterKey, MAX_IDENTIFIER_LEN};
 pub use memory::{MemoryRateLimitStore, MemoryRecoveryStore, MemoryRecoveryStoreError, MAX_RECORDS};
-pub use onboarding::{OnboardingApproval, OnboardingRequest, OnboardingStarted, RegistrationTicket};
+pub use observe::{AuditFailed, AuditMode, RecoveryAuditSink};
+pub use onboarding::{ApprovalScreen, OnboardingApproval, OnboardingRequest, OnboardingStarted};
 pub use passkey_verifier::audit::{
     AuditEvent, AuditKind, AuditOutcome, AuditSink, CorrelationId, MemoryAuditSink, NoAudit, ReasonCategory,
 };
-pub use policy::{Channel, RateLimit, RecoveryPolicy, Redemption, Risk, Scope};
+pub use passkeyless::{PasskeylessRequest, PasskeylessStarted, PasskeylessStatus};
+pub use pending_store::{Factor, PendingRecord, PendingState, PendingStore};
+pub use policy::{Channel, RateLimit, RecoveryPolicy, Redemption, Scope};
 pub use rate_limit::{RateKey, RateLimitStore, WindowCount};
-pub use service::{Grant, InitiateRequest, Initiated, Proof, Recovery, RedeemedGrant};
+pub use service::{Grant, InitiateRequest, Initiated, Proof, Recovery};
 pub use store::{
-    ApproveOutcome, AttemptOutcome, ChallengeRecord, ConsumeOutcome, GrantRecord, OnboardingRecord, RecoveryStore,
+    ApprovalDisplay, ApproveOutcome, AttemptOutcome, ChallengeRecord, ConsumeOutcome, GrantRecord, OnboardingRecord,
+    RecoveryStore,
 };
 pub use token::{
-    onboarding_challenge, recovery_challenge, AssertionOptionsJson, DeliveryPayload, GrantToken, OnboardingNonce,
-    RecoveryToken, SubjectId, TokenHash, SECRET_LEN,
+    onboarding_challenge, recovery_challenge, AssertionOptionsJson, CancelToken, DeliveredSecret, DeviceSecret,
+    GrantToken, PairingRef, RecoveryHandle, RecoveryToken, SubjectId, TokenHash, SECRET_LEN,
 };

@@ -116,6 +116,10 @@ pub struct Purged {
     pub onboardings: u64,
     /// Rate-limit windows.
     pub rate_limit_windows: u64,
+    /// Passkeyless recoveries.
+    pub pending_recoveries: u64,
+    /// Ended cool-downs.
+    pub cooldowns: u64,
 }
 
 impl Purged {
@@ -127,5 +131,7 @@ impl Purged {
             + self.recovery_grants
             + self.onboardings
             + self.rate_limit_windows
+            + self.pending_recoveries
+            + self.cooldowns
     }
 }
