@@ -311,8 +311,9 @@ fn swap(map: &mut HashMap<TokenHash, PendingRecord>, mut record: PendingRecord, 
 /// A thread-safe in-memory [`RateLimitStore`].
 #[derive(Default)]
 pub struct MemoryRateLimitStore {
-    /// Per key: the start of its current window, its length, and the count in it.
-    buckets: Mutex<HashMap<RateKey, (u64, u64, u32)>>,
+    /// Per key and window length: the start of its current window, its length, and the
+    /// count in it (one key may be counted in windows of several lengths at once).
+    buckets: Mutex<HashMap<(RateKey, u64), (u64, u64, u32)>>,
 }
 
 impl core::fmt::Debug for MemoryRateLimitStore {
@@ -335,12 +336,12 @@ impl RateLimitStore for MemoryRateLimitStore {
     async fn hit(&self, key: &RateKey, window_secs: u64, now: UnixTime) -> Result<WindowCount, Self::Error> {
         let start = window_start(window_secs, now);
         let mut buckets = lock(&self.buckets)?;
-        if buckets.len() >= MAX_RECORDS && !buckets.contains_key(key) {
+        if buckets.len() >= MAX_RECORDS && !buckets.contains_key(&(*key, window_secs)) {
             // Drop buckets whose window has ended; if that frees nothing, the oldest half.
             buckets.retain(|_, (s, len, _)| s.saturating_add(*len) > now.as_secs());
             make_room(&mut buckets, |(s, len, _)| UnixTime::from_secs(s.saturating_add(*len)));
         }
-        let bucket = buckets.entry(*key).or_insert((start, window_secs, 0));
+        let bucket = buckets.entry((*key, window_secs)).or_insert((start, window_secs, 0));
         if bucket.0 != start || bucket.1 != window_secs {
             *bucket = (start, window_secs, 0);
         }

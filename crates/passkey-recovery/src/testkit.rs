@@ -234,6 +234,12 @@ async fn windows_count_per_key<S: RateLimitStore>(store: &S) {
     assert_eq!(ok(store.hit(&key, 60, at.plus_secs(60)).await, "hit").count, 1, "the next window starts from one");
     assert_eq!(ok(store.hit(&RateKey::requester(b"alice"), 60, at).await, "hit").count, 1, "another key");
     assert_eq!(ok(store.hit(&key, 3600, at).await, "hit").count, 1, "another window length");
+    assert_eq!(
+        ok(store.hit(&key, 60, at.plus_secs(61)).await, "hit").count,
+        2,
+        "recovery store conformance: a key counted in two window lengths keeps both counts"
+    );
+    assert_eq!(ok(store.hit(&key, 3600, at.plus_secs(62)).await, "hit").count, 2, "the long window kept counting");
 }
 
 /// One token redeemed through both handles at once: exactly one redemption, exactly one
