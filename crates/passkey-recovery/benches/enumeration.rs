@@ -5,7 +5,7 @@
 //!
 //! `cargo bench -p passkey-recovery --bench enumeration`
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -10,7 +10,7 @@
 //!
 //! `cargo run -p passkey-recovery --example recovery`
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 use std::sync::Arc;
 

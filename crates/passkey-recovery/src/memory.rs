@@ -308,12 +308,17 @@ fn swap(map: &mut HashMap<TokenHash, PendingRecord>, mut record: PendingRecord, 
     }
 }
 
+/// A bucket's key: the rate key and the window length.
+type BucketKey = (RateKey, u64);
+/// A bucket: its window's start, the window length, the count.
+type Bucket = (u64, u64, u32);
+
 /// A thread-safe in-memory [`RateLimitStore`].
 #[derive(Default)]
 pub struct MemoryRateLimitStore {
     /// Per key and window length: the start of its current window, its length, and the
     /// count in it (one key may be counted in windows of several lengths at once).
-    buckets: Mutex<HashMap<(RateKey, u64), (u64, u64, u32)>>,
+    buckets: Mutex<HashMap<BucketKey, Bucket>>,
 }
 
 impl core::fmt::Debug for MemoryRateLimitStore {

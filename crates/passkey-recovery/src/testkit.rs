@@ -385,7 +385,7 @@ fn pending(n: usize) -> PendingRecord {
     PendingRecord {
         handle_hash: hash("pending", n),
         cancel_hash: hash("cancel", n),
-        subject: SubjectId::new(if n % 2 == 0 { b"alice".to_vec() } else { b"bob".to_vec() }),
+        subject: SubjectId::new(if n.is_multiple_of(2) { b"alice".to_vec() } else { b"bob".to_vec() }),
         correlation_id: CorrelationId::new(format!("pending-{n}")),
         factors: vec![
             Factor { channel: Channel::Rcs, secret_hash: hash("f1", n), confirmed: false },
@@ -412,7 +412,9 @@ async fn pending_recoveries_swap_cancel_and_redeem<S: RecoveryStore + PendingSto
     assert_eq!(ok(store.find_pending(&hash("pending", 0)).await, "find"), Some(pending(0)), "pending record");
     assert_eq!(ok(store.find_pending(&hash("nothing", 0)).await, "find"), None);
     let mut next = pending(0);
-    next.factors[0].confirmed = true;
+    if let Some(first) = next.factors.first_mut() {
+        first.confirmed = true;
+    }
     next.state = PendingState::Waiting;
     next.ready_at = Some(NOW.plus_secs(86_400));
     next.version = 1;

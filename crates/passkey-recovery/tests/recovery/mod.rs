@@ -89,7 +89,7 @@ fn lost_phone_is_recovered_over_e2ee_rcs_with_the_laptop_passkey() {
     let after = block_on(env.recovery.finish_registration(&permit, new_phone.id(), &sessions, NOW)).unwrap();
     assert_eq!(after.revoked_credentials, 2);
     assert_eq!(after.ended_sessions, 3);
-    assert_eq!(sessions.0.lock().unwrap().as_slice(), [alice.clone()]);
+    assert_eq!(sessions.0.lock().unwrap().as_slice(), std::slice::from_ref(&alice));
     let ids: Vec<Vec<u8>> =
         block_on(env.credentials.list_for_user(ALICE)).unwrap().iter().map(|r| r.id().to_vec()).collect();
     assert_eq!(ids, [new_phone.id().to_vec()], "only the new passkey is left");

@@ -259,10 +259,13 @@ impl<T: RateLimitStore> RateLimitStore for Counting<T> {
     }
 }
 
+/// The shared log of store operations.
+pub type OpLog = Arc<Mutex<Vec<&'static str>>>;
+/// Recovery over counting wrappers.
+pub type CountingRecovery = TestRecovery<Counting<MemoryRecoveryStore>, Counting<MemoryRateLimitStore>>;
+
 /// Recovery over counting wrappers of fresh memory stores, sharing one log.
-pub fn counting_env(
-    credentials: Arc<MemoryStore>,
-) -> (TestRecovery<Counting<MemoryRecoveryStore>, Counting<MemoryRateLimitStore>>, Arc<Mutex<Vec<&'static str>>>) {
+pub fn counting_env(credentials: Arc<MemoryStore>) -> (CountingRecovery, OpLog) {
     let ops = Arc::new(Mutex::new(Vec::new()));
     let recovery = Recovery::new(
         rp(),
