@@ -108,7 +108,9 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: RecoveryAuditSi
         AssertionOptionsJson::new(&self.rp, &onboarding_challenge(pairing, typed_code), self.policy.user_verification)
     }
 
-    /// Starts an onboarding for a new device (see the [module documentation](self)).
+    /// Starts an onboarding for a new device: it keeps [`OnboardingStarted::device_secret`]
+    /// (never in the QR code), shows [`OnboardingStarted::pairing`] as a QR code
+    /// ([`PairingRef::render_link`]) and [`OnboardingStarted::pairing_code`] on its screen.
     ///
     /// # Errors
     ///
