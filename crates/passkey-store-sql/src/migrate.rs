@@ -22,14 +22,16 @@ pub struct Migration {
 #[cfg(feature = "postgres")]
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "initial", sql: include_str!("../migrations/postgres/0001_initial.sql") },
-    Migration { version: 2, name: "recovery-v2", sql: include_str!("../migrations/postgres/0002_recovery_v2.sql") },
+    Migration { version: 2, name: "accounts", sql: include_str!("../migrations/postgres/0002_accounts.sql") },
+    Migration { version: 3, name: "recovery-v2", sql: include_str!("../migrations/postgres/0003_recovery_v2.sql") },
 ];
 
 /// The SQLite migrations, in order.
 #[cfg(feature = "sqlite")]
 pub const SQLITE: &[Migration] = &[
     Migration { version: 1, name: "initial", sql: include_str!("../migrations/sqlite/0001_initial.sql") },
-    Migration { version: 2, name: "recovery-v2", sql: include_str!("../migrations/sqlite/0002_recovery_v2.sql") },
+    Migration { version: 2, name: "accounts", sql: include_str!("../migrations/sqlite/0002_accounts.sql") },
+    Migration { version: 3, name: "recovery-v2", sql: include_str!("../migrations/sqlite/0003_recovery_v2.sql") },
 ];
 
 pub(crate) const HISTORY_TABLE: &str = "CREATE TABLE IF NOT EXISTS passkey_schema_migrations (\

@@ -1,4 +1,4 @@
--- passkey-store-sql schema, version 2 (postgres): recovery bound to a requester handle and the
+-- passkey-store-sql schema, version 3 (postgres): recovery bound to a requester handle and the
 -- new device, passkeyless recoveries and cool-downs (issue 13).
 --
 -- The recovery tables hold minutes-long, single-use state only, so they are recreated rather
