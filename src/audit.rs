@@ -64,6 +64,14 @@ pub enum AuditKind {
     Registration,
     /// A sign-in ceremony finished (see [`CeremonyError::audit_reason`](crate::CeremonyError::audit_reason)).
     SignIn,
+    /// A channel of a passkeyless recovery was confirmed (or the attempt failed).
+    FactorConfirmed,
+    /// A recovery was cancelled (cancel link or sign-in).
+    RecoveryCancelled,
+    /// A registration was authorised (by a grant, or as a new account) or refused.
+    RegistrationAuthorized,
+    /// A grant's scopes were executed after a recovery (revocations, sessions, cool-down).
+    ScopesExecuted,
 }
 
 /// Whether the step succeeded.
@@ -107,6 +115,20 @@ pub enum ReasonCategory {
     Verification(Category),
     /// A store failed.
     Storage,
+    /// The step-up decision requires manual review.
+    ManualReview,
+    /// The step-up decision excludes the channel.
+    ChannelExcluded,
+    /// An onboarding redeemed without the new device's secret.
+    DeviceMismatch,
+    /// A registration for an existing account without a grant.
+    GrantRequired,
+    /// A high-risk operation during a post-recovery cool-down.
+    CoolingDown,
+    /// A cancelled recovery.
+    Cancelled,
+    /// A recovery redeemed before its waiting period ended.
+    NotReady,
 }
 
 /// One audited step: a correlation ID, the step, the channel, the outcome and a reason
@@ -128,6 +150,14 @@ pub struct AuditEvent {
     pub reason: Option<ReasonCategory>,
     /// When it happened.
     pub at: UnixTime,
+    /// A keyed pseudonym of the account (never the user handle), when known.
+    pub subject: Option<String>,
+    /// A keyed pseudonym of the requester (never an address), when known.
+    pub requester: Option<String>,
+    /// The decision taken, as a static name (for example `"use_channel"`, `"manual_review"`).
+    pub decision: Option<&'static str>,
+    /// The decision's reasons, as names from a closed set (never data).
+    pub reasons: Vec<String>,
 }
 
 impl AuditEvent {
@@ -141,7 +171,34 @@ impl AuditEvent {
         at: UnixTime,
     ) -> Self {
         let outcome = if reason.is_some() { AuditOutcome::Failure } else { AuditOutcome::Success };
-        Self { correlation_id, kind, channel, outcome, reason, at }
+        Self {
+            correlation_id,
+            kind,
+            channel,
+            outcome,
+            reason,
+            at,
+            subject: None,
+            requester: None,
+            decision: None,
+            reasons: Vec::new(),
+        }
+    }
+
+    /// The event with a subject and a requester pseudonym.
+    #[must_use]
+    pub fn with_pseudonyms(mut self, subject: Option<String>, requester: Option<String>) -> Self {
+        self.subject = subject;
+        self.requester = requester;
+        self
+    }
+
+    /// The event with a decision and its reasons.
+    #[must_use]
+    pub fn with_decision(mut self, decision: &'static str, reasons: Vec<String>) -> Self {
+        self.decision = Some(decision);
+        self.reasons = reasons;
+        self
     }
 }
 

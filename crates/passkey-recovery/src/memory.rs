@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
+use crate::pending_store::{PendingRecord, PendingStore};
 use crate::rate_limit::{window_start, RateKey, RateLimitStore, WindowCount};
 use crate::store::{
     ApproveOutcome, AttemptOutcome, ChallengeRecord, ConsumeOutcome, GrantRecord, OnboardingRecord, RecoveryStore,
@@ -10,11 +11,17 @@ use crate::store::{
 use crate::token::{SubjectId, TokenHash};
 use passkey_verifier::UnixTime;
 
-/// The in-memory stores' error: only a poisoned lock (a panic in another thread while it held
-/// the store).
+/// The in-memory stores' error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("in-memory recovery store lock poisoned")]
-pub struct MemoryRecoveryStoreError;
+#[non_exhaustive]
+pub enum MemoryRecoveryStoreError {
+    /// A lock is poisoned (a panic in another thread while it held the store).
+    #[error("in-memory recovery store lock poisoned")]
+    Poisoned,
+    /// A record with that key exists already (nothing was written).
+    #[error("record already exists")]
+    Exists,
+}
 
 /// The most records of each kind (challenges, grants, onboardings, rate-limit buckets) kept
 /// at once. When an insert finds a table full, the half closest to expiry is dropped, so that
@@ -23,7 +30,7 @@ pub struct MemoryRecoveryStoreError;
 pub const MAX_RECORDS: usize = 100_000;
 
 fn lock<T>(m: &Mutex<T>) -> Result<MutexGuard<'_, T>, MemoryRecoveryStoreError> {
-    m.lock().map_err(|_| MemoryRecoveryStoreError)
+    m.lock().map_err(|_| MemoryRecoveryStoreError::Poisoned)
 }
 
 /// Drops the earliest-expiring half of `map` when it is full.
@@ -43,6 +50,8 @@ pub struct MemoryRecoveryStore {
     challenges: Mutex<HashMap<TokenHash, ChallengeRecord>>,
     grants: Mutex<HashMap<TokenHash, GrantRecord>>,
     onboardings: Mutex<HashMap<TokenHash, OnboardingRecord>>,
+    pending: Mutex<HashMap<TokenHash, PendingRecord>>,
+    cooldowns: Mutex<HashMap<SubjectId, UnixTime>>,
 }
 
 impl core::fmt::Debug for MemoryRecoveryStore {
@@ -87,6 +96,14 @@ impl MemoryRecoveryStore {
         let before = onboardings.len();
         onboardings.retain(|_, r| r.expires_at > now);
         purged += before - onboardings.len();
+        let mut pending = lock(&self.pending)?;
+        let before = pending.len();
+        pending.retain(|_, r| r.expires_at > now);
+        purged += before - pending.len();
+        let mut cooldowns = lock(&self.cooldowns)?;
+        let before = cooldowns.len();
+        cooldowns.retain(|_, until| *until > now);
+        purged += before - cooldowns.len();
         Ok(purged)
     }
 }
@@ -97,7 +114,10 @@ impl RecoveryStore for MemoryRecoveryStore {
     async fn insert_challenge(&self, record: ChallengeRecord) -> Result<(), Self::Error> {
         let mut map = lock(&self.challenges)?;
         make_room(&mut map, |r| r.expires_at);
-        map.insert(record.token_hash, record);
+        if map.contains_key(&record.handle_hash) {
+            return Err(MemoryRecoveryStoreError::Exists);
+        }
+        map.insert(record.handle_hash, record);
         Ok(())
     }
 
@@ -127,9 +147,10 @@ impl RecoveryStore for MemoryRecoveryStore {
             Some(r) if r.consumed => ConsumeOutcome::AlreadyConsumed,
             Some(r) if r.attempts_left == 0 => ConsumeOutcome::Unavailable,
             Some(r) => {
+                // Every check before the first write: a grant that cannot be written leaves
+                // the challenge as it was.
+                insert_grant(&mut grants, grant)?;
                 r.consumed = true;
-                make_room(&mut grants, |g| g.expires_at);
-                grants.insert(grant.grant_hash, grant);
                 ConsumeOutcome::Consumed
             }
         })
@@ -154,7 +175,10 @@ impl RecoveryStore for MemoryRecoveryStore {
     async fn insert_onboarding(&self, record: OnboardingRecord) -> Result<(), Self::Error> {
         let mut map = lock(&self.onboardings)?;
         make_room(&mut map, |r| r.expires_at);
-        map.insert(record.nonce_hash, record);
+        if map.contains_key(&record.pairing_hash) {
+            return Err(MemoryRecoveryStoreError::Exists);
+        }
+        map.insert(record.pairing_hash, record);
         Ok(())
     }
 
@@ -174,13 +198,16 @@ impl RecoveryStore for MemoryRecoveryStore {
         })
     }
 
-    async fn consume_onboarding(&self, hash: &TokenHash) -> Result<ConsumeOutcome, Self::Error> {
+    async fn redeem_onboarding(&self, hash: &TokenHash, grant: GrantRecord) -> Result<ConsumeOutcome, Self::Error> {
+        // The lock order of every method: challenges, grants, onboardings, pending.
+        let mut grants = lock(&self.grants)?;
         let mut map = lock(&self.onboardings)?;
         Ok(match map.get_mut(hash) {
             None => ConsumeOutcome::NotFound,
             Some(r) if r.consumed => ConsumeOutcome::AlreadyConsumed,
             Some(r) if r.approved_by.is_none() => ConsumeOutcome::Unavailable,
             Some(r) => {
+                insert_grant(&mut grants, grant)?;
                 r.consumed = true;
                 ConsumeOutcome::Consumed
             }
@@ -188,11 +215,110 @@ impl RecoveryStore for MemoryRecoveryStore {
     }
 }
 
+fn insert_grant(
+    grants: &mut HashMap<TokenHash, GrantRecord>,
+    grant: GrantRecord,
+) -> Result<(), MemoryRecoveryStoreError> {
+    make_room(grants, |g| g.expires_at);
+    if grants.contains_key(&grant.grant_hash) {
+        return Err(MemoryRecoveryStoreError::Exists);
+    }
+    grants.insert(grant.grant_hash, grant);
+    Ok(())
+}
+
+impl PendingStore for MemoryRecoveryStore {
+    type Error = MemoryRecoveryStoreError;
+
+    async fn insert_pending(&self, record: PendingRecord) -> Result<(), Self::Error> {
+        let mut map = lock(&self.pending)?;
+        make_room(&mut map, |r| r.expires_at);
+        if map.contains_key(&record.handle_hash) || map.values().any(|r| r.cancel_hash == record.cancel_hash) {
+            return Err(MemoryRecoveryStoreError::Exists);
+        }
+        map.insert(record.handle_hash, record);
+        Ok(())
+    }
+
+    async fn find_pending(&self, hash: &TokenHash) -> Result<Option<PendingRecord>, Self::Error> {
+        Ok(lock(&self.pending)?.get(hash).cloned())
+    }
+
+    async fn swap_pending(&self, record: PendingRecord, expected: u64) -> Result<bool, Self::Error> {
+        let mut map = lock(&self.pending)?;
+        Ok(swap(&mut map, record, expected))
+    }
+
+    async fn redeem_pending(
+        &self,
+        record: PendingRecord,
+        expected: u64,
+        grant: GrantRecord,
+    ) -> Result<bool, Self::Error> {
+        let mut grants = lock(&self.grants)?;
+        let mut map = lock(&self.pending)?;
+        let current = map.get(&record.handle_hash);
+        if !current.is_some_and(|c| c.version == expected && !c.cancelled) {
+            return Ok(false);
+        }
+        insert_grant(&mut grants, grant)?;
+        Ok(swap(&mut map, record, expected))
+    }
+
+    async fn cancel_pending(&self, cancel_hash: &TokenHash) -> Result<bool, Self::Error> {
+        let mut map = lock(&self.pending)?;
+        Ok(map.values_mut().find(|r| r.cancel_hash == *cancel_hash && !r.cancelled).is_some_and(|r| {
+            r.cancelled = true;
+            true
+        }))
+    }
+
+    async fn cancel_pending_for(&self, subject: &SubjectId) -> Result<u64, Self::Error> {
+        let mut map = lock(&self.pending)?;
+        let mut n = 0;
+        for r in map.values_mut().filter(|r| r.subject == *subject && !r.cancelled) {
+            r.cancelled = true;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    async fn set_cooldown(&self, subject: &SubjectId, until: UnixTime) -> Result<(), Self::Error> {
+        let mut map = lock(&self.cooldowns)?;
+        make_room(&mut map, |u| *u);
+        let entry = map.entry(subject.clone()).or_insert(until);
+        *entry = (*entry).max(until);
+        Ok(())
+    }
+
+    async fn cooldown_until(&self, subject: &SubjectId) -> Result<Option<UnixTime>, Self::Error> {
+        Ok(lock(&self.cooldowns)?.get(subject).copied())
+    }
+}
+
+fn swap(map: &mut HashMap<TokenHash, PendingRecord>, mut record: PendingRecord, expected: u64) -> bool {
+    match map.get_mut(&record.handle_hash) {
+        Some(current) if current.version == expected && !current.cancelled => {
+            record.version = expected.saturating_add(1);
+            record.cancelled = false;
+            *current = record;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// A bucket's key: the rate key and the window length.
+type BucketKey = (RateKey, u64);
+/// A bucket: its window's start, the window length, the count.
+type Bucket = (u64, u64, u32);
+
 /// A thread-safe in-memory [`RateLimitStore`].
 #[derive(Default)]
 pub struct MemoryRateLimitStore {
-    /// Per key: the start of its current window, its length, and the count in it.
-    buckets: Mutex<HashMap<RateKey, (u64, u64, u32)>>,
+    /// Per key and window length: the start of its current window, its length, and the
+    /// count in it (one key may be counted in windows of several lengths at once).
+    buckets: Mutex<HashMap<BucketKey, Bucket>>,
 }
 
 impl core::fmt::Debug for MemoryRateLimitStore {
@@ -215,12 +341,12 @@ impl RateLimitStore for MemoryRateLimitStore {
     async fn hit(&self, key: &RateKey, window_secs: u64, now: UnixTime) -> Result<WindowCount, Self::Error> {
         let start = window_start(window_secs, now);
         let mut buckets = lock(&self.buckets)?;
-        if buckets.len() >= MAX_RECORDS && !buckets.contains_key(key) {
+        if buckets.len() >= MAX_RECORDS && !buckets.contains_key(&(*key, window_secs)) {
             // Drop buckets whose window has ended; if that frees nothing, the oldest half.
             buckets.retain(|_, (s, len, _)| s.saturating_add(*len) > now.as_secs());
             make_room(&mut buckets, |(s, len, _)| UnixTime::from_secs(s.saturating_add(*len)));
         }
-        let bucket = buckets.entry(*key).or_insert((start, window_secs, 0));
+        let bucket = buckets.entry((*key, window_secs)).or_insert((start, window_secs, 0));
         if bucket.0 != start || bucket.1 != window_secs {
             *bucket = (start, window_secs, 0);
         }

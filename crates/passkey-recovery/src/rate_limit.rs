@@ -14,8 +14,9 @@ use crate::RecoveryError;
 use passkey_verifier::hazmat::crypto;
 use passkey_verifier::UnixTime;
 
-const SUBJECT_DOMAIN: &[u8] = b"passkey-verifier/rate/subject/v1\0";
+const SUBJECT_DOMAIN: &[u8] = b"passkey-verifier/rate/identifier/v1\0";
 const REQUESTER_DOMAIN: &[u8] = b"passkey-verifier/rate/requester/v1\0";
+const FAILURE_DOMAIN: &[u8] = b"passkey-verifier/rate/failures/v1\0";
 
 /// The key of a rate-limit bucket: SHA-256 of a domain string and the host's key, so that
 /// the store never holds a raw identifier or address.
@@ -23,10 +24,17 @@ const REQUESTER_DOMAIN: &[u8] = b"passkey-verifier/rate/requester/v1\0";
 pub struct RateKey([u8; 32]);
 
 impl RateKey {
-    /// The bucket of a subject (or of the lookup key of a recovery request).
+    /// The bucket of an identifier (the lookup key of a recovery request).
     #[must_use]
-    pub fn subject(key: &[u8]) -> Self {
+    pub fn identifier(key: &[u8]) -> Self {
         Self(crypto::sha256_concat(&[SUBJECT_DOMAIN, key]))
+    }
+
+    /// The bucket of one requester's proofs against one recovery (the backoff of item 6:
+    /// failures here never touch another requester's bucket).
+    #[must_use]
+    pub fn failures(requester: &[u8], recovery: &[u8]) -> Self {
+        Self(crypto::sha256_concat(&[FAILURE_DOMAIN, requester, recovery]))
     }
 
     /// The bucket of a requester (for example a keyed hash of the client's IP address).

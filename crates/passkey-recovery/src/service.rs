@@ -1,58 +1,80 @@
-//! The recovery service: initiation, completion and grants.
+//! The recovery service with a passkey: initiation, completion.
 
 use rand_core::CryptoRng;
 
-use crate::policy::{Channel, RecoveryPolicy, Redemption, Risk, Scope};
+use crate::code::OneTimeCode;
+use crate::delivery::{Confirmation, DeliveryPayload};
+use crate::lookup::{LookupKey, LookupSecret, RequesterKey};
+use crate::observe::{self, AuditMode, Flow, RecoveryAuditSink};
+use crate::policy::{Channel, RecoveryPolicy, Redemption, Scope};
 use crate::rate_limit::{self, RateKey, RateLimitStore};
+use crate::stepup::{
+    decide, decide_with_shadow, ChannelFacts, ChannelKind, Decision, Divergence, Outcome, RiskSignals,
+};
 use crate::store::{ChallengeRecord, ConsumeOutcome, GrantRecord, RecoveryStore};
-use crate::token::{recovery_challenge, AssertionOptionsJson, DeliveryPayload, GrantToken, RecoveryToken, SubjectId};
+use crate::token::{
+    recovery_challenge, AssertionOptionsJson, DeliveredSecret, GrantToken, RecoveryHandle, RecoveryToken, SubjectId,
+    TokenHash,
+};
 use crate::RecoveryError;
-use passkey_verifier::audit::{AuditEvent, AuditKind, AuditSink, CorrelationId, ReasonCategory};
-use passkey_verifier::sign_in_with_store;
-use passkey_verifier::AuthenticationResponse;
-use passkey_verifier::CredentialStore;
-use passkey_verifier::RelyingParty;
-use passkey_verifier::{AuthenticationState, Challenge, UnixTime};
+use passkey_verifier::audit::{AuditEvent, AuditKind, CorrelationId, ReasonCategory};
+use passkey_verifier::hazmat::crypto;
+use passkey_verifier::{sign_in_with_store, AuthenticationResponse, AuthenticationState, Challenge};
+use passkey_verifier::{CredentialStore, RelyingParty, UnixTime};
 
-/// A request to start a recovery. `Debug` redacts the subject and keys.
+/// The most scopes a request may name.
+const MAX_SCOPES: usize = 3;
+/// The most channel facts a request may carry.
+pub(crate) const MAX_CHANNELS: usize = 8;
+
+/// A request to start a recovery. The lookup key and the requester key are mandatory: the
+/// API cannot be called without the keyed, normalised identifier. `Debug` redacts.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct InitiateRequest {
-    /// The account, as the host resolved it from what the user typed; `None` when no account
-    /// matched (the response has the same shape, and nothing redeemable is stored).
+    /// The keyed, normalised identifier the user typed.
+    pub lookup: LookupKey,
+    /// The keyed requester.
+    pub requester: RequesterKey,
+    /// The account the host resolved from the identifier; `None` when none matched (the
+    /// response and the store work are the same).
     pub subject: Option<SubjectId>,
     /// The delivery channel.
     pub channel: Channel,
-    /// The host's risk assessment.
-    pub risk: Risk,
+    /// The subject's verified channels with their facts (for an unknown account: the facts
+    /// the host would assume for the channel typed, so that the decision is the same).
+    pub channels: Vec<ChannelFacts>,
+    /// The risk signals.
+    pub signals: RiskSignals,
     /// What the grant will allow (default: register a passkey).
     pub scopes: Vec<Scope>,
-    /// The per-subject rate-limit key: pass a keyed hash of the identifier the user typed, so
-    /// that the limit applies to unknown accounts exactly as to known ones (otherwise the
-    /// subject ID is used, and unknown accounts have no per-subject bucket).
-    pub lookup_key: Option<Vec<u8>>,
-    /// The per-requester rate-limit key (for example a keyed hash of the client's IP).
-    pub requester_key: Option<Vec<u8>>,
 }
 
 impl InitiateRequest {
-    /// A request for `subject` over `channel`, at elevated risk, for a passkey registration.
+    /// A request to recover `subject` through `channel`, for a passkey registration.
     #[must_use]
-    pub fn new(subject: Option<SubjectId>, channel: Channel) -> Self {
+    pub fn new(
+        lookup: LookupKey,
+        requester: RequesterKey,
+        subject: Option<SubjectId>,
+        channel: Channel,
+        channels: Vec<ChannelFacts>,
+    ) -> Self {
         Self {
+            lookup,
+            requester,
             subject,
             channel,
-            risk: Risk::default(),
+            channels,
+            signals: RiskSignals::none(),
             scopes: vec![Scope::RegisterPasskey],
-            lookup_key: None,
-            requester_key: None,
         }
     }
 
-    /// Sets the risk.
+    /// Sets the risk signals.
     #[must_use]
-    pub const fn risk(mut self, risk: Risk) -> Self {
-        self.risk = risk;
+    pub const fn signals(mut self, signals: RiskSignals) -> Self {
+        self.signals = signals;
         self
     }
 
@@ -62,55 +84,47 @@ impl InitiateRequest {
         self.scopes = scopes.into();
         self
     }
-
-    /// Sets the per-subject rate-limit key.
-    #[must_use]
-    pub fn lookup_key(mut self, key: impl Into<Vec<u8>>) -> Self {
-        self.lookup_key = Some(key.into());
-        self
-    }
-
-    /// Sets the per-requester rate-limit key.
-    #[must_use]
-    pub fn requester_key(mut self, key: impl Into<Vec<u8>>) -> Self {
-        self.requester_key = Some(key.into());
-        self
-    }
 }
 
 impl core::fmt::Debug for InitiateRequest {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("InitiateRequest")
-            .field("subject", &self.subject.as_ref().map(|_| "<redacted>"))
             .field("channel", &self.channel)
-            .field("risk", &self.risk)
+            .field("channels", &self.channels)
             .field("scopes", &self.scopes)
             .finish_non_exhaustive()
     }
 }
 
-/// An initiated recovery: the same shape whether or not the account exists.
+/// An initiated recovery: the same shape whether or not the account exists. Return only the
+/// handle to the client; deliver the payload; keep the rest for the host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Initiated {
-    /// The correlation ID (for the host's logs and the audit trail).
+    /// The correlation ID.
     pub correlation_id: CorrelationId,
-    /// What to deliver over the channel.
+    /// The recovery's handle: return it to the requester (it is needed with a code).
+    pub handle: RecoveryHandle,
+    /// What to deliver over the channel (for an unknown account: deliver nothing).
     pub payload: DeliveryPayload,
-    /// What redemption requires.
+    /// What completion requires.
     pub redemption: Redemption,
-    /// When the token expires.
+    /// When it expires.
     pub expires_at: UnixTime,
+    /// The step-up decision it follows.
+    pub decision: Decision,
+    /// How the shadow policy's decision differs, in shadow mode.
+    pub shadow: Option<Divergence>,
 }
 
-/// What accompanies a token at completion. `Debug` names the kind of proof only.
+/// What accompanies the secret at completion. `Debug` names the kind of proof only.
 #[derive(Clone, Copy)]
 #[non_exhaustive]
 pub enum Proof<'a> {
-    /// An assertion (`PublicKeyCredential` JSON) over [`recovery_challenge`] of the token, by
-    /// a passkey of the subject.
+    /// An assertion (`PublicKeyCredential` JSON) over [`recovery_challenge`] by a passkey of
+    /// the subject.
     Passkey(&'a [u8]),
-    /// Nothing: accepted only for [`Redemption::TokenAlone`] tokens.
+    /// Nothing: accepted only for [`Redemption::TokenAlone`].
     TokenAlone,
 }
 
@@ -123,9 +137,9 @@ impl core::fmt::Debug for Proof<'_> {
     }
 }
 
-/// A scoped, single-use authorization issued by a completed recovery. Hand the token to the
-/// client (or keep it in the session) and redeem it with [`Recovery::consume_grant`] right
-/// before the action. `Debug` redacts the token and subject.
+/// A scoped, single-use authorisation issued by a completed recovery or onboarding. Hand the
+/// token to the client and redeem it with
+/// [`Recovery::authorize_registration`] (or [`Recovery::consume_grant`]). `Debug` redacts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Grant {
@@ -137,37 +151,27 @@ pub struct Grant {
     pub scopes: Vec<Scope>,
     /// When it expires.
     pub expires_at: UnixTime,
-    /// The recovery's correlation ID.
+    /// The correlation ID.
     pub correlation_id: CorrelationId,
 }
 
-/// A consumed grant: act on `subject` within `scopes` now. `Debug` redacts the subject.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RedeemedGrant {
-    /// The recovered account.
-    pub subject: SubjectId,
-    /// Everything the grant allowed (the requested scope among them).
-    pub scopes: Vec<Scope>,
-    /// The recovery's correlation ID.
-    pub correlation_id: CorrelationId,
-}
-
-/// Recovery and onboarding over a [`RecoveryStore`], a [`RateLimitStore`], the relying
-/// party's [`CredentialStore`] (to verify assertions and advance counters) and an
-/// [`AuditSink`].
+/// Recovery and onboarding over a [`RecoveryStore`] (and, for the passkeyless path,
+/// [`PendingStore`](crate::PendingStore)), a [`RateLimitStore`], the relying party's
+/// [`CredentialStore`] and an audit sink.
 #[derive(Debug)]
 pub struct Recovery<S, L, K, A> {
     pub(crate) rp: RelyingParty,
     pub(crate) policy: RecoveryPolicy,
+    pub(crate) secret: LookupSecret,
     pub(crate) store: S,
     pub(crate) limits: L,
     pub(crate) credentials: K,
     pub(crate) audit: A,
+    pub(crate) audit_mode: AuditMode,
 }
 
-impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Recovery<S, L, K, A> {
-    /// Recovery for `rp` under `policy`.
+impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: RecoveryAuditSink> Recovery<S, L, K, A> {
+    /// Recovery for `rp` under `policy`; `secret` keys the pseudonyms of audit events.
     ///
     /// # Errors
     ///
@@ -175,13 +179,21 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
     pub fn new(
         rp: RelyingParty,
         policy: RecoveryPolicy,
+        secret: LookupSecret,
         store: S,
         limits: L,
         credentials: K,
         audit: A,
     ) -> Result<Self, RecoveryError> {
         policy.validate()?;
-        Ok(Self { rp, policy, store, limits, credentials, audit })
+        Ok(Self { rp, policy, secret, store, limits, credentials, audit, audit_mode: AuditMode::FailOpen })
+    }
+
+    /// Sets what a failing audit sink does (default [`AuditMode::FailOpen`]).
+    #[must_use]
+    pub const fn with_audit_mode(mut self, mode: AuditMode) -> Self {
+        self.audit_mode = mode;
+        self
     }
 
     /// The relying party.
@@ -214,144 +226,274 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
         &self.audit
     }
 
-    /// Assertion options for redeeming `token` (the challenge is [`recovery_challenge`]; no
-    /// credentials are listed, so the options reveal nothing about the account).
-    pub fn assertion_options(&self, token: &RecoveryToken) -> AssertionOptionsJson {
-        AssertionOptionsJson::new(&self.rp, &recovery_challenge(token), self.policy.user_verification)
+    /// The lookup secret (to derive [`LookupKey`]s and [`RequesterKey`]s).
+    pub const fn lookup_secret(&self) -> &LookupSecret {
+        &self.secret
     }
 
-    pub(crate) fn emit(
+    /// Assertion options for completing a recovery (the challenge is [`recovery_challenge`];
+    /// no credentials are listed, so the options reveal nothing about the account).
+    pub fn assertion_options(&self, handle: &RecoveryHandle, secret: &DeliveredSecret) -> AssertionOptionsJson {
+        AssertionOptionsJson::new(&self.rp, &recovery_challenge(handle, secret), self.policy.user_verification)
+    }
+
+    /// Records `event` and applies the audit mode and the refusal metric to `result`.
+    pub(crate) async fn finish<T>(
+        &self,
+        flow: Flow,
+        event: AuditEvent,
+        result: Result<T, RecoveryError>,
+    ) -> Result<T, RecoveryError> {
+        if let Err(e) = &result {
+            observe::refused(flow, e);
+        }
+        if self.audit.record_event(event).await.is_err() {
+            observe::audit_failed();
+            if self.audit_mode == AuditMode::FailClosed {
+                return Err(RecoveryError::AuditUnavailable);
+            }
+        }
+        result
+    }
+
+    pub(crate) fn event(
         &self,
         kind: AuditKind,
         correlation_id: Option<&CorrelationId>,
         channel: Option<Channel>,
         reason: Option<ReasonCategory>,
         now: UnixTime,
-    ) {
-        self.audit.record(AuditEvent::new(kind, correlation_id.cloned(), channel.map(Channel::as_str), reason, now));
+    ) -> AuditEvent {
+        AuditEvent::new(kind, correlation_id.cloned(), channel.map(Channel::as_str), reason, now)
     }
 
-    pub(crate) async fn check_requester(&self, key: Option<&[u8]>, now: UnixTime) -> Result<(), RecoveryError> {
-        match key {
-            Some(key) => {
-                rate_limit::check(&self.limits, &RateKey::requester(key), self.policy.per_requester, now).await
-            }
-            None => Ok(()),
-        }
+    pub(crate) fn pseudonym(&self, subject: Option<&SubjectId>) -> Option<String> {
+        subject.map(|s| self.secret.pseudonym(s).as_str().to_owned())
     }
 
-    /// Starts a recovery: checks the rate limits (per requester, then per subject), draws a
-    /// token and stores its hash with the subject, the channel's TTL, the attempt budget and
-    /// the required assurance. For an unknown account (`request.subject` is `None`) the
-    /// response has the same shape but nothing is stored: deliver nothing, or a neutral
-    /// notice, and answer the client exactly as for a known account.
+    pub(crate) async fn check_requester(&self, key: &RequesterKey, now: UnixTime) -> Result<(), RecoveryError> {
+        rate_limit::check(&self.limits, &RateKey::requester(key.as_bytes()), self.policy.per_requester, now).await
+    }
+
+    /// Counts one proof attempt of `requester` against the recovery `recovery` in both
+    /// backoff tiers.
+    pub(crate) async fn check_proof_attempt(
+        &self,
+        requester: &RequesterKey,
+        recovery: &TokenHash,
+        now: UnixTime,
+    ) -> Result<(), RecoveryError> {
+        let key = RateKey::failures(requester.as_bytes(), recovery.as_bytes());
+        rate_limit::check(&self.limits, &key, self.policy.failures_short, now).await?;
+        rate_limit::check(&self.limits, &key, self.policy.failures_long, now).await
+    }
+
+    /// Starts a recovery: rate limits per requester and per identifier, the step-up
+    /// decision on the subject's channels and signals, then a handle and a secret (a deep-link
+    /// token over a channel with confirmed E2EE, an 8-digit code otherwise), stored hashed.
+    /// For an unknown account a decoy is stored the same way (a random subject, a secret
+    /// nothing matches): the same store operations, the same response.
     ///
     /// # Errors
     ///
-    /// [`RecoveryError::RateLimited`]; [`RecoveryError::InvalidRequest`] for no scopes, or for
-    /// [`Scope::RevokeOtherCredentials`] on a token-alone redemption;
-    /// [`RecoveryError::Storage`].
+    /// [`RecoveryError::RateLimited`]; [`RecoveryError::ManualReview`] with the reasons;
+    /// [`RecoveryError::ChannelExcluded`] when the decision does not accept the channel;
+    /// [`RecoveryError::InvalidRequest`]; [`RecoveryError::Storage`].
     pub async fn initiate(
         &self,
         request: &InitiateRequest,
         rng: &mut (impl CryptoRng + Send),
         now: UnixTime,
     ) -> Result<Initiated, RecoveryError> {
+        observe::initiated(Flow::Passkey);
         let correlation_id = CorrelationId::random(rng);
-        let result = self.initiate_inner(request, &correlation_id, rng, now).await;
+        // The pseudonym is computed for unknown accounts too (of the decoy), so both cost the same.
+        let decoy = SubjectId::new(random_bytes(rng));
+        let subject = request.subject.as_ref().unwrap_or(&decoy);
+        let pseudonym = self.pseudonym(Some(subject)).filter(|_| request.subject.is_some());
+        let result = self.initiate_inner(request, subject, &correlation_id, rng, now).await;
         let reason = match &result {
             Ok(_) if request.subject.is_none() => Some(ReasonCategory::UnknownAccount),
             Ok(_) => None,
             Err(e) => Some(e.reason()),
         };
-        self.emit(AuditKind::RecoveryInitiated, Some(&correlation_id), Some(request.channel), reason, now);
-        result
+        let mut event = self
+            .event(AuditKind::RecoveryInitiated, Some(&correlation_id), Some(request.channel), reason, now)
+            .with_pseudonyms(pseudonym, Some(request.requester.pseudonym().as_str().to_owned()));
+        match &result {
+            Ok(i) => event = event.with_decision(outcome_name(&i.decision.outcome), reason_names(&i.decision)),
+            Err(RecoveryError::ManualReview { reasons }) => {
+                event = event.with_decision("manual_review", reasons.iter().map(|r| format!("{r:?}")).collect());
+            }
+            Err(_) => {}
+        }
+        self.finish(Flow::Passkey, event, result).await
     }
 
     async fn initiate_inner(
         &self,
         request: &InitiateRequest,
+        subject: &SubjectId,
         correlation_id: &CorrelationId,
         rng: &mut (impl CryptoRng + Send),
         now: UnixTime,
     ) -> Result<Initiated, RecoveryError> {
-        let redemption = self.policy.redemption_for(request.risk);
-        if request.scopes.is_empty() {
-            return Err(RecoveryError::InvalidRequest("no scopes"));
+        if request.scopes.is_empty() || request.scopes.len() > MAX_SCOPES || request.channels.len() > MAX_CHANNELS {
+            return Err(RecoveryError::InvalidRequest("scopes or channels out of bounds"));
         }
+        self.check_requester(&request.requester, now).await?;
+        let key = RateKey::identifier(request.lookup.as_bytes());
+        rate_limit::check(&self.limits, &key, self.policy.per_identifier, now).await?;
+
+        let (decision, shadow) = match &self.policy.shadow {
+            Some(candidate) => {
+                let report = decide_with_shadow(
+                    self.policy.operation,
+                    &request.channels,
+                    &request.signals,
+                    &self.policy.stepup,
+                    candidate,
+                );
+                (report.decision, Some(report.divergence))
+            }
+            None => (decide(self.policy.operation, &request.channels, &request.signals, &self.policy.stepup), None),
+        };
+        let facts = request.channels.iter().find(|f| f.kind() == request.channel.kind());
+        let redemption = self.redemption_for(request.channel, facts, &decision)?;
         if redemption == Redemption::TokenAlone && request.scopes.contains(&Scope::RevokeOtherCredentials) {
             return Err(RecoveryError::InvalidRequest("revoking credentials requires a passkey"));
         }
-        self.check_requester(request.requester_key.as_deref(), now).await?;
-        let subject_key = request.lookup_key.as_deref().or_else(|| request.subject.as_ref().map(SubjectId::as_bytes));
-        if let Some(key) = subject_key {
-            rate_limit::check(&self.limits, &RateKey::subject(key), self.policy.per_subject, now).await?;
-        }
 
-        let token = RecoveryToken::random(rng);
+        let handle = RecoveryHandle::random(rng);
+        let secret = new_secret(facts.is_some_and(Channel::link_allowed), rng);
         let ttl_secs = self.policy.ttl_secs(request.channel);
         let expires_at = now.plus_secs(ttl_secs);
-        if let Some(subject) = &request.subject {
-            let record = ChallengeRecord {
-                token_hash: token.hash(),
-                subject: subject.clone(),
-                correlation_id: correlation_id.clone(),
-                channel: request.channel,
-                redemption,
-                scopes: request.scopes.clone(),
-                attempts_left: self.policy.max_attempts,
-                expires_at,
-                consumed: false,
-            };
-            self.store.insert_challenge(record).await.map_err(RecoveryError::storage)?;
-        }
-        let payload = DeliveryPayload { token, channel: request.channel, ttl_secs, expires_at };
-        Ok(Initiated { correlation_id: correlation_id.clone(), payload, redemption, expires_at })
+        let secret_hash = if request.subject.is_some() {
+            secret.hash_for(&handle)
+        } else {
+            // A decoy: nothing ever hashes to it.
+            TokenHash::from_bytes(crypto::sha256(&random_bytes(rng)))
+        };
+        let record = ChallengeRecord {
+            handle_hash: handle.hash(),
+            secret_hash,
+            subject: subject.clone(),
+            correlation_id: correlation_id.clone(),
+            channel: request.channel,
+            redemption,
+            scopes: request.scopes.clone(),
+            attempts_left: self.policy.max_attempts,
+            expires_at,
+            consumed: false,
+        };
+        self.store.insert_challenge(record).await.map_err(RecoveryError::storage)?;
+        let confirmation = match redemption {
+            Redemption::TokenAlone => Confirmation::SecretAlone,
+            _ => Confirmation::Passkey,
+        };
+        let payload = DeliveryPayload {
+            handle: handle.clone(),
+            secret,
+            channel: request.channel,
+            confirmation,
+            ttl_secs,
+            expires_at,
+        };
+        Ok(Initiated {
+            correlation_id: correlation_id.clone(),
+            handle,
+            payload,
+            redemption,
+            expires_at,
+            decision,
+            shadow,
+        })
     }
 
-    /// Redeems `token` with `proof`: on success the token is consumed and a grant issued.
-    /// Every failed proof spends one attempt. A passkey assertion must answer
-    /// [`recovery_challenge`] of the token and come from a credential of the token's subject;
-    /// its counter is advanced like a sign-in.
+    /// What completing over `channel` requires under `decision`. The channel must be one the
+    /// decision can use (present and not unusable); then the secret alone where the policy
+    /// allows it and the decision names this channel alone, a passkey where the decision
+    /// names a passkey (alone or paired with this channel), and nothing otherwise.
+    fn redemption_for(
+        &self,
+        channel: Channel,
+        facts: Option<&ChannelFacts>,
+        decision: &Decision,
+    ) -> Result<Redemption, RecoveryError> {
+        if facts.is_none_or(|f| self.policy.stepup.strength(f).is_none()) {
+            return Err(RecoveryError::ChannelExcluded);
+        }
+        let this = channel.kind();
+        match decision.outcome {
+            Outcome::ManualReview => Err(RecoveryError::ManualReview { reasons: decision.reasons.clone() }),
+            Outcome::UseChannel(k) if k == this && self.policy.token_alone_allowed => Ok(Redemption::TokenAlone),
+            Outcome::UseChannel(k) if k == this || k == ChannelKind::Passkey => Ok(Redemption::PasskeyRequired),
+            Outcome::StepUp(a, b)
+                if (a == ChannelKind::Passkey && b == this) || (b == ChannelKind::Passkey && a == this) =>
+            {
+                Ok(Redemption::PasskeyRequired)
+            }
+            _ => Err(RecoveryError::ChannelExcluded),
+        }
+    }
+
+    /// Completes a recovery: `handle` (from the requester) with the delivered `secret` and
+    /// `proof`. A wrong secret spends one of the recovery's attempts (only the handle's holder
+    /// can try); each proof counts against this requester's backoff tiers for this recovery,
+    /// never anyone else's, so a party holding the link cannot lock the user out.
     ///
     /// # Errors
     ///
-    /// Distinct variants for [`UnknownToken`](RecoveryError::UnknownToken),
+    /// [`UnknownToken`](RecoveryError::UnknownToken) (no such recovery, or a wrong secret),
     /// [`Replayed`](RecoveryError::Replayed), [`Expired`](RecoveryError::Expired),
     /// [`AttemptsExhausted`](RecoveryError::AttemptsExhausted),
-    /// [`WrongSubject`](RecoveryError::WrongSubject) (a passkey of another account),
-    /// [`PasskeyRequired`](RecoveryError::PasskeyRequired) (the token without an assertion),
-    /// [`Verification`](RecoveryError::Verification) (the assertion failed another check),
-    /// and [`Storage`](RecoveryError::Storage).
+    /// [`RateLimited`](RecoveryError::RateLimited) (this requester's backoff),
+    /// [`WrongSubject`](RecoveryError::WrongSubject),
+    /// [`PasskeyRequired`](RecoveryError::PasskeyRequired),
+    /// [`Verification`](RecoveryError::Verification), [`Storage`](RecoveryError::Storage).
     pub async fn complete(
         &self,
-        token: &RecoveryToken,
+        handle: &RecoveryHandle,
+        secret: &DeliveredSecret,
         proof: Proof<'_>,
+        requester: &RequesterKey,
         rng: &mut (impl CryptoRng + Send),
         now: UnixTime,
     ) -> Result<Grant, RecoveryError> {
-        let record = match self.store.find_challenge(&token.hash()).await {
+        let requester_pseudonym = Some(requester.pseudonym().as_str().to_owned());
+        let record = match self.store.find_challenge(&handle.hash()).await {
             Ok(Some(record)) => record,
             other => {
                 let e = other.err().map_or(RecoveryError::UnknownToken, RecoveryError::storage);
-                self.emit(AuditKind::RecoveryFailed, None, None, Some(e.reason()), now);
-                return Err(e);
+                let event = self
+                    .event(AuditKind::RecoveryFailed, None, None, Some(e.reason()), now)
+                    .with_pseudonyms(None, requester_pseudonym);
+                return self.finish(Flow::Passkey, event, Err(e)).await;
             }
         };
-        let result = self.complete_record(token, &record, proof, rng, now).await;
+        let result = self.complete_record(handle, secret, &record, proof, requester, rng, now).await;
         let (kind, reason) = match &result {
-            Ok(_) => (AuditKind::RecoveryCompleted, None),
+            Ok(_) => {
+                let started = record.expires_at.as_secs().saturating_sub(self.policy.ttl_secs(record.channel));
+                observe::completed(Flow::Passkey, now.as_secs().saturating_sub(started));
+                (AuditKind::RecoveryCompleted, None)
+            }
             Err(e) => (AuditKind::RecoveryFailed, Some(e.reason())),
         };
-        self.emit(kind, Some(&record.correlation_id), Some(record.channel), reason, now);
-        result
+        let event = self
+            .event(kind, Some(&record.correlation_id), Some(record.channel), reason, now)
+            .with_pseudonyms(self.pseudonym(Some(&record.subject)), requester_pseudonym);
+        self.finish(Flow::Passkey, event, result).await
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn complete_record(
         &self,
-        token: &RecoveryToken,
+        handle: &RecoveryHandle,
+        secret: &DeliveredSecret,
         record: &ChallengeRecord,
         proof: Proof<'_>,
+        requester: &RequesterKey,
         rng: &mut (impl CryptoRng + Send),
         now: UnixTime,
     ) -> Result<Grant, RecoveryError> {
@@ -364,100 +506,65 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
         if record.attempts_left == 0 {
             return Err(RecoveryError::AttemptsExhausted);
         }
-        let checked = match (proof, record.redemption) {
-            (Proof::Passkey(json), _) => self
-                .verify_passkey(recovery_challenge(token), Some(&record.subject), json, record.expires_at, now)
-                .await
-                .map(|_| ()),
-            (Proof::TokenAlone, Redemption::TokenAlone) => Ok(()),
-            (Proof::TokenAlone, Redemption::PasskeyRequired) => Err(RecoveryError::PasskeyRequired),
-        };
-        if let Err(e) = checked {
-            if e.spends_attempt() {
-                self.store.decrement_attempts(&record.token_hash).await.map_err(RecoveryError::storage)?;
-            }
-            return Err(e);
+        if !crypto::ct_eq(secret.hash_for(handle).as_bytes(), record.secret_hash.as_bytes()) {
+            self.store.decrement_attempts(&record.handle_hash).await.map_err(RecoveryError::storage)?;
+            return Err(RecoveryError::UnknownToken);
         }
-        let grant_token = GrantToken::random(rng);
+        match (proof, record.redemption) {
+            (Proof::Passkey(json), _) => {
+                self.check_proof_attempt(requester, &record.handle_hash, now).await?;
+                self.verify_passkey(
+                    recovery_challenge(handle, secret),
+                    Some(&record.subject),
+                    json,
+                    record.expires_at,
+                    now,
+                )
+                .await?;
+            }
+            (Proof::TokenAlone, Redemption::TokenAlone) => {}
+            (Proof::TokenAlone, _) => return Err(RecoveryError::PasskeyRequired),
+        }
+        let (grant, stored) =
+            self.new_grant(&record.subject, &record.correlation_id, Some(record.channel), &record.scopes, rng, now);
+        // Consuming the secret and storing its grant are one atomic step of the store.
+        match self.store.redeem_challenge(&record.handle_hash, stored).await.map_err(RecoveryError::storage)? {
+            ConsumeOutcome::Consumed => Ok(grant),
+            ConsumeOutcome::AlreadyConsumed => Err(RecoveryError::Replayed),
+            ConsumeOutcome::Unavailable => Err(RecoveryError::AttemptsExhausted),
+            ConsumeOutcome::NotFound => Err(RecoveryError::UnknownToken),
+        }
+    }
+
+    /// A fresh grant and its stored form.
+    pub(crate) fn new_grant(
+        &self,
+        subject: &SubjectId,
+        correlation_id: &CorrelationId,
+        channel: Option<Channel>,
+        scopes: &[Scope],
+        rng: &mut (impl CryptoRng + Send),
+        now: UnixTime,
+    ) -> (Grant, GrantRecord) {
+        let token = GrantToken::random(rng);
         let expires_at = now.plus_secs(self.policy.grant_ttl_secs);
-        let grant = GrantRecord {
-            grant_hash: grant_token.hash(),
-            subject: record.subject.clone(),
-            correlation_id: record.correlation_id.clone(),
-            channel: record.channel,
-            scopes: record.scopes.clone(),
+        let stored = GrantRecord {
+            grant_hash: token.hash(),
+            subject: subject.clone(),
+            correlation_id: correlation_id.clone(),
+            channel,
+            scopes: scopes.to_vec(),
             expires_at,
             consumed: false,
         };
-        // Consuming the token and storing its grant are one atomic step of the store.
-        match self.store.redeem_challenge(&record.token_hash, grant).await.map_err(RecoveryError::storage)? {
-            ConsumeOutcome::Consumed => {}
-            ConsumeOutcome::AlreadyConsumed => return Err(RecoveryError::Replayed),
-            ConsumeOutcome::Unavailable => return Err(RecoveryError::AttemptsExhausted),
-            ConsumeOutcome::NotFound => return Err(RecoveryError::UnknownToken),
-        }
-        Ok(Grant {
-            token: grant_token,
-            subject: record.subject.clone(),
-            scopes: record.scopes.clone(),
+        let grant = Grant {
+            token,
+            subject: subject.clone(),
+            scopes: scopes.to_vec(),
             expires_at,
-            correlation_id: record.correlation_id.clone(),
-        })
-    }
-
-    /// Redeems a grant for `scope`, once. A grant without `scope` is refused and left
-    /// unconsumed.
-    ///
-    /// # Errors
-    ///
-    /// [`RecoveryError::UnknownToken`], [`RecoveryError::Replayed`],
-    /// [`RecoveryError::Expired`], [`RecoveryError::ScopeNotGranted`],
-    /// [`RecoveryError::Storage`].
-    pub async fn consume_grant(
-        &self,
-        token: &GrantToken,
-        scope: Scope,
-        now: UnixTime,
-    ) -> Result<RedeemedGrant, RecoveryError> {
-        let hash = token.hash();
-        let record = match self.store.find_grant(&hash).await {
-            Ok(Some(record)) => record,
-            other => {
-                let e = other.err().map_or(RecoveryError::UnknownToken, RecoveryError::storage);
-                self.emit(AuditKind::GrantConsumed, None, None, Some(e.reason()), now);
-                return Err(e);
-            }
+            correlation_id: correlation_id.clone(),
         };
-        let result = self.consume_grant_record(&record, scope, now).await;
-        let reason = result.as_ref().err().map(RecoveryError::reason);
-        self.emit(AuditKind::GrantConsumed, Some(&record.correlation_id), Some(record.channel), reason, now);
-        result
-    }
-
-    async fn consume_grant_record(
-        &self,
-        record: &GrantRecord,
-        scope: Scope,
-        now: UnixTime,
-    ) -> Result<RedeemedGrant, RecoveryError> {
-        if record.consumed {
-            return Err(RecoveryError::Replayed);
-        }
-        if now >= record.expires_at {
-            return Err(RecoveryError::Expired);
-        }
-        if !record.scopes.contains(&scope) {
-            return Err(RecoveryError::ScopeNotGranted);
-        }
-        match self.store.consume_grant(&record.grant_hash).await.map_err(RecoveryError::storage)? {
-            ConsumeOutcome::Consumed => Ok(RedeemedGrant {
-                subject: record.subject.clone(),
-                scopes: record.scopes.clone(),
-                correlation_id: record.correlation_id.clone(),
-            }),
-            ConsumeOutcome::AlreadyConsumed | ConsumeOutcome::Unavailable => Err(RecoveryError::Replayed),
-            ConsumeOutcome::NotFound => Err(RecoveryError::UnknownToken),
-        }
+        (grant, stored)
     }
 
     /// Verifies an assertion over `challenge`: the credential is looked up, must belong to
@@ -481,4 +588,30 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: AuditSink> Reco
         .map_err(|e| e.into_error(RecoveryError::storage))?;
         Ok(SubjectId::new(verified.user_handle()))
     }
+}
+
+pub(crate) fn new_secret(link: bool, rng: &mut impl CryptoRng) -> DeliveredSecret {
+    if link {
+        DeliveredSecret::Link(RecoveryToken::random(rng))
+    } else {
+        DeliveredSecret::Code(OneTimeCode::random(rng))
+    }
+}
+
+pub(crate) fn random_bytes(rng: &mut impl CryptoRng) -> Vec<u8> {
+    let mut b = vec![0u8; 16];
+    rng.fill_bytes(&mut b);
+    b
+}
+
+pub(crate) const fn outcome_name(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::UseChannel(_) => "use_channel",
+        Outcome::StepUp(..) => "step_up",
+        _ => "manual_review",
+    }
+}
+
+pub(crate) fn reason_names(decision: &Decision) -> Vec<String> {
+    decision.reasons.iter().map(|r| format!("{r:?}")).collect()
 }

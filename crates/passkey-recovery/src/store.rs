@@ -12,9 +12,9 @@
 //!   report already consumed, exhausted or unknown. A crash between the two steps must leave
 //!   neither (a token consumed without its grant would strand the user). Keep the consumed
 //!   row (a tombstone) until it expires, so that a replay is reported as such;
-//! * **consume exactly once**: grants and onboardings alike, `UPDATE ... SET consumed = true
-//!   WHERE ... AND NOT consumed` (an onboarding is consumable only once approved: `AND
-//!   approved_by IS NOT NULL`);
+//! * **consume exactly once**: grants, `UPDATE ... SET consumed = true WHERE ... AND NOT
+//!   consumed`; an onboarding like a challenge, with its grant in one transaction, and only
+//!   once approved (`AND approved_by IS NOT NULL`);
 //! * **approve once**: `UPDATE onboarding SET approved_by = $2 WHERE nonce_hash = $1 AND
 //!   approved_by IS NULL`.
 //!
@@ -29,11 +29,15 @@ use crate::token::{SubjectId, TokenHash};
 use passkey_verifier::audit::CorrelationId;
 use passkey_verifier::UnixTime;
 
-/// A recovery challenge as stored: never the token, only its hash.
+/// A recovery challenge as stored: never the handle or the delivered secret, only hashes.
+/// For an unknown account the same record is stored with a random subject and a secret hash
+/// nothing matches (a decoy): the same store work, nothing redeemable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChallengeRecord {
-    /// SHA-256 of the token (the key).
-    pub token_hash: TokenHash,
+    /// SHA-256 of the recovery handle (the key).
+    pub handle_hash: TokenHash,
+    /// [`DeliveredSecret::hash_for`](crate::DeliveredSecret::hash_for) of the delivered secret.
+    pub secret_hash: TokenHash,
     /// The account being recovered.
     pub subject: SubjectId,
     /// The correlation ID of this recovery.
@@ -44,7 +48,7 @@ pub struct ChallengeRecord {
     pub redemption: Redemption,
     /// What the grant will allow.
     pub scopes: Vec<Scope>,
-    /// Failed completions still allowed.
+    /// Wrong secrets still allowed.
     pub attempts_left: u32,
     /// When the token expires.
     pub expires_at: UnixTime,
@@ -61,8 +65,8 @@ pub struct GrantRecord {
     pub subject: SubjectId,
     /// The correlation ID of the recovery that issued it.
     pub correlation_id: CorrelationId,
-    /// The recovery's channel.
-    pub channel: Channel,
+    /// The recovery's channel (`None` for an onboarding or a passkeyless recovery).
+    pub channel: Option<Channel>,
     /// What it allows.
     pub scopes: Vec<Scope>,
     /// When it expires.
@@ -71,18 +75,61 @@ pub struct GrantRecord {
     pub consumed: bool,
 }
 
+/// What the approving device shows before its user approves an onboarding: host-supplied,
+/// bounded text about the new device, and when it asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalDisplay {
+    /// The new device's name as it reported it (at most 64 characters).
+    pub device_name: String,
+    /// Its platform (at most 32 characters).
+    pub platform: String,
+    /// A coarse location from the requester's network (city or region, at most 64 characters).
+    pub coarse_location: Option<String>,
+    /// When the request was made.
+    pub requested_at: UnixTime,
+}
+
+impl ApprovalDisplay {
+    /// Checks the bounds: lengths in characters, no control characters.
+    ///
+    /// # Errors
+    ///
+    /// [`RecoveryError::InvalidRequest`](crate::RecoveryError::InvalidRequest).
+    pub fn validate(&self) -> Result<(), crate::RecoveryError> {
+        let ok = |s: &str, max: usize| s.chars().count() <= max && !s.chars().any(char::is_control);
+        if !ok(&self.device_name, 64)
+            || !ok(&self.platform, 32)
+            || !self.coarse_location.as_deref().is_none_or(|l| ok(l, 64))
+        {
+            return Err(crate::RecoveryError::InvalidRequest(
+                "approval display text too long or with control characters",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// An onboarding as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OnboardingRecord {
-    /// SHA-256 of the nonce (the key).
-    pub nonce_hash: TokenHash,
+    /// SHA-256 of the pairing reference (the key).
+    pub pairing_hash: TokenHash,
+    /// SHA-256 of the new device's secret: redemption requires the secret.
+    pub device_secret_hash: TokenHash,
+    /// The challenge the approving assertion must answer
+    /// ([`onboarding_challenge`](crate::onboarding_challenge) of the reference and pairing code).
+    pub approval_challenge: TokenHash,
+    /// What the approving device shows.
+    pub display: ApprovalDisplay,
+    /// Whether an existing device of `claimed` offered it (the existing-device-initiated variant).
+    pub offered: bool,
     /// The correlation ID of this onboarding.
     pub correlation_id: CorrelationId,
     /// The account the new device claims, if it named one.
     pub claimed: Option<SubjectId>,
     /// The account whose device approved it.
     pub approved_by: Option<SubjectId>,
-    /// When the nonce expires.
+    /// When it expires.
     pub expires_at: UnixTime,
     /// Whether the new device redeemed it (a tombstone until expiry).
     pub consumed: bool,
@@ -130,16 +177,17 @@ pub trait RecoveryStore: Send + Sync {
     /// The store's error type.
     type Error: std::error::Error + Send + Sync + 'static;
 
-    /// Stores a new challenge (its hash is fresh).
+    /// Stores a new challenge (its handle hash is fresh).
     fn insert_challenge(&self, record: ChallengeRecord) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
-    /// The challenge whose token hashes to `hash`, consumed or not.
+    /// The challenge whose handle hashes to `hash`, consumed or not.
     fn find_challenge(
         &self,
         hash: &TokenHash,
     ) -> impl Future<Output = Result<Option<ChallengeRecord>, Self::Error>> + Send;
 
-    /// Spends one attempt if any are left and the challenge is not consumed, atomically.
+    /// Spends one attempt (a wrong secret) if any are left and the challenge is not consumed,
+    /// atomically.
     fn decrement_attempts(&self, hash: &TokenHash) -> impl Future<Output = Result<AttemptOutcome, Self::Error>> + Send;
 
     /// Marks the challenge consumed if it is not yet and has attempts left, and stores
@@ -175,9 +223,15 @@ pub trait RecoveryStore: Send + Sync {
         approver: &SubjectId,
     ) -> impl Future<Output = Result<ApproveOutcome, Self::Error>> + Send;
 
-    /// Marks the onboarding consumed if it is approved and not consumed yet, atomically (at
-    /// most one [`ConsumeOutcome::Consumed`]; not approved: [`ConsumeOutcome::Unavailable`]).
-    fn consume_onboarding(&self, hash: &TokenHash) -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send;
+    /// Marks the onboarding consumed if it is approved and not consumed yet, and stores
+    /// `grant`, as one atomic step (both or neither; at most one [`ConsumeOutcome::Consumed`];
+    /// not approved: [`ConsumeOutcome::Unavailable`]). A failure writing the grant leaves the
+    /// onboarding unconsumed.
+    fn redeem_onboarding(
+        &self,
+        hash: &TokenHash,
+        grant: GrantRecord,
+    ) -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send;
 }
 
 impl<T: RecoveryStore + ?Sized> RecoveryStore for std::sync::Arc<T> {
@@ -233,7 +287,11 @@ impl<T: RecoveryStore + ?Sized> RecoveryStore for std::sync::Arc<T> {
         (**self).approve_onboarding(hash, approver)
     }
 
-    fn consume_onboarding(&self, hash: &TokenHash) -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send {
-        (**self).consume_onboarding(hash)
+    fn redeem_onboarding(
+        &self,
+        hash: &TokenHash,
+        grant: GrantRecord,
+    ) -> impl Future<Output = Result<ConsumeOutcome, Self::Error>> + Send {
+        (**self).redeem_onboarding(hash, grant)
     }
 }

@@ -5,20 +5,22 @@
 use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 
-use crate::policy::Channel;
+use crate::code::{OneTimeCode, PairingCode};
 use crate::RecoveryError;
 use passkey_verifier::hazmat::b64;
 use passkey_verifier::hazmat::crypto;
 use passkey_verifier::RelyingParty;
-use passkey_verifier::{Challenge, UnixTime, UserVerification};
+use passkey_verifier::{Challenge, UserVerification};
 
 /// The number of random bytes in every token, nonce and grant token (256 bits).
 pub const SECRET_LEN: usize = 32;
 
 /// Domain separation of [`recovery_challenge`].
-const RECOVERY_DOMAIN: &[u8] = b"passkey-verifier/recovery-challenge/v1\0";
+const RECOVERY_DOMAIN: &[u8] = b"passkey-verifier/recovery-challenge/v2\0";
 /// Domain separation of [`onboarding_challenge`].
-const ONBOARDING_DOMAIN: &[u8] = b"passkey-verifier/onboarding-challenge/v1\0";
+const ONBOARDING_DOMAIN: &[u8] = b"passkey-verifier/onboarding-challenge/v2\0";
+/// Domain separation of [`DeliveredSecret::hash_for`].
+const SECRET_DOMAIN: &[u8] = b"passkey-verifier/delivered-secret/v1\0";
 
 /// Characters of a secret as unpadded base64url.
 const B64_LEN: usize = 43;
@@ -111,15 +113,34 @@ macro_rules! secret {
 }
 
 secret!(
-    /// A single-use recovery token (256 random bits), delivered out of band. `Debug`
-    /// redacts it; only its [`TokenHash`] is stored.
+    /// A single-use recovery token (256 random bits), delivered in a deep link over a channel
+    /// whose end-to-end encryption is confirmed. `Debug` redacts it; only a hash is stored.
     RecoveryToken
 );
 
 secret!(
-    /// A short-lived onboarding nonce (256 random bits), shown by a new device as a QR code.
-    /// `Debug` redacts it; only its [`TokenHash`] is stored.
-    OnboardingNonce
+    /// The handle of one recovery (256 random bits): returned to the requester (the browser
+    /// that started it) and the key of its record. A delivered code is checked only together
+    /// with it, so a party holding only the code can submit nothing. `Debug` redacts it.
+    RecoveryHandle
+);
+
+secret!(
+    /// The pairing reference of an onboarding (256 random bits): what the QR code or link
+    /// carries. It lets an approving device find the request; it cannot redeem it.
+    PairingRef
+);
+
+secret!(
+    /// The new device's secret of an onboarding (256 random bits): kept by the device that
+    /// started it (never in the QR code) and required to redeem the approval.
+    DeviceSecret
+);
+
+secret!(
+    /// A one-tap cancel token (256 random bits) sent to every channel and device while a
+    /// recovery waits. `Debug` redacts it.
+    CancelToken
 );
 
 secret!(
@@ -128,28 +149,88 @@ secret!(
     GrantToken
 );
 
-impl OnboardingNonce {
-    /// A link carrying the nonce in its fragment (`{base_url}#n=<nonce>`), for the QR code
-    /// the new device shows. The fragment is never sent to a server by browsers.
+impl PairingRef {
+    /// A link carrying the reference in its fragment (`{base_url}#p=<ref>`), for the QR code.
+    /// The fragment is never sent to a server by browsers.
     #[must_use]
     pub fn render_link(&self, base_url: &str) -> String {
-        link(base_url, "n", &self.to_base64url())
+        link(base_url, "p", &self.to_base64url())
     }
 }
 
-/// The challenge of the passkey assertion that redeems `token`: SHA-256 of a
-/// domain-separation string and the token bytes. The client computes the same from the token
-/// it received (or gets it from [`Recovery::assertion_options`](crate::Recovery::assertion_options)).
-#[must_use]
-pub fn recovery_challenge(token: &RecoveryToken) -> Challenge {
-    Challenge::from_digest(crypto::sha256_concat(&[RECOVERY_DOMAIN, &token.0]))
+impl CancelToken {
+    /// The one-tap cancel link `{base_url}#c=<token>`.
+    #[must_use]
+    pub fn render_link(&self, base_url: &str) -> String {
+        link(base_url, "c", &self.to_base64url())
+    }
 }
 
-/// The challenge of the passkey assertion that approves an onboarding `nonce`: SHA-256 of a
-/// domain-separation string (distinct from [`recovery_challenge`]'s) and the nonce bytes.
+/// What the user received over a channel: a deep-link token (E2EE channels only) or an
+/// 8-digit code. `Debug` redacts it.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DeliveredSecret {
+    /// The token of a deep link.
+    Link(RecoveryToken),
+    /// A typed code.
+    Code(OneTimeCode),
+}
+
+impl DeliveredSecret {
+    /// Parses what a client sent: 8 digits (spaces and `-` ignored) as a code, otherwise a
+    /// token.
+    ///
+    /// # Errors
+    ///
+    /// [`RecoveryError::MalformedToken`].
+    pub fn parse(text: &str) -> Result<Self, RecoveryError> {
+        if text.len() <= 16 {
+            return OneTimeCode::parse(text).map(Self::Code);
+        }
+        RecoveryToken::parse(text).map(Self::Link)
+    }
+
+    fn bytes(&self) -> (&'static [u8], &[u8]) {
+        match self {
+            Self::Link(t) => (b"link\0", t.as_bytes()),
+            Self::Code(c) => (b"code\0", c.as_bytes()),
+        }
+    }
+
+    /// What a store keeps: SHA-256 over a domain string, the recovery's handle and the
+    /// secret (the handle salts the code, so one hash table of codes fits one recovery only).
+    #[must_use]
+    pub fn hash_for(&self, handle: &RecoveryHandle) -> TokenHash {
+        let (tag, bytes) = self.bytes();
+        TokenHash(crypto::sha256_concat(&[SECRET_DOMAIN, handle.as_bytes(), tag, bytes]))
+    }
+}
+
+impl core::fmt::Debug for DeliveredSecret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Link(_) => f.write_str("Link(<redacted>)"),
+            Self::Code(_) => f.write_str("Code(<redacted>)"),
+        }
+    }
+}
+
+/// The challenge of the passkey assertion that completes a recovery: SHA-256 of a domain
+/// string, the handle and the delivered secret. The client gets it from
+/// [`Recovery::assertion_options`](crate::Recovery::assertion_options).
 #[must_use]
-pub fn onboarding_challenge(nonce: &OnboardingNonce) -> Challenge {
-    Challenge::from_digest(crypto::sha256_concat(&[ONBOARDING_DOMAIN, &nonce.0]))
+pub fn recovery_challenge(handle: &RecoveryHandle, secret: &DeliveredSecret) -> Challenge {
+    let (tag, bytes) = secret.bytes();
+    Challenge::from_digest(crypto::sha256_concat(&[RECOVERY_DOMAIN, handle.as_bytes(), tag, bytes]))
+}
+
+/// The challenge of the passkey assertion that approves an onboarding: SHA-256 of a domain
+/// string (distinct from [`recovery_challenge`]'s), the pairing reference and the pairing
+/// code the approver typed. An assertion over another code (a request the approver cannot
+/// see) does not verify.
+#[must_use]
+pub fn onboarding_challenge(pairing: &PairingRef, code: &PairingCode) -> Challenge {
+    Challenge::from_digest(crypto::sha256_concat(&[ONBOARDING_DOMAIN, pairing.as_bytes(), code.as_bytes()]))
 }
 
 /// An opaque reference to an account: the WebAuthn user handle (bytes), never a phone number,
@@ -175,75 +256,6 @@ impl SubjectId {
 impl core::fmt::Debug for SubjectId {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("SubjectId(<redacted>)")
-    }
-}
-
-/// What the host delivers over the chosen channel: the token, rendered as a deep link or a
-/// code, and nothing that identifies the account. `Debug` redacts the token.
-#[derive(Clone, PartialEq, Eq)]
-pub struct DeliveryPayload {
-    pub(crate) token: RecoveryToken,
-    pub(crate) channel: Channel,
-    pub(crate) ttl_secs: u64,
-    pub(crate) expires_at: UnixTime,
-}
-
-impl DeliveryPayload {
-    /// The deep link `{base_url}#t=<token>`: the token travels in the fragment, which browsers
-    /// never send to a server (nor in `Referer`), so it stays out of access logs.
-    #[must_use]
-    pub fn render_link(&self, base_url: &str) -> String {
-        link(base_url, "t", &self.token.to_base64url())
-    }
-
-    /// The token as a code a person can type (see [`RecoveryToken::to_code`]).
-    #[must_use]
-    pub fn render_code(&self) -> String {
-        self.token.to_code()
-    }
-
-    /// A complete, neutral message body for the channel: a link for RCS, push and email, a
-    /// code for SMS. It names no account, phone number or address.
-    #[must_use]
-    pub fn render_message(&self, base_url: &str) -> String {
-        let minutes = self.ttl_secs.div_ceil(60);
-        let action = match self.channel {
-            Channel::Sms => format!("enter this code: {}", self.render_code()),
-            _ => format!("open {}", self.render_link(base_url)),
-        };
-        format!(
-            "Account recovery was requested. To continue, {action} within {minutes} min and confirm with a \
-             passkey. If this was not you, ignore this message."
-        )
-    }
-
-    /// The token (for a host that renders its own message). Treat it as a secret.
-    #[must_use]
-    pub const fn token(&self) -> &RecoveryToken {
-        &self.token
-    }
-
-    /// The delivery channel.
-    #[must_use]
-    pub const fn channel(&self) -> Channel {
-        self.channel
-    }
-
-    /// When the token expires.
-    #[must_use]
-    pub const fn expires_at(&self) -> UnixTime {
-        self.expires_at
-    }
-}
-
-impl core::fmt::Debug for DeliveryPayload {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("DeliveryPayload")
-            .field("token", &self.token)
-            .field("channel", &self.channel)
-            .field("ttl_secs", &self.ttl_secs)
-            .field("expires_at", &self.expires_at)
-            .finish()
     }
 }
 
@@ -289,7 +301,7 @@ impl core::fmt::Debug for AssertionOptionsJson {
     }
 }
 
-fn link(base_url: &str, name: &str, value: &str) -> String {
+pub(crate) fn link(base_url: &str, name: &str, value: &str) -> String {
     let base = base_url.trim_end_matches('#');
     let sep = if base.contains('#') { '&' } else { '#' };
     format!("{base}{sep}{name}={value}")
@@ -388,19 +400,37 @@ mod tests {
     }
 
     #[test]
-    fn challenges_are_domain_separated() {
-        let token = RecoveryToken::random(&mut rand_core::UnwrapErr(getrandom::SysRng));
-        let nonce = OnboardingNonce(token.0);
-        assert_ne!(recovery_challenge(&token), onboarding_challenge(&nonce));
-        assert_eq!(recovery_challenge(&token), recovery_challenge(&token.clone()));
-        assert_ne!(recovery_challenge(&token).as_bytes(), token.hash().as_bytes());
+    fn challenges_are_domain_separated_and_bind_the_handle() {
+        let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+        let handle = RecoveryHandle::random(&mut rng);
+        let other = RecoveryHandle::random(&mut rng);
+        let secret = DeliveredSecret::Link(RecoveryToken::random(&mut rng));
+        assert_ne!(recovery_challenge(&handle, &secret), recovery_challenge(&other, &secret));
+        assert_ne!(secret.hash_for(&handle), secret.hash_for(&other));
+        assert_ne!(recovery_challenge(&handle, &secret).as_bytes(), secret.hash_for(&handle).as_bytes());
+        let pairing = PairingRef(*handle.as_bytes());
+        let code = PairingCode::parse("123456").unwrap();
+        assert_ne!(
+            onboarding_challenge(&pairing, &code),
+            onboarding_challenge(&pairing, &PairingCode::parse("123457").unwrap())
+        );
     }
 
     #[test]
     fn links_put_the_secret_in_the_fragment() {
-        let nonce = OnboardingNonce([0; 32]);
-        let b = nonce.to_base64url();
-        assert_eq!(nonce.render_link("https://example.com/add"), format!("https://example.com/add#n={b}"));
-        assert_eq!(nonce.render_link("https://example.com/add#x=1"), format!("https://example.com/add#x=1&n={b}"));
+        let pairing = PairingRef([0; 32]);
+        let b = pairing.to_base64url();
+        assert_eq!(pairing.render_link("https://example.com/add"), format!("https://example.com/add#p={b}"));
+        assert_eq!(pairing.render_link("https://example.com/add#x=1"), format!("https://example.com/add#x=1&p={b}"));
+    }
+
+    #[test]
+    fn delivered_secrets_parse_codes_and_tokens() {
+        let token = RecoveryToken::random(&mut rand_core::UnwrapErr(getrandom::SysRng));
+        assert_eq!(DeliveredSecret::parse(&token.to_base64url()).unwrap(), DeliveredSecret::Link(token));
+        assert!(matches!(DeliveredSecret::parse("1234 5678").unwrap(), DeliveredSecret::Code(_)));
+        for bad in ["", "1234567", "123456789", "abcdefgh", &"x".repeat(5000)] {
+            assert!(DeliveredSecret::parse(bad).is_err());
+        }
     }
 }

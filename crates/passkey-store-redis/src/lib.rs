@@ -68,8 +68,9 @@ pub use error::RedisStoreError;
 /// (by the ceremony layer, which checks expiry itself) rather than as unknown.
 pub const GRACE_SECS: u64 = 60;
 
-/// The longest TTL set on any key (a day), whatever expiry a record claims.
-pub const MAX_TTL_SECS: u64 = 24 * 60 * 60;
+/// The longest TTL set on any key (a week: a passkeyless recovery lives through its waiting
+/// period and redemption window, a cool-down for its length), whatever expiry a record claims.
+pub const MAX_TTL_SECS: u64 = 7 * 24 * 60 * 60;
 
 /// The longest state ID looked up; longer IDs (never issued by the ceremony layer) are
 /// unknown without a round trip.

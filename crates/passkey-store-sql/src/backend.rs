@@ -68,12 +68,21 @@ macro_rules! sql_backend {
             /// purged.
             pub async fn purge_expired(&self, now: UnixTime) -> Result<Purged, SqlError> {
                 let now = time_to_db(now)?;
-                let mut counts = [0u64; 5];
+                let mut counts = [0u64; 7];
                 for (count, table) in counts.iter_mut().zip($crate::migrate::EXPIRING_TABLES) {
                     *count = sqlx::query(table).bind(now).execute(&self.pool).await.map_err(map)?.rows_affected();
                 }
-                let [ceremony_states, recovery_challenges, recovery_grants, onboardings, rate_limit_windows] = counts;
-                Ok(Purged { ceremony_states, recovery_challenges, recovery_grants, onboardings, rate_limit_windows })
+                let [ceremony_states, recovery_challenges, recovery_grants, onboardings, rate_limit_windows, pending_recoveries, cooldowns] =
+                    counts;
+                Ok(Purged {
+                    ceremony_states,
+                    recovery_challenges,
+                    recovery_grants,
+                    onboardings,
+                    rate_limit_windows,
+                    pending_recoveries,
+                    cooldowns,
+                })
             }
 
             fn decode_credential(row: &<$db as sqlx::Database>::Row) -> Result<CredentialRecord, SqlError> {

@@ -121,6 +121,10 @@ pub struct Purged {
     pub onboardings: u64,
     /// Rate-limit windows.
     pub rate_limit_windows: u64,
+    /// Passkeyless recoveries.
+    pub pending_recoveries: u64,
+    /// Ended cool-downs.
+    pub cooldowns: u64,
 }
 
 impl Purged {
@@ -132,5 +136,7 @@ impl Purged {
             + self.recovery_grants
             + self.onboardings
             + self.rate_limit_windows
+            + self.pending_recoveries
+            + self.cooldowns
     }
 }

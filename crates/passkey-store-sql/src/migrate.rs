@@ -23,6 +23,7 @@ pub struct Migration {
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "initial", sql: include_str!("../migrations/postgres/0001_initial.sql") },
     Migration { version: 2, name: "accounts", sql: include_str!("../migrations/postgres/0002_accounts.sql") },
+    Migration { version: 3, name: "recovery-v2", sql: include_str!("../migrations/postgres/0003_recovery_v2.sql") },
 ];
 
 /// The SQLite migrations, in order.
@@ -30,6 +31,7 @@ pub const POSTGRES: &[Migration] = &[
 pub const SQLITE: &[Migration] = &[
     Migration { version: 1, name: "initial", sql: include_str!("../migrations/sqlite/0001_initial.sql") },
     Migration { version: 2, name: "accounts", sql: include_str!("../migrations/sqlite/0002_accounts.sql") },
+    Migration { version: 3, name: "recovery-v2", sql: include_str!("../migrations/sqlite/0003_recovery_v2.sql") },
 ];
 
 pub(crate) const HISTORY_TABLE: &str = "CREATE TABLE IF NOT EXISTS passkey_schema_migrations (\
@@ -37,10 +39,12 @@ pub(crate) const HISTORY_TABLE: &str = "CREATE TABLE IF NOT EXISTS passkey_schem
      applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)";
 
 /// One `DELETE` per expiring table, in the order of [`Purged`](crate::Purged)'s fields.
-pub(crate) const EXPIRING_TABLES: [&str; 5] = [
+pub(crate) const EXPIRING_TABLES: [&str; 7] = [
     "DELETE FROM passkey_ceremony_state WHERE expires_at <= $1",
     "DELETE FROM passkey_recovery_challenges WHERE expires_at <= $1",
     "DELETE FROM passkey_recovery_grants WHERE expires_at <= $1",
     "DELETE FROM passkey_onboardings WHERE expires_at <= $1",
     "DELETE FROM passkey_rate_limits WHERE expires_at <= $1",
+    "DELETE FROM passkey_recovery_pending WHERE expires_at <= $1",
+    "DELETE FROM passkey_recovery_cooldowns WHERE until_at <= $1",
 ];

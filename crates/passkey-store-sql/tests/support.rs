@@ -160,7 +160,8 @@ pub mod common {
 
     fn challenge(n: u8, expires_at: UnixTime) -> ChallengeRecord {
         ChallengeRecord {
-            token_hash: TokenHash::from_bytes([n; 32]),
+            handle_hash: TokenHash::from_bytes([n; 32]),
+            secret_hash: TokenHash::from_bytes([n; 32]),
             subject: SubjectId::new(b"alice".to_vec()),
             correlation_id: CorrelationId::new("c"),
             channel: Channel::Sms,
@@ -219,7 +220,7 @@ pub mod common {
             store.find_challenge(&TokenHash::from_bytes([1; 32])).await.unwrap_err(),
             SqlError::Corrupt("channel")
         );
-        store.exec("UPDATE passkey_recovery_challenges SET channel = 'sms', token_hash = subject").await;
+        store.exec("UPDATE passkey_recovery_challenges SET channel = 'sms', handle_hash = subject").await;
         assert_eq!(store.find_challenge(&TokenHash::from_bytes([1; 32])).await.unwrap(), None);
         // A duplicate state ID is a unique violation, reported without the ID.
         let id = StateId::new("secret-state-id");
@@ -239,8 +240,8 @@ pub mod common {
             store.insert(&StateId::new(format!("s{i}")), state(at)).await.unwrap();
             store.insert_challenge(challenge(u8::try_from(i).unwrap(), at)).await.unwrap();
         }
-        store.hit(&RateKey::subject(b"alice"), 10, NOW).await.unwrap(); // window ends at NOW + 10
-        store.hit(&RateKey::subject(b"alice"), 100, NOW).await.unwrap(); // ends at NOW + 100
+        store.hit(&RateKey::identifier(b"alice"), 10, NOW).await.unwrap(); // window ends at NOW + 10
+        store.hit(&RateKey::identifier(b"alice"), 100, NOW).await.unwrap(); // ends at NOW + 100
         let purged = store.purge(NOW.plus_secs(20)).await;
         assert_eq!(purged.ceremony_states, 2);
         assert_eq!(purged.recovery_challenges, 2);
@@ -249,7 +250,7 @@ pub mod common {
         assert!(store.take(&StateId::new("s1")).await.unwrap().is_none(), "expired at `now`: purged");
         assert!(store.take(&StateId::new("s2")).await.unwrap().is_some(), "not yet expired: kept");
         assert!(store.find_challenge(&TokenHash::from_bytes([2; 32])).await.unwrap().is_some());
-        assert_eq!(store.hit(&RateKey::subject(b"alice"), 100, NOW).await.unwrap().count, 2, "live window kept");
+        assert_eq!(store.hit(&RateKey::identifier(b"alice"), 100, NOW).await.unwrap().count, 2, "live window kept");
         assert_eq!(store.purge(NOW.plus_secs(20)).await.total(), 0, "idempotent");
     }
 

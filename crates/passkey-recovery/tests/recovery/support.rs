@@ -1,14 +1,16 @@
 //! Fixtures of the recovery tests: a relying party with ceremonies and recovery over shared
-//! in-memory stores, a failing store, and leak checks.
+//! in-memory stores, keys, channel facts, a counting store wrapper, a session hook and leak
+//! checks.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use getrandom::SysRng;
-use passkey_recovery::Channel;
+use passkey_recovery::stepup::{ChannelFacts, EmailState};
 use passkey_recovery::{
-    ApproveOutcome, AttemptOutcome, ChallengeRecord, ConsumeOutcome, GrantRecord, InitiateRequest, MemoryAuditSink,
-    MemoryRateLimitStore, MemoryRecoveryStore, OnboardingRecord, Recovery, RecoveryPolicy, RecoveryStore,
-    RecoveryToken, SubjectId, TokenHash,
+    ApprovalDisplay, ApproveOutcome, AttemptOutcome, ChallengeRecord, ConsumeOutcome, GrantRecord, Identifier,
+    LookupKey, LookupSecret, MemoryAuditSink, MemoryRateLimitStore, MemoryRecoveryStore, OnboardingRecord,
+    PendingRecord, PendingStore, RateKey, RateLimitStore, Recovery, RecoveryPolicy, RecoveryStore, RequesterKey,
+    SessionHook, SubjectId, TokenHash, WindowCount,
 };
 use passkey_verifier::hazmat::b64;
 use passkey_verifier::testkit::store_conformance::block_on;
@@ -19,20 +21,22 @@ use passkey_verifier::{
 use rand_core::UnwrapErr;
 
 pub const NOW: UnixTime = UnixTime::from_secs(1_750_000_000);
-/// Alice's user handle (opaque bytes, as the relying party assigned them).
 pub const ALICE: &[u8] = b"uh-alice-5c1e9b";
-/// Bob's user handle.
 pub const BOB: &[u8] = b"uh-bob-77d02a";
+pub const BASE: &str = "https://example.com/recover";
 
-pub type TestRecovery<S> = Recovery<S, MemoryRateLimitStore, Arc<MemoryStore>, Arc<MemoryAuditSink>>;
+pub type TestRecovery<S, L = MemoryRateLimitStore> = Recovery<S, L, Arc<MemoryStore>, Arc<MemoryAuditSink>>;
 
-/// A relying party's recovery setup: ceremonies and recovery share the credential store.
 pub struct Env {
     pub ceremonies: Ceremonies<Arc<MemoryStore>, Arc<MemoryStore>>,
     pub recovery: TestRecovery<Arc<MemoryRecoveryStore>>,
     pub credentials: Arc<MemoryStore>,
     pub store: Arc<MemoryRecoveryStore>,
     pub audit: Arc<MemoryAuditSink>,
+}
+
+pub fn rng() -> UnwrapErr<SysRng> {
+    UnwrapErr(SysRng)
 }
 
 pub fn rp() -> RelyingParty {
@@ -43,6 +47,39 @@ pub fn knobs() -> Knobs {
     Knobs::new("example.com", "https://example.com")
 }
 
+pub fn secret() -> LookupSecret {
+    LookupSecret::new(*b"host-lookup-secret-32-bytes-long").unwrap()
+}
+
+pub fn lookup(email: &str) -> LookupKey {
+    LookupKey::derive(&secret(), Identifier::Email(email)).unwrap()
+}
+
+pub fn requester(ip: &str) -> RequesterKey {
+    RequesterKey::derive(&secret(), ip.as_bytes())
+}
+
+pub const fn rcs_e2ee() -> ChannelFacts {
+    ChannelFacts::Rcs { e2ee_confirmed: true, recent_number_port: false, recent_sim_change: false }
+}
+
+pub const fn email_recent() -> ChannelFacts {
+    ChannelFacts::Email { state: EmailState::RecentlyRevalidated }
+}
+
+pub const fn passkey() -> ChannelFacts {
+    ChannelFacts::Passkey { user_verifying: true }
+}
+
+pub fn display(name: &str, location: &str) -> ApprovalDisplay {
+    ApprovalDisplay {
+        device_name: name.into(),
+        platform: "Android".into(),
+        coarse_location: Some(location.into()),
+        requested_at: NOW,
+    }
+}
+
 pub fn env() -> Env {
     env_with(RecoveryPolicy::default())
 }
@@ -51,11 +88,12 @@ pub fn env_with(policy: RecoveryPolicy) -> Env {
     let credentials = Arc::new(MemoryStore::new());
     let store = Arc::new(MemoryRecoveryStore::new());
     let audit = Arc::new(MemoryAuditSink::new());
-    let ceremonies = Ceremonies::new(rp(), Arc::clone(&credentials), Arc::clone(&credentials), UnwrapErr(SysRng))
+    let ceremonies = Ceremonies::new(rp(), Arc::clone(&credentials), Arc::clone(&credentials), rng())
         .with_clock(ManualClock::new(NOW));
     let recovery = Recovery::new(
         rp(),
         policy,
+        secret(),
         Arc::clone(&store),
         MemoryRateLimitStore::new(),
         Arc::clone(&credentials),
@@ -71,7 +109,7 @@ impl Env {
         let user = User { id: handle.to_vec(), name: "user".into(), display_name: "User".into() };
         let (state, options) =
             block_on(self.ceremonies.start_registration(&user, &RegistrationChoices::default())).unwrap();
-        let mut credential = SoftCredential::new(KeyKind::Es256, handle, &mut UnwrapErr(SysRng));
+        let mut credential = SoftCredential::new(KeyKind::Es256, handle, &mut rng());
         let json = credential.register(&challenge_of(&options), &knobs());
         block_on(self.ceremonies.finish_registration(
             &state,
@@ -81,18 +119,6 @@ impl Env {
         .unwrap();
         credential
     }
-
-    /// Initiates a recovery of `handle` over `channel` and returns the delivered token.
-    pub fn initiate(&self, handle: &[u8], channel: Channel) -> RecoveryToken {
-        let request = InitiateRequest::new(Some(SubjectId::new(handle)), channel);
-        let initiated = block_on(self.recovery.initiate(&request, &mut UnwrapErr(SysRng), NOW)).unwrap();
-        token_from_link(&initiated.payload.render_link("https://example.com/recover"))
-    }
-
-    /// The attempts left on `token`.
-    pub fn attempts_left(&self, token: &RecoveryToken) -> u32 {
-        block_on(self.store.find_challenge(&token.hash())).unwrap().unwrap().attempts_left
-    }
 }
 
 /// The challenge of creation or request options, decoded.
@@ -101,13 +127,7 @@ pub fn challenge_of(options: &impl serde::Serialize) -> Vec<u8> {
     b64::decode(v["challenge"].as_str().unwrap()).unwrap()
 }
 
-/// What the client does with a delivered link: parse the token from its fragment.
-pub fn token_from_link(link: &str) -> RecoveryToken {
-    RecoveryToken::parse(link.split_once("#t=").unwrap().1).unwrap()
-}
-
-/// Asserts that `text` shows none of `identifiers` in any usual rendering: raw, base64url,
-/// hex, or as a `Debug` byte list.
+/// Asserts that `text` shows none of `identifiers` raw, as base64url, hex or a byte list.
 pub fn assert_no_leak(text: &str, identifiers: &[&[u8]]) {
     for id in identifiers {
         let list = format!("{id:?}");
@@ -123,57 +143,139 @@ pub fn assert_no_leak(text: &str, identifiers: &[&[u8]]) {
     }
 }
 
-/// A recovery store whose every operation fails.
-pub struct FailingStore;
+/// A session store hook that counts what it ended.
+#[derive(Default)]
+pub struct Sessions(pub Mutex<Vec<SubjectId>>);
 
 #[derive(Debug, thiserror::Error)]
-#[error("database unavailable")]
-pub struct Unavailable;
+#[error("session store unavailable")]
+pub struct SessionsDown;
 
-impl RecoveryStore for FailingStore {
-    type Error = Unavailable;
-
-    async fn insert_challenge(&self, _: ChallengeRecord) -> Result<(), Unavailable> {
-        Err(Unavailable)
-    }
-    async fn find_challenge(&self, _: &TokenHash) -> Result<Option<ChallengeRecord>, Unavailable> {
-        Err(Unavailable)
-    }
-    async fn decrement_attempts(&self, _: &TokenHash) -> Result<AttemptOutcome, Unavailable> {
-        Err(Unavailable)
-    }
-    async fn redeem_challenge(&self, _: &TokenHash, _: GrantRecord) -> Result<ConsumeOutcome, Unavailable> {
-        Err(Unavailable)
-    }
-    async fn find_grant(&self, _: &TokenHash) -> Result<Option<GrantRecord>, Unavailable> {
-        Err(Unavailable)
-    }
-    async fn consume_grant(&self, _: &TokenHash) -> Result<ConsumeOutcome, Unavailable> {
-        Err(Unavailable)
-    }
-    async fn insert_onboarding(&self, _: OnboardingRecord) -> Result<(), Unavailable> {
-        Err(Unavailable)
-    }
-    async fn find_onboarding(&self, _: &TokenHash) -> Result<Option<OnboardingRecord>, Unavailable> {
-        Err(Unavailable)
-    }
-    async fn approve_onboarding(&self, _: &TokenHash, _: &SubjectId) -> Result<ApproveOutcome, Unavailable> {
-        Err(Unavailable)
-    }
-    async fn consume_onboarding(&self, _: &TokenHash) -> Result<ConsumeOutcome, Unavailable> {
-        Err(Unavailable)
+impl SessionHook for Sessions {
+    type Error = SessionsDown;
+    async fn end_other_sessions(&self, subject: &SubjectId) -> Result<u64, SessionsDown> {
+        self.0.lock().unwrap().push(subject.clone());
+        Ok(3)
     }
 }
 
-/// Recovery over a store that always fails.
-pub fn failing_env() -> TestRecovery<FailingStore> {
-    Recovery::new(
+/// Wraps the stores and records the name of every operation, in order (never its data).
+pub struct Counting<T> {
+    pub inner: T,
+    pub ops: Arc<Mutex<Vec<&'static str>>>,
+}
+
+impl<T> Counting<T> {
+    fn note(&self, op: &'static str) {
+        self.ops.lock().unwrap().push(op);
+    }
+}
+
+impl<T: RecoveryStore> RecoveryStore for Counting<T> {
+    type Error = T::Error;
+    async fn insert_challenge(&self, r: ChallengeRecord) -> Result<(), T::Error> {
+        self.note("insert_challenge");
+        self.inner.insert_challenge(r).await
+    }
+    async fn find_challenge(&self, h: &TokenHash) -> Result<Option<ChallengeRecord>, T::Error> {
+        self.note("find_challenge");
+        self.inner.find_challenge(h).await
+    }
+    async fn decrement_attempts(&self, h: &TokenHash) -> Result<AttemptOutcome, T::Error> {
+        self.note("decrement_attempts");
+        self.inner.decrement_attempts(h).await
+    }
+    async fn redeem_challenge(&self, h: &TokenHash, g: GrantRecord) -> Result<ConsumeOutcome, T::Error> {
+        self.note("redeem_challenge");
+        self.inner.redeem_challenge(h, g).await
+    }
+    async fn find_grant(&self, h: &TokenHash) -> Result<Option<GrantRecord>, T::Error> {
+        self.note("find_grant");
+        self.inner.find_grant(h).await
+    }
+    async fn consume_grant(&self, h: &TokenHash) -> Result<ConsumeOutcome, T::Error> {
+        self.note("consume_grant");
+        self.inner.consume_grant(h).await
+    }
+    async fn insert_onboarding(&self, r: OnboardingRecord) -> Result<(), T::Error> {
+        self.note("insert_onboarding");
+        self.inner.insert_onboarding(r).await
+    }
+    async fn find_onboarding(&self, h: &TokenHash) -> Result<Option<OnboardingRecord>, T::Error> {
+        self.note("find_onboarding");
+        self.inner.find_onboarding(h).await
+    }
+    async fn approve_onboarding(&self, h: &TokenHash, s: &SubjectId) -> Result<ApproveOutcome, T::Error> {
+        self.note("approve_onboarding");
+        self.inner.approve_onboarding(h, s).await
+    }
+    async fn redeem_onboarding(&self, h: &TokenHash, g: GrantRecord) -> Result<ConsumeOutcome, T::Error> {
+        self.note("redeem_onboarding");
+        self.inner.redeem_onboarding(h, g).await
+    }
+}
+
+impl<T: PendingStore> PendingStore for Counting<T> {
+    type Error = T::Error;
+    async fn insert_pending(&self, r: PendingRecord) -> Result<(), T::Error> {
+        self.note("insert_pending");
+        self.inner.insert_pending(r).await
+    }
+    async fn find_pending(&self, h: &TokenHash) -> Result<Option<PendingRecord>, T::Error> {
+        self.note("find_pending");
+        self.inner.find_pending(h).await
+    }
+    async fn swap_pending(&self, r: PendingRecord, e: u64) -> Result<bool, T::Error> {
+        self.note("swap_pending");
+        self.inner.swap_pending(r, e).await
+    }
+    async fn redeem_pending(&self, r: PendingRecord, e: u64, g: GrantRecord) -> Result<bool, T::Error> {
+        self.note("redeem_pending");
+        self.inner.redeem_pending(r, e, g).await
+    }
+    async fn cancel_pending(&self, h: &TokenHash) -> Result<bool, T::Error> {
+        self.note("cancel_pending");
+        self.inner.cancel_pending(h).await
+    }
+    async fn cancel_pending_for(&self, s: &SubjectId) -> Result<u64, T::Error> {
+        self.note("cancel_pending_for");
+        self.inner.cancel_pending_for(s).await
+    }
+    async fn set_cooldown(&self, s: &SubjectId, u: UnixTime) -> Result<(), T::Error> {
+        self.note("set_cooldown");
+        self.inner.set_cooldown(s, u).await
+    }
+    async fn cooldown_until(&self, s: &SubjectId) -> Result<Option<UnixTime>, T::Error> {
+        self.note("cooldown_until");
+        self.inner.cooldown_until(s).await
+    }
+}
+
+impl<T: RateLimitStore> RateLimitStore for Counting<T> {
+    type Error = T::Error;
+    async fn hit(&self, k: &RateKey, w: u64, n: UnixTime) -> Result<WindowCount, T::Error> {
+        self.note("hit");
+        self.inner.hit(k, w, n).await
+    }
+}
+
+/// The shared log of store operations.
+pub type OpLog = Arc<Mutex<Vec<&'static str>>>;
+/// Recovery over counting wrappers.
+pub type CountingRecovery = TestRecovery<Counting<MemoryRecoveryStore>, Counting<MemoryRateLimitStore>>;
+
+/// Recovery over counting wrappers of fresh memory stores, sharing one log.
+pub fn counting_env(credentials: Arc<MemoryStore>) -> (CountingRecovery, OpLog) {
+    let ops = Arc::new(Mutex::new(Vec::new()));
+    let recovery = Recovery::new(
         rp(),
         RecoveryPolicy::default(),
-        FailingStore,
-        MemoryRateLimitStore::new(),
-        Arc::new(MemoryStore::new()),
+        secret(),
+        Counting { inner: MemoryRecoveryStore::new(), ops: Arc::clone(&ops) },
+        Counting { inner: MemoryRateLimitStore::new(), ops: Arc::clone(&ops) },
+        credentials,
         Arc::new(MemoryAuditSink::new()),
     )
-    .unwrap()
+    .unwrap();
+    (recovery, ops)
 }
