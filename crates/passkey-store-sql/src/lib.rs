@@ -85,6 +85,8 @@
 
 mod error;
 pub mod migrate;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod pool;
 mod rows;
 
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
@@ -97,6 +99,8 @@ mod recovery;
 mod sqlite;
 
 pub use error::SqlError;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use pool::IDLE_CHECK_AFTER;
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]
