@@ -39,7 +39,7 @@ use passkey_verifier::store::{CredentialUpdate, InsertOutcome, UpdateOutcome};
 use passkey_verifier::testkit::store_conformance::service_url;
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
 use passkey_verifier::{
-    CeremonyState, Ceremonies, ChallengeStore, CredentialRecord, CredentialStore, MemoryStore, RegistrationChoices,
+    Ceremonies, CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, MemoryStore, RegistrationChoices,
     RegistrationDetails, SignInChoices, SignInTarget, StateId, User,
 };
 use sqlx::postgres::PgConnectOptions;
@@ -469,7 +469,12 @@ async fn run_cell(store: &Arc<dyn SignIns>, answers: &Arc<Answers>, clients: usi
     let elapsed = started.elapsed().as_secs_f64();
     let after = store.calls();
     let done = latencies_us.len() as u64;
-    Sample { per_sec: done as f64 / elapsed, latencies_us, calls: (after.0 - calls_before.0, after.1 - calls_before.1), done }
+    Sample {
+        per_sec: done as f64 / elapsed,
+        latencies_us,
+        calls: (after.0 - calls_before.0, after.1 - calls_before.1),
+        done,
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -523,7 +528,9 @@ async fn wire_round_trips(
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap().trim().to_owned()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap().trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
     format!("{cpu}, {cores} cores")
@@ -591,7 +598,10 @@ async fn bench(
     let mut wire = HashMap::new();
     for &kind in &kinds {
         if matches!(kind, Kind::Postgres | Kind::RedisPostgres) {
-            wire.insert(kind as u8, wire_round_trips(kind, servers, credentials, answers, if smoke { 20 } else { 500 }).await);
+            wire.insert(
+                kind as u8,
+                wire_round_trips(kind, servers, credentials, answers, if smoke { 20 } else { 500 }).await,
+            );
         }
     }
     servers.cleanup().await;
@@ -621,7 +631,10 @@ async fn bench(
             _ => "none (no server)".into(),
         };
         if smoke {
-            println!("{} x {clients}: {done} sign-ins ok, {state} + {creds} store calls each, wire {wire_text}", kind.name());
+            println!(
+                "{} x {clients}: {done} sign-ins ok, {state} + {creds} store calls each, wire {wire_text}",
+                kind.name()
+            );
             continue;
         }
         let rates: Vec<f64> = samples[i].iter().map(|x| x.per_sec).collect();

@@ -46,11 +46,7 @@ impl PgStore {
     ///
     /// As [`PgStore::connect`].
     pub async fn connect_with(options: PgConnectOptions, max_connections: u32) -> Result<Self, SqlError> {
-        crate::pool::options::<Postgres>(max_connections)
-            .connect_with(options)
-            .await
-            .map(Self::from_pool)
-            .map_err(map)
+        crate::pool::options::<Postgres>(max_connections).connect_with(options).await.map(Self::from_pool).map_err(map)
     }
 
     /// A store over a pool the host already has. (A pool with sqlx's default options checks

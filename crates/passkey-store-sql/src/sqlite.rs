@@ -74,11 +74,7 @@ impl SqliteStore {
     ///
     /// As [`SqliteStore::open`].
     pub async fn connect_with(options: SqliteConnectOptions, max_connections: u32) -> Result<Self, SqlError> {
-        crate::pool::options::<Sqlite>(max_connections)
-            .connect_with(options)
-            .await
-            .map(Self::from_pool)
-            .map_err(map)
+        crate::pool::options::<Sqlite>(max_connections).connect_with(options).await.map(Self::from_pool).map_err(map)
     }
 
     /// A store over a pool the host already has.
