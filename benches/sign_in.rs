@@ -76,7 +76,7 @@ impl TryRng for BenchRng {
 
     fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
         self.id += 1;
-        Ok(self.id as u32)
+        Ok(u32::try_from(self.id % (1 << 32)).unwrap())
     }
 
     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
@@ -125,10 +125,10 @@ impl Answers {
     fn new(credentials: &mut [SoftCredential]) -> Self {
         let knobs = knobs();
         Self(
-            (0..PRESIGNED as u64)
+            (0..PRESIGNED)
                 .map(|i| {
-                    let challenge = challenge_bytes(i);
-                    let json = credentials[i as usize % CREDENTIALS].assert(&challenge, &knobs);
+                    let challenge = challenge_bytes(i as u64);
+                    let json = credentials[i % CREDENTIALS].assert(&challenge, &knobs);
                     (passkey_verifier::hazmat::b64::encode(&challenge), json.into_bytes())
                 })
                 .collect(),
