@@ -224,8 +224,8 @@ fn unsupported(context: &'static str) -> Error {
 /// The members of a COSE key map this crate reads.
 #[derive(Default)]
 struct Members<'a> {
-    kty: Option<i64>,
-    alg: Option<i64>,
+    kty: Option<Value<'a>>,
+    alg: Option<Value<'a>>,
     /// Label -1: `crv` for EC2/OKP, `n` for RSA.
     m1: Option<Value<'a>>,
     /// Label -2: `x` for EC2/OKP, `e` for RSA.
@@ -247,24 +247,28 @@ impl<'a> CoseKey<'a> {
         let Value::Map(map) = Decoder::single(raw, Input::CoseKey)? else {
             return Err(malformed("not a CBOR map"));
         };
-        map.check_unique_keys()?;
+        // One pass over the map: keys checked unique, the members read kept as decoded.
         let mut m = Members::default();
-        for entry in map.entries() {
-            let (label, value) = entry?;
-            let taken = match label.as_i64() {
-                Some(1) => m.kty.replace(value.as_i64().ok_or_else(|| malformed("kty is not an integer"))?).is_some(),
-                Some(3) => m.alg.replace(value.as_i64().ok_or_else(|| malformed("alg is not an integer"))?).is_some(),
-                Some(-1) => m.m1.replace(value).is_some(),
-                Some(-2) => m.m2.replace(value).is_some(),
-                Some(-3) => m.m3.replace(value).is_some(),
-                _ => false,
+        let mut repeated = false;
+        map.for_each_unique_entry(|label, value| {
+            let slot = match label.as_i64() {
+                Some(1) => &mut m.kty,
+                Some(3) => &mut m.alg,
+                Some(-1) => &mut m.m1,
+                Some(-2) => &mut m.m2,
+                Some(-3) => &mut m.m3,
+                _ => return,
             };
-            if taken {
-                return Err(malformed("duplicate label"));
-            }
+            repeated |= slot.replace(value).is_some();
+        })?;
+        if repeated {
+            return Err(malformed("duplicate label"));
         }
-        let kty = m.kty.ok_or_else(|| malformed("missing kty"))?;
-        let alg_id = m.alg.ok_or_else(|| malformed("missing alg"))?;
+        let integer = |v: Option<Value<'a>>, missing: &'static str, not_integer: &'static str| {
+            v.ok_or_else(|| malformed(missing))?.as_i64().ok_or_else(|| malformed(not_integer))
+        };
+        let kty = integer(m.kty, "missing kty", "kty is not an integer")?;
+        let alg_id = integer(m.alg, "missing alg", "alg is not an integer")?;
         let alg = CoseAlgorithm::from_id(alg_id).ok_or_else(|| unsupported("unsupported algorithm"))?;
         if alg.kty() != kty {
             return Err(unsupported("kty does not match alg"));

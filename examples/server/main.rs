@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 
 use axum::response::Html;
 use axum::routing::get;
-use passkey_axum::{MemoryAccounts, PasskeyApi, PasskeyConfig};
+use passkey_axum::{Accounts, PasskeyApi, PasskeyConfig};
 use passkey_store_redis::RedisStore;
 use passkey_store_sql::{PgStore, SqliteStore};
 use passkey_verifier::hazmat::b64;
@@ -40,6 +40,8 @@ fn session_key() -> Result<Vec<u8>, Box<dyn std::error::Error>> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The ceremonies' spans and events (outcome, category, correlation ID; never a secret).
+    tracing_subscriber::fmt().with_max_level(tracing_subscriber::filter::LevelFilter::INFO).init();
     let port: u16 = env("PORT").map_or(Ok(8080), |p| p.parse())?;
     let rp_id = env("RP_ID").unwrap_or_else(|| "localhost".into());
     let origin = env("ORIGIN").unwrap_or_else(|| format!("http://localhost:{port}"));
@@ -59,8 +61,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             async move { store.purge_expired(UnixTime::now()).await.map(|_| ()) }
         });
         match redis {
-            Some(states) => serve(rp, &origin, port, states, store).await,
-            None => serve(rp, &origin, port, store.clone(), store).await,
+            Some(states) => serve(rp, &origin, port, states, store.clone(), store).await,
+            None => serve(rp, &origin, port, store.clone(), store.clone(), store).await,
         }
     } else {
         let options: sqlx::sqlite::SqliteConnectOptions = database_url.parse()?;
@@ -72,8 +74,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             async move { store.purge_expired(UnixTime::now()).await.map(|_| ()) }
         });
         match redis {
-            Some(states) => serve(rp, &origin, port, states, store).await,
-            None => serve(rp, &origin, port, store.clone(), store).await,
+            Some(states) => serve(rp, &origin, port, states, store.clone(), store).await,
+            None => serve(rp, &origin, port, store.clone(), store.clone(), store).await,
         }
     }
 }
@@ -95,22 +97,25 @@ where
     });
 }
 
-async fn serve<C, K>(
+/// Serves the API over the stores; the accounts live in the SQL database beside the credentials.
+async fn serve<C, K, A>(
     rp: RelyingParty,
     origin: &str,
     port: u16,
     challenges: C,
     credentials: K,
+    accounts: A,
 ) -> Result<(), Box<dyn std::error::Error>>
 where
     C: ChallengeStore + 'static,
     K: CredentialStore + 'static,
+    A: Accounts,
 {
     let ceremonies = Ceremonies::new(rp, challenges, credentials, UnwrapErr(getrandom::SysRng));
     let mut config = PasskeyConfig::default();
     // Browsers keep `Secure` cookies from http://localhost; other plain-HTTP hosts get none.
     config.secure_cookies = origin.starts_with("https://") || origin.starts_with("http://localhost");
-    let api = PasskeyApi::new(ceremonies, MemoryAccounts::new(), &session_key()?, config);
+    let api = PasskeyApi::new(ceremonies, accounts, &session_key()?, config);
 
     let app = api
         .router()

@@ -122,12 +122,32 @@ impl<'a> Seq<'a> {
     /// Malformed when a key repeats, the map is longer than the bound, or an entry does not
     /// decode.
     pub fn check_unique_keys(&self) -> Result<()> {
-        if self.len > MAX_UNIQUE_MAP_LEN {
-            return Err(Error::malformed(self.input, "CBOR map has too many entries"));
+        self.for_each_unique_entry(|_, _| ())
+    }
+
+    /// Calls `f` with every key/value pair of a map, in order, in the same one pass that
+    /// refuses a repeated key ([`Seq::check_unique_keys`]): when it returns `Ok`, `f` has seen
+    /// every pair and no key twice.
+    ///
+    /// # Errors
+    ///
+    /// As [`Seq::check_unique_keys`]; `f` may have seen the pairs before the failing one.
+    pub fn for_each_unique_entry(&self, f: impl FnMut(Value<'a>, Value<'a>)) -> Result<()> {
+        // The keys seen so far live in an array as long as the bound; small maps (every COSE
+        // key) use a short one, which is cheaper to set up.
+        if self.len <= 8 {
+            self.unique_entries::<8>(f)
+        } else if self.len <= MAX_UNIQUE_MAP_LEN {
+            self.unique_entries::<MAX_UNIQUE_MAP_LEN>(f)
+        } else {
+            Err(Error::malformed(self.input, "CBOR map has too many entries"))
         }
-        let mut seen = [Value::Null; MAX_UNIQUE_MAP_LEN];
+    }
+
+    fn unique_entries<const N: usize>(&self, mut f: impl FnMut(Value<'a>, Value<'a>)) -> Result<()> {
+        let mut seen = [Value::Null; N];
         for (i, entry) in self.entries().enumerate() {
-            let (key, _) = entry?;
+            let (key, value) = entry?;
             let earlier = seen.get(..i).unwrap_or_default();
             if earlier.contains(&key) {
                 return Err(Error::malformed(self.input, "duplicate CBOR map key"));
@@ -135,6 +155,7 @@ impl<'a> Seq<'a> {
             if let Some(slot) = seen.get_mut(i) {
                 *slot = key;
             }
+            f(key, value);
         }
         Ok(())
     }

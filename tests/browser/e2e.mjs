@@ -85,6 +85,13 @@ async function authenticator(cdp, credentials = []) {
   return authenticatorId;
 }
 
+async function withoutAutofill(context) {
+  await context.addInitScript(() => {
+    if (window.PublicKeyCredential) PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+  });
+  return context;
+}
+
 async function signedInAs(page, username) {
   await page.locator('#who').filter({ hasText: username }).waitFor({ state: 'visible', timeout: 10000 });
 }
@@ -112,10 +119,7 @@ try {
   // Chromium's virtual authenticator answers a conditional (autofill) request at once, where a
   // person would pick the passkey from the username field's suggestions; so this browser
   // plays one without autofill, and the autofill step below uses one with it.
-  const context = await browser.newContext();
-  await context.addInitScript(() => {
-    if (window.PublicKeyCredential) PublicKeyCredential.isConditionalMediationAvailable = async () => false;
-  });
+  const context = await withoutAutofill(await browser.newContext());
   const page = await context.newPage();
   watch(page, 'alice');
   const cdp = await context.newCDPSession(page);
@@ -184,7 +188,7 @@ try {
   await screenshot(page, 'two-passkeys');
 
   step = 'refuse a passkey for someone else\'s account without a session';
-  const mallory = await (await browser.newContext()).newPage();
+  const mallory = await (await withoutAutofill(await browser.newContext())).newPage();
   watch(mallory, 'mallory');
   const cdp2 = await mallory.context().newCDPSession(mallory);
   await cdp2.send('WebAuthn.enable');
@@ -221,19 +225,21 @@ try {
   watch(autofillPage, 'autofill');
   const cdp4 = await autofillPage.context().newCDPSession(autofillPage);
   await cdp4.send('WebAuthn.enable');
-  await authenticator(cdp4, second);
+  const autofillKey = await authenticator(cdp4, second);
   let autofillStart = null;
   autofillPage.on('request', (r) => { if (r.url().endsWith('/api/login/start')) autofillStart = r.postData(); });
   await autofillPage.goto(base);
   await signedInAs(autofillPage, 'alice');
   check(JSON.parse(autofillStart).autofill === true, 'signed in by the conditional request the page made on load');
+  // The passkey's counter moved on: carry the credential as it is now.
+  const carried = (await cdp4.send('WebAuthn.getCredentials', { authenticatorId: autofillKey })).credentials;
   await autofillPage.context().close();
 
   step = 'restart the server and sign in again';
   await stopServer(PORT);
   await startServer(PORT);
   await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: phone });
-  key = await authenticator(cdp, second);
+  key = await authenticator(cdp, carried);
   await page.reload();
   await page.locator('#signed-out').waitFor({ state: 'visible' });
   await page.fill('#username', 'alice');
@@ -245,7 +251,7 @@ try {
     step = 'two server instances on one PostgreSQL';
     const other = PORT + 1;
     await startServer(other);
-    const bob = await (await browser.newContext()).newPage();
+    const bob = await (await withoutAutofill(await browser.newContext())).newPage();
     watch(bob, 'bob');
     const cdp3 = await bob.context().newCDPSession(bob);
     await cdp3.send('WebAuthn.enable');

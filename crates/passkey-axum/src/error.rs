@@ -185,6 +185,13 @@ impl From<&CeremonyError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        // Every refusal is traced, by code and category only.
+        tracing::warn!(
+            status = self.status.as_u16(),
+            code = self.code,
+            category = self.category,
+            "passkey request refused"
+        );
         let mut error = serde_json::Map::new();
         error.insert("code".into(), self.code.into());
         error.insert("category".into(), self.category.into());

@@ -34,6 +34,9 @@
 //! - **Tracing**: a span per ceremony with its correlation ID, and an event with the outcome
 //!   and category (never a challenge, key, credential ID or user handle).
 //!
+//! With the `sqlite` or `postgres` feature, [`Accounts`] is implemented on the SQL adapter's
+//! `SqliteStore` / `PgStore` (table `passkey_accounts`), so one store holds everything.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use passkey_axum::{MemoryAccounts, PasskeyApi, PasskeyConfig};
@@ -56,6 +59,8 @@ mod extract;
 mod handlers;
 mod limit;
 mod session;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
 
 use std::sync::Arc;
 

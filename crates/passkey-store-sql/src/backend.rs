@@ -18,8 +18,11 @@ macro_rules! sql_backend {
             /// at a version this build ships; any other [`SqlError`] from the database.
             pub async fn migrate(&self) -> Result<(), SqlError> {
                 match sqlx::raw_sql($crate::migrate::HISTORY_TABLE).execute(&self.pool).await.map_err(map) {
-                    // Two processes creating the table at once: the other one won.
+                    // Two processes creating the table at once: the other one won (PostgreSQL
+                    // reports the lost race on its catalog as a unique violation, or as
+                    // duplicate_object / duplicate_table despite IF NOT EXISTS).
                     Ok(_) | Err(SqlError::UniqueViolation) => {}
+                    Err(SqlError::Database { code }) if code == "42710" || code == "42P07" => {}
                     Err(e) => return Err(e),
                 }
                 for migration in $migrations {

@@ -79,10 +79,13 @@
 //! | `passkey_recovery_grants` | `grant_hash` | grants (hash only), tombstones |
 //! | `passkey_onboardings` | `nonce_hash` | device onboardings |
 //! | `passkey_rate_limits` | `(rate_key, window_secs, window_start)` | fixed-window counts |
+//! | `passkey_accounts` | `user_handle` (`username` unique) | accounts, for hosts that keep them here (`account_by_username`, `account_by_handle`, `create_account`) |
 //! | `passkey_schema_migrations` | `version` | the applied migrations |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod accounts;
 mod error;
 pub mod migrate;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
@@ -98,6 +101,8 @@ mod recovery;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use accounts::AccountRow;
 pub use error::SqlError;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use pool::IDLE_CHECK_AFTER;

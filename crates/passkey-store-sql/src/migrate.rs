@@ -20,13 +20,17 @@ pub struct Migration {
 
 /// The PostgreSQL migrations, in order.
 #[cfg(feature = "postgres")]
-pub const POSTGRES: &[Migration] =
-    &[Migration { version: 1, name: "initial", sql: include_str!("../migrations/postgres/0001_initial.sql") }];
+pub const POSTGRES: &[Migration] = &[
+    Migration { version: 1, name: "initial", sql: include_str!("../migrations/postgres/0001_initial.sql") },
+    Migration { version: 2, name: "accounts", sql: include_str!("../migrations/postgres/0002_accounts.sql") },
+];
 
 /// The SQLite migrations, in order.
 #[cfg(feature = "sqlite")]
-pub const SQLITE: &[Migration] =
-    &[Migration { version: 1, name: "initial", sql: include_str!("../migrations/sqlite/0001_initial.sql") }];
+pub const SQLITE: &[Migration] = &[
+    Migration { version: 1, name: "initial", sql: include_str!("../migrations/sqlite/0001_initial.sql") },
+    Migration { version: 2, name: "accounts", sql: include_str!("../migrations/sqlite/0002_accounts.sql") },
+];
 
 pub(crate) const HISTORY_TABLE: &str = "CREATE TABLE IF NOT EXISTS passkey_schema_migrations (\
      version BIGINT NOT NULL PRIMARY KEY, name TEXT NOT NULL, \

@@ -65,3 +65,5 @@ impl PgStore {
 }
 
 sql_backend!(store = PgStore, db = Postgres, migrations = crate::migrate::POSTGRES, list_order = "created_at, seq");
+
+crate::accounts::sql_accounts!(store = PgStore);

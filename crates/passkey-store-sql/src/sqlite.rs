@@ -91,3 +91,5 @@ impl SqliteStore {
 }
 
 sql_backend!(store = SqliteStore, db = Sqlite, migrations = crate::migrate::SQLITE, list_order = "created_at, rowid");
+
+crate::accounts::sql_accounts!(store = SqliteStore);

@@ -128,3 +128,49 @@ async fn the_well_known_document_is_served_when_origins_are_related() {
     // Without related origins there is nothing to serve.
     assert_eq!(Browser::new(&crate::support::app()).get("/.well-known/webauthn").await.status, StatusCode::NOT_FOUND);
 }
+
+/// The ceremonies are traced (spans with a correlation ID, outcome and category), and the
+/// trace holds no username, challenge, credential ID or user handle.
+#[test]
+fn traces_carry_outcomes_and_no_secrets() {
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let sink = Sink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let secrets = tracing::subscriber::with_default(subscriber, || {
+        runtime.block_on(async {
+            let app = app();
+            let mut browser = Browser::new(&app);
+            let mut phone = authenticator();
+            let start = browser.register_start(Some("carol-the-username")).await;
+            let challenge = start.body["options"]["challenge"].as_str().unwrap().to_owned();
+            let user_id = start.body["options"]["user"]["id"].as_str().unwrap().to_owned();
+            phone.set_user_handle(&passkey_verifier::hazmat::b64::decode(&user_id).unwrap());
+            let posted = phone.register(&crate::support::challenge(&start.body), &crate::support::knobs());
+            let done = browser.post("/api/register/finish", &posted).await;
+            let credential_id = done.body["credential_id"].as_str().unwrap().to_owned();
+            browser.post("/api/logout", "{}").await;
+            let refused = browser.post("/api/login/finish", &posted).await;
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+            vec!["carol-the-username".to_owned(), challenge, user_id, credential_id]
+        })
+    });
+    let log = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("correlation_id") && log.contains("outcome"), "{log}");
+    assert!(log.contains("category"), "failures carry their category: {log}");
+    for secret in secrets {
+        assert!(!log.contains(&secret), "the trace leaks {secret}: {log}");
+    }
+}

@@ -7,4 +7,5 @@
 mod binding;
 mod errors;
 mod flows;
+mod sql;
 mod support;
