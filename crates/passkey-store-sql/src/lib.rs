@@ -88,6 +88,8 @@
 mod accounts;
 mod error;
 pub mod migrate;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod pool;
 mod rows;
 
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
@@ -102,6 +104,8 @@ mod sqlite;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use accounts::AccountRow;
 pub use error::SqlError;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use pool::IDLE_CHECK_AFTER;
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
 #[cfg(feature = "sqlite")]

@@ -1,6 +1,6 @@
 //! PostgreSQL.
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, Postgres};
+use sqlx::postgres::{PgConnectOptions, PgPool, Postgres};
 
 use passkey_verifier::store::{CredentialUpdate, InsertOutcome, UnixTime, UpdateOutcome};
 use passkey_verifier::{CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, StateId};
@@ -25,33 +25,33 @@ impl core::fmt::Debug for PgStore {
 }
 
 impl PgStore {
-    /// Connects a pool (sqlx's defaults: up to 10 connections) to `url`
-    /// (`postgres://user:password@host:port/database`). Run [`PgStore::migrate`] once at
-    /// startup.
+    /// Connects a pool of up to 10 connections (sqlx's default) to `url`
+    /// (`postgres://user:password@host:port/database`), checking only connections idle for
+    /// more than [`IDLE_CHECK_AFTER`](crate::IDLE_CHECK_AFTER) before use. Run
+    /// [`PgStore::migrate`] once at startup.
     ///
     /// # Errors
     ///
     /// [`SqlError::Unavailable`] when the server cannot be reached, [`SqlError::Driver`] for
     /// a malformed URL.
     pub async fn connect(url: &str) -> Result<Self, SqlError> {
-        PgPool::connect(url).await.map(Self::from_pool).map_err(map)
+        let options: PgConnectOptions = url.parse().map_err(map)?;
+        Self::connect_with(options, 10).await
     }
 
-    /// Connects a pool of at most `max_connections` with `options`.
+    /// Connects a pool of at most `max_connections` with `options` (checked before use as
+    /// [`PgStore::connect`] says).
     ///
     /// # Errors
     ///
     /// As [`PgStore::connect`].
     pub async fn connect_with(options: PgConnectOptions, max_connections: u32) -> Result<Self, SqlError> {
-        PgPoolOptions::new()
-            .max_connections(max_connections)
-            .connect_with(options)
-            .await
-            .map(Self::from_pool)
-            .map_err(map)
+        crate::pool::options::<Postgres>(max_connections).connect_with(options).await.map(Self::from_pool).map_err(map)
     }
 
-    /// A store over a pool the host already has.
+    /// A store over a pool the host already has. (A pool with sqlx's default options checks
+    /// every connection before use, an extra round trip per statement; see
+    /// [`IDLE_CHECK_AFTER`](crate::IDLE_CHECK_AFTER).)
     #[must_use]
     pub const fn from_pool(pool: PgPool) -> Self {
         Self { pool }

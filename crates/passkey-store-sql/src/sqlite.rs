@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use sqlx::sqlite::{Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 
 use passkey_verifier::store::{CredentialUpdate, InsertOutcome, UnixTime, UpdateOutcome};
 use passkey_verifier::{CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, StateId};
@@ -57,8 +57,7 @@ impl SqliteStore {
     ///
     /// [`SqlError`] if SQLite cannot open it.
     pub async fn in_memory() -> Result<Self, SqlError> {
-        SqlitePoolOptions::new()
-            .max_connections(1)
+        crate::pool::options::<Sqlite>(1)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
@@ -68,18 +67,14 @@ impl SqliteStore {
             .map_err(map)
     }
 
-    /// Connects a pool of at most `max_connections` with `options`.
+    /// Connects a pool of at most `max_connections` with `options` (a connection idle for
+    /// more than [`IDLE_CHECK_AFTER`](crate::IDLE_CHECK_AFTER) is checked before use).
     ///
     /// # Errors
     ///
     /// As [`SqliteStore::open`].
     pub async fn connect_with(options: SqliteConnectOptions, max_connections: u32) -> Result<Self, SqlError> {
-        SqlitePoolOptions::new()
-            .max_connections(max_connections)
-            .connect_with(options)
-            .await
-            .map(Self::from_pool)
-            .map_err(map)
+        crate::pool::options::<Sqlite>(max_connections).connect_with(options).await.map(Self::from_pool).map_err(map)
     }
 
     /// A store over a pool the host already has.

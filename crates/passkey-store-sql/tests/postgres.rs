@@ -116,14 +116,25 @@ async fn postgres_sign_ins_survive_killed_connections() {
                 .exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'passkey-fault-victim'")
                 .await;
         }
-        let (first, replay) =
-            (c.finish_authentication(&id, json.as_bytes()).await, c.finish_authentication(&id, json.as_bytes()).await);
-        match first {
-            Ok(_) => completed += 1,
-            Err(passkey_verifier::CeremonyError::Storage(_)) => failed += 1,
-            Err(e) => panic!("round {round}: a killed connection must be a storage error, got {e:?}"),
+        // The page's request and a replay (a retry): at most one of them finishes the state.
+        // A request on a killed connection fails before the server saw it (the state stays,
+        // and the retry may finish it) or after (the state is gone, the retry finds none).
+        let mut wins = 0;
+        for (attempt, result) in
+            [c.finish_authentication(&id, json.as_bytes()).await, c.finish_authentication(&id, json.as_bytes()).await]
+                .into_iter()
+                .enumerate()
+        {
+            match result {
+                Ok(_) => wins += 1,
+                Err(passkey_verifier::CeremonyError::Storage(_)) => failed += 1,
+                // Only the retry may find the state gone.
+                Err(e) if attempt == 1 && e.kind() == Some(passkey_verifier::ErrorKind::StateNotFound) => {}
+                Err(e) => panic!("round {round}: a killed connection must be a storage error, got {e:?}"),
+            }
         }
-        assert!(replay.is_err(), "round {round}: a state is never finished twice");
+        assert!(wins <= 1, "round {round}: a state is never finished twice");
+        completed += wins;
         let count = loop {
             match store.get(cred.id()).await {
                 Ok(record) => break record.unwrap().credential.sign_count,
