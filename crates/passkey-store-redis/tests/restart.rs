@@ -247,7 +247,8 @@ async fn redeemer<R: RecoveryStore + 'static>(store: Arc<R>, tag: u8, phase: Arc
         }
         let issued_in = phase.get();
         let challenge = ChallengeRecord {
-            token_hash: token(tag, i),
+            handle_hash: token(tag, i),
+            secret_hash: grant(tag ^ 0x55, i),
             subject: SubjectId::new(b"alice".to_vec()),
             correlation_id: CorrelationId::new("restart"),
             channel: Channel::Email,
@@ -267,7 +268,7 @@ async fn redeemer<R: RecoveryStore + 'static>(store: Arc<R>, tag: u8, phase: Arc
             grant_hash: grant(tag, i),
             subject: SubjectId::new(b"alice".to_vec()),
             correlation_id: CorrelationId::new("restart"),
-            channel: Channel::Email,
+            channel: Some(Channel::Email),
             scopes: Vec::new(),
             expires_at,
             consumed: false,
