@@ -19,7 +19,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    const fn new(status: StatusCode, code: &'static str, category: &'static str, message: &'static str) -> Self {
+    pub(crate) const fn new(
+        status: StatusCode,
+        code: &'static str,
+        category: &'static str,
+        message: &'static str,
+    ) -> Self {
         Self { status, code, category, message, retry_after: None, signal: None }
     }
 
@@ -132,6 +137,19 @@ impl ApiError {
         let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "rate_limit", "too many requests");
         e.retry_after = Some(retry_after_secs);
         e
+    }
+
+    /// A refusal of the recovery endpoints (category `recovery`).
+    #[cfg(feature = "recovery")]
+    pub(crate) const fn recovery(status: StatusCode, code: &'static str, message: &'static str) -> Self {
+        Self::new(status, code, "recovery", message)
+    }
+
+    /// With a `Retry-After` of `secs`.
+    #[cfg(feature = "recovery")]
+    pub(crate) const fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
 
     /// A store failed (503).

@@ -58,6 +58,8 @@ mod error;
 mod extract;
 mod handlers;
 mod limit;
+#[cfg(feature = "recovery")]
+mod recovery;
 mod session;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
@@ -73,6 +75,9 @@ use passkey_verifier::{Ceremonies, ChallengeStore, CredentialStore, TimeProvider
 
 pub use accounts::{Account, Accounts, CreateOutcome, Infallible, MemoryAccounts};
 pub use error::ApiError;
+#[cfg(feature = "recovery")]
+#[cfg_attr(docsrs, doc(cfg(feature = "recovery")))]
+pub use recovery::{RecoveryConfig, RecoveryHost, RecoveryRoutes, RecoveryService};
 
 /// The largest request body accepted (64 KiB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

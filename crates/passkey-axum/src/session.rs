@@ -26,6 +26,10 @@ pub(crate) enum Purpose {
     AddPasskey { handle: String },
     /// A sign-in.
     SignIn,
+    /// A passkey for an existing account, with the permit a recovery or onboarding grant
+    /// gave (the grant is consumed; the permit's scopes run when the registration succeeds).
+    #[cfg(feature = "recovery")]
+    Recovered { permit: passkey_recovery::RegistrationPermit },
 }
 
 /// The ceremony a browser started: its state ID (the state itself is server-side).
@@ -42,6 +46,14 @@ impl Pending {
     }
 }
 
+/// A value kept in a cookie until `exp` (Unix seconds).
+#[cfg(feature = "recovery")]
+#[derive(Serialize, Deserialize)]
+struct Kept<T> {
+    v: T,
+    exp: u64,
+}
+
 /// Cookie names and attributes.
 #[derive(Debug, Clone)]
 pub(crate) struct Cookies {
@@ -55,10 +67,51 @@ impl Cookies {
     fn name(&self, base: &'static str) -> &'static str {
         match (self.secure, base) {
             (true, "session") => "__Host-passkey-session",
+            (true, "recovery") => "__Host-passkey-recovery",
+            (true, "grant") => "__Host-passkey-grant",
+            (true, "device") => "__Host-passkey-device",
             (true, _) => "__Host-passkey-ceremony",
             (false, "session") => "passkey-session",
+            (false, "recovery") => "passkey-recovery",
+            (false, "grant") => "passkey-grant",
+            (false, "device") => "passkey-device",
             (false, _) => "passkey-ceremony",
         }
+    }
+
+    /// Keeps `value` in the cookie `base` (`"recovery"`, `"grant"` or `"device"`) until
+    /// `now + ttl_secs`, for this site's requests only (`SameSite=Strict`).
+    #[cfg(feature = "recovery")]
+    pub fn put<T: Serialize>(
+        &self,
+        jar: PrivateCookieJar,
+        base: &'static str,
+        value: &T,
+        ttl_secs: u64,
+        now: UnixTime,
+    ) -> PrivateCookieJar {
+        let kept = Kept { v: value, exp: now.plus_secs(ttl_secs).as_secs() };
+        let text = serde_json::to_string(&kept).unwrap_or_default();
+        jar.add(self.build(self.name(base), text, ttl_secs, SameSite::Strict))
+    }
+
+    /// What [`Self::put`] kept in `base`, unless it expired.
+    #[cfg(feature = "recovery")]
+    pub fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        jar: &PrivateCookieJar,
+        base: &'static str,
+        now: UnixTime,
+    ) -> Option<T> {
+        let cookie = jar.get(self.name(base))?;
+        let kept: Kept<T> = serde_json::from_str(cookie.value()).ok()?;
+        (now.as_secs() < kept.exp).then_some(kept.v)
+    }
+
+    /// Removes the cookie `base`.
+    #[cfg(feature = "recovery")]
+    pub fn drop(&self, jar: PrivateCookieJar, base: &'static str) -> PrivateCookieJar {
+        jar.remove(self.build(self.name(base), String::new(), 0, SameSite::Strict))
     }
 
     fn build(&self, name: &'static str, value: String, max_age: u64, same_site: SameSite) -> Cookie<'static> {

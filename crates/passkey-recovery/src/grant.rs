@@ -14,6 +14,7 @@ use crate::token::{GrantToken, SubjectId};
 use crate::RecoveryError;
 use passkey_verifier::audit::{AuditKind, CorrelationId};
 use passkey_verifier::{CredentialStore, UnixTime, User};
+use serde::{Deserialize, Serialize};
 
 /// Ends sessions: the host's session store, as a hook.
 pub trait SessionHook: Send + Sync {
@@ -36,7 +37,7 @@ pub enum AccountState {
 }
 
 /// Why a registration may proceed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum RegistrationAuthority {
     /// A consumed grant of a recovery or onboarding, with its scopes.
@@ -52,7 +53,12 @@ pub enum RegistrationAuthority {
 
 /// Permission to register a passkey for `subject` (only [`Recovery::authorize_registration`]
 /// makes one). `Debug` redacts the subject.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// A permit is authority over the account. It serializes so that it can travel from the
+/// start of the registration ceremony to its end; keep it only where the server
+/// authenticates it (an encrypted cookie, a server-side session), never where a client can
+/// write it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RegistrationPermit {
     /// The account.

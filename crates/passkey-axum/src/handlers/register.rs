@@ -105,7 +105,8 @@ pub(crate) async fn finish<C: ChallengeStore, K: CredentialStore, A: Accounts>(
                     return Err(ApiError::not_signed_in());
                 }
             }
-            if pending.purpose == Purpose::SignIn {
+            // Sign-ins finish at /api/login/finish, grant registrations at /api/recovery.
+            if !matches!(pending.purpose, Purpose::SignUp { .. } | Purpose::AddPasskey { .. }) {
                 return Err(ApiError::no_pending_ceremony());
             }
             let finished = shared

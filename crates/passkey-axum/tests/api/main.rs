@@ -7,5 +7,6 @@
 mod binding;
 mod errors;
 mod flows;
+mod recovery;
 mod sql;
 mod support;
