@@ -9,14 +9,20 @@
 //! (`http://localhost:PORT`), `SESSION_KEY` (base64url of at least 64 random bytes, the same on
 //! every instance; random per start when unset, so sessions end with the process),
 //! `DATABASE_URL` (`sqlite://passkeys.db?mode=rwc`; or `postgres://...`: credentials, and
-//! ceremony state unless `REDIS_URL` is set), `REDIS_URL` (ceremony state in Redis). Expired
-//! SQL state is purged every five minutes by a background task.
+//! ceremony state unless `REDIS_URL` is set), `REDIS_URL` (ceremony state in Redis),
+//! `LOOKUP_SECRET` (base64url of at least 32 random bytes, the same on every instance: keys the
+//! recovery lookups and pseudonyms; random per start when unset), `RECOVERY_OUTBOX` (the folder
+//! recovery messages are written to, standing in for an email gateway; `recovery-outbox`).
+//! Expired SQL state is purged every five minutes by a background task.
+
+mod outbox;
 
 use std::net::SocketAddr;
 
 use axum::response::Html;
 use axum::routing::get;
-use passkey_axum::{Accounts, PasskeyApi, PasskeyConfig};
+use passkey_axum::{Accounts, PasskeyApi, PasskeyConfig, RecoveryConfig, RecoveryRoutes};
+use passkey_recovery::{LookupSecret, PendingStore, RateLimitStore, Recovery, RecoveryPolicy, RecoveryStore};
 use passkey_store_redis::RedisStore;
 use passkey_store_sql::{PgStore, SqliteStore};
 use passkey_verifier::hazmat::b64;
@@ -27,13 +33,15 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-fn session_key() -> Result<Vec<u8>, Box<dyn std::error::Error>> {
-    if let Some(text) = env("SESSION_KEY") {
+/// A secret key from `name` (base64url, at least `len` bytes), or a random one for this
+/// process only.
+fn secret_key(name: &str, len: usize, unset: &str) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    if let Some(text) = env(name) {
         let key = b64::decode(&text)?;
-        return if key.len() >= 64 { Ok(key) } else { Err("SESSION_KEY must hold at least 64 bytes".into()) };
+        return if key.len() >= len { Ok(key) } else { Err(format!("{name} must hold at least {len} bytes").into()) };
     }
-    eprintln!("SESSION_KEY is not set: sessions end when this process does and are not shared between instances");
-    let mut key = vec![0u8; 64];
+    eprintln!("{name} is not set: {unset}");
+    let mut key = vec![0u8; len];
     UnwrapErr(getrandom::SysRng).fill_bytes(&mut key);
     Ok(key)
 }
@@ -97,7 +105,8 @@ where
     });
 }
 
-/// Serves the API over the stores; the accounts live in the SQL database beside the credentials.
+/// Serves the API over the stores; the accounts, recoveries and their rate limits live in the
+/// SQL database beside the credentials.
 async fn serve<C, K, A>(
     rp: RelyingParty,
     origin: &str,
@@ -109,16 +118,31 @@ async fn serve<C, K, A>(
 where
     C: ChallengeStore + 'static,
     K: CredentialStore + 'static,
-    A: Accounts,
+    A: Accounts + RecoveryStore + PendingStore + RateLimitStore + CredentialStore + Clone,
 {
+    let lookup = LookupSecret::new(secret_key("LOOKUP_SECRET", 32, "recovery lookups differ between instances")?)?;
+    let recovery = Recovery::new(
+        rp.clone(),
+        RecoveryPolicy::default(),
+        lookup,
+        accounts.clone(),
+        accounts.clone(),
+        accounts.clone(),
+        outbox::LogAudit,
+    )?;
     let ceremonies = Ceremonies::new(rp, challenges, credentials, UnwrapErr(getrandom::SysRng));
     let mut config = PasskeyConfig::default();
     // Browsers keep `Secure` cookies from http://localhost; other plain-HTTP hosts get none.
     config.secure_cookies = origin.starts_with("https://") || origin.starts_with("http://localhost");
-    let api = PasskeyApi::new(ceremonies, accounts, &session_key()?, config);
+    let session_key =
+        secret_key("SESSION_KEY", 64, "sessions end with this process and are not shared between instances")?;
+    let api = PasskeyApi::new(ceremonies, accounts, &session_key, config);
+    let outbox = outbox::Outbox { dir: env("RECOVERY_OUTBOX").unwrap_or_else(|| "recovery-outbox".into()).into() };
+    let recovery = RecoveryRoutes::new(&api, recovery, outbox, RecoveryConfig::new(format!("{origin}/")));
 
     let app = api
         .router()
+        .merge(recovery.router())
         .route("/", get(|| async { Html(include_str!("index.html")) }))
         .route("/favicon.ico", get(|| async { axum::http::StatusCode::NO_CONTENT }));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;

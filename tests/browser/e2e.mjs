@@ -9,7 +9,7 @@
 // to be refused, fails the run.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -20,13 +20,15 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = process.env.SCREENSHOT_DIR || 'target/browser';
 const POSTGRES = process.env.DATABASE_URL && process.env.DATABASE_URL.startsWith('postgres') ? process.env.DATABASE_URL : null;
 const WORK = mkdtempSync(join(tmpdir(), 'passkey-e2e-'));
+const OUTBOX = join(WORK, 'outbox');
 const SESSION_KEY = randomBytes(64).toString('base64url');
+const LOOKUP_SECRET = randomBytes(32).toString('base64url');
 const PORT = 18080 + Math.floor(Math.random() * 1000);
 mkdirSync(SHOTS, { recursive: true });
 
 const servers = new Map();
 function serverEnv(port) {
-  const env = { ...process.env, PORT: String(port), SESSION_KEY, RUST_LOG: 'warn' };
+  const env = { ...process.env, PORT: String(port), SESSION_KEY, LOOKUP_SECRET, RECOVERY_OUTBOX: OUTBOX, RUST_LOG: 'warn' };
   env.DATABASE_URL = POSTGRES || `sqlite://${join(WORK, 'passkeys.db')}?mode=rwc`;
   return env;
 }
@@ -99,6 +101,21 @@ async function signedInAs(page, username) {
 async function statusText(page, pattern) {
   await page.locator('#status').filter({ hasText: pattern }).waitFor({ timeout: 10000 });
   return page.locator('#status').textContent();
+}
+
+// The newest message the server's outbox holds for `username` (the stand-in for an inbox).
+function lastMessage(username) {
+  const files = readdirSync(OUTBOX).filter((f) => f.endsWith(`-${username}.txt`)).sort();
+  return files.length ? readFileSync(join(OUTBOX, files[files.length - 1]), 'utf8') : '';
+}
+
+async function newBrowser(name, credentials = []) {
+  const page = await (await withoutAutofill(await browser.newContext())).newPage();
+  watch(page, name);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const id = await authenticator(cdp, credentials);
+  return { page, cdp, id };
 }
 
 async function signOut(page) {
@@ -246,6 +263,82 @@ try {
   await page.click('#sign-in');
   await signedInAs(page, 'alice');
   check(true, 'signed in after the restart');
+
+  step = 'recover an account after losing the phone';
+  // Carol signs up on her laptop; her phone is gone. On the new phone she recovers with the
+  // code from her email and the laptop's passkey (synced to the new phone, as passkey
+  // providers do), then creates the new phone's own passkey: the old ones are revoked.
+  const laptop = await newBrowser('carol laptop');
+  await laptop.page.goto(base);
+  await laptop.page.locator('#signed-out').waitFor({ state: 'visible' });
+  await laptop.page.fill('#username', 'carol');
+  await laptop.page.click('#sign-up');
+  await signedInAs(laptop.page, 'carol');
+  const synced = (await laptop.cdp.send('WebAuthn.getCredentials', { authenticatorId: laptop.id })).credentials;
+  const newPhone = await newBrowser('carol new phone', synced);
+  await newPhone.page.goto(base);
+  await newPhone.page.locator('#signed-out').waitFor({ state: 'visible' });
+  await newPhone.page.fill('#username', 'carol');
+  await newPhone.page.click('#recover');
+  await statusText(newPhone.page, /code is on its way/);
+  const message = lastMessage('carol');
+  const emailed = (message.match(/@localhost #(\d{8})/) || [])[1];
+  check(Boolean(emailed), 'the email holds an 8-digit code in the origin-bound format');
+  await screenshot(newPhone.page, 'recovery-code');
+  await newPhone.page.fill('#recovery-code', emailed);
+  await newPhone.page.click('#confirm-recovery');
+  await newPhone.page.locator('#granted').waitFor({ state: 'visible', timeout: 10000 });
+  check(true, 'the code and the laptop passkey recovered the account');
+  // The synced passkey stays with the laptop; the new phone's authenticator makes its own.
+  await newPhone.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: newPhone.id });
+  newPhone.id = await authenticator(newPhone.cdp);
+  await newPhone.page.click('#create-granted');
+  await signedInAs(newPhone.page, 'carol');
+  const recovered = await statusText(newPhone.page, /old passkeys? revoked/);
+  check(/1 old passkey revoked/.test(recovered), `signed in on the new phone: ${recovered}`);
+  check((await newPhone.page.locator('#passkeys tr').count()) === 1, 'only the new phone\'s passkey is listed');
+  await screenshot(newPhone.page, 'recovered');
+  await signOut(laptop.page);
+  expectRefusal = true;
+  await laptop.page.fill('#username', 'carol');
+  await laptop.page.click('#sign-in');
+  const revoked = await statusText(laptop.page, /did not sign in|unknown_credential/);
+  expectRefusal = false;
+  check(true, `the laptop's revoked passkey no longer signs in: ${revoked}`);
+
+  step = 'add a tablet by onboarding, approved on the new phone';
+  const tablet = await newBrowser('carol tablet');
+  await tablet.page.goto(base);
+  await tablet.page.locator('#signed-out').waitFor({ state: 'visible' });
+  await tablet.page.fill('#username', 'carol');
+  expectRefusal = true; // the tablet asks until approved: 409 not_approved
+  await tablet.page.click('#join');
+  await tablet.page.locator('#joining').waitFor({ state: 'visible' });
+  const link = await tablet.page.locator('#pair-link').textContent();
+  const pairingCode = (await tablet.page.locator('#pair-code').textContent()).trim();
+  check(link.includes('#p=') && !link.includes(pairingCode), 'the QR link carries the pairing reference, not the code');
+  await screenshot(tablet.page, 'onboarding-new-device');
+  // A thief who photographed the QR code has no device secret: nothing to redeem.
+  const thief = await fetch(`${base}/api/onboarding/redeem`, {
+    method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: '{}',
+  });
+  check(thief.status === 400 && (await thief.json()).error.code === 'no_pending_ceremony',
+    `the photographed QR link redeems nothing (${thief.status})`);
+  await newPhone.page.goto(link);
+  await newPhone.page.locator('#approving').waitFor({ state: 'visible' });
+  const asking = await newPhone.page.locator('#ask-device').textContent();
+  check(asking.length > 0, `the approving phone shows who asks: ${asking}`);
+  await screenshot(newPhone.page, 'onboarding-approve');
+  await newPhone.page.fill('#approve-code', pairingCode);
+  await newPhone.page.click('#approve');
+  await statusText(newPhone.page, /Approved/);
+  await tablet.page.locator('#granted').waitFor({ state: 'visible', timeout: 10000 });
+  expectRefusal = false;
+  await tablet.page.click('#create-granted');
+  await signedInAs(tablet.page, 'carol');
+  check((await tablet.page.locator('#passkeys tr').count()) === 2, 'the tablet joined: two passkeys listed');
+  await screenshot(tablet.page, 'onboarded');
+  for (const b of [laptop, newPhone, tablet]) await b.page.context().close();
 
   if (POSTGRES) {
     step = 'two server instances on one PostgreSQL';
