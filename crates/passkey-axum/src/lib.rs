@@ -34,6 +34,10 @@
 //! - **Tracing**: a span per ceremony with its correlation ID, and an event with the outcome
 //!   and category (never a challenge, key, credential ID or user handle).
 //!
+//! With the `recovery` feature, `RecoveryRoutes` adds account recovery and device onboarding
+//! over `passkey-recovery` (`/api/recovery/*`, `/api/onboarding/*`), sharing these
+//! ceremonies, accounts and cookies; the host implements `RecoveryHost`.
+//!
 //! With the `sqlite` or `postgres` feature, [`Accounts`] is implemented on the SQL adapter's
 //! `SqliteStore` / `PgStore` (table `passkey_accounts`), so one store holds everything.
 //!

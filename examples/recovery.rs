@@ -8,7 +8,7 @@
 //!    first: she is notified and taps cancel. Her own passkeyless recovery (E2EE RCS and a
 //!    recently verified email) waits 24 hours, then grants.
 //!
-//! `cargo run -p passkey-recovery --example recovery`
+//! `cargo run --example recovery` (from the repository root)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
