@@ -121,8 +121,14 @@ impl<C, K, A> core::fmt::Debug for PasskeyApi<C, K, A> {
     }
 }
 
+/// Told of every successful sign-in (the user handle, the time): the recovery endpoints
+/// cancel pending passkeyless recoveries of the account with it.
+pub(crate) type SignInHook =
+    Arc<dyn Fn(Vec<u8>, UnixTime) -> core::pin::Pin<Box<dyn core::future::Future<Output = ()> + Send>> + Send + Sync>;
+
 pub(crate) struct Shared<C, K, A> {
     pub ceremonies: Ceremonies<C, K>,
+    pub on_sign_in: std::sync::OnceLock<SignInHook>,
     pub accounts: A,
     pub cookies: session::Cookies,
     pub limiter: limit::StartLimiter,
@@ -194,6 +200,7 @@ where
         };
         let shared = Shared {
             ceremonies,
+            on_sign_in: std::sync::OnceLock::new(),
             accounts,
             cookies,
             limiter: limit::StartLimiter::new(config.starts_per_window, config.window_secs),

@@ -86,6 +86,9 @@ pub(crate) async fn finish<C: ChallengeStore, K: CredentialStore, A: Accounts>(
         .await;
         if let Ok(account) = &result {
             jar = shared.cookies.sign_in(jar, &account.user_handle, now);
+            if let Some(hook) = shared.on_sign_in.get() {
+                hook(account.user_handle.clone(), now).await;
+            }
         }
         respond(jar, result.map(|account| Json(json!({ "ok": true, "username": account.username })).into_response()))
     }

@@ -231,13 +231,26 @@ where
 {
     /// The endpoints of `recovery` beside `api` (the same ceremonies, accounts, cookie key
     /// and sessions). Give `recovery` the relying party and credential store of `api`'s
-    /// ceremonies.
+    /// ceremonies. From now on every sign-in through `api` cancels the account's pending
+    /// passkeyless recoveries ([`Recovery::note_sign_in`]).
     #[must_use]
     pub fn new(api: &PasskeyApi<C, K, A>, recovery: R, host: H, config: RecoveryConfig) -> Self {
         let app = AppState { shared: Arc::clone(&api.shared), key: api.key.clone() };
-        Self {
-            state: RecoveryState { app, recovery: Arc::new(recovery), host: Arc::new(host), config: Arc::new(config) },
-        }
+        let recovery = Arc::new(recovery);
+        // Any sign-in with an existing passkey cancels the account's pending passkeyless
+        // recoveries: the rightful user evidently still has a way in.
+        let cancels = Arc::clone(&recovery);
+        let _ = api.shared.on_sign_in.set(Arc::new(move |handle, now| {
+            let recovery = Arc::clone(&cancels);
+            Box::pin(async move {
+                match recovery.recovery().note_sign_in(&passkey_recovery::SubjectId::new(handle), now).await {
+                    Ok(0) => {}
+                    Ok(cancelled) => tracing::info!(cancelled, "a sign-in cancelled pending recoveries"),
+                    Err(e) => tracing::warn!(reason = e.label(), "cancelling pending recoveries failed"),
+                }
+            })
+        }));
+        Self { state: RecoveryState { app, recovery, host: Arc::new(host), config: Arc::new(config) } }
     }
 
     /// The router: every endpoint under `/api`, with the same body limit and `Origin` check

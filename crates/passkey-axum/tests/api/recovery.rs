@@ -8,7 +8,8 @@ use axum::Router;
 use passkey_axum::{Account, MemoryAccounts, PasskeyApi, PasskeyConfig, RecoveryConfig, RecoveryHost, RecoveryRoutes};
 use passkey_recovery::stepup::{ChannelFacts, EmailState};
 use passkey_recovery::{
-    Channel, LookupSecret, MemoryRateLimitStore, MemoryRecoveryStore, NoAudit, Notice, Recovery, RecoveryPolicy,
+    Channel, Identifier, LookupKey, LookupSecret, MemoryRateLimitStore, MemoryRecoveryStore, NoAudit, Notice,
+    PasskeylessRequest, PasskeylessStatus, Recovery, RecoveryPolicy, RequesterKey, SubjectId,
 };
 use passkey_verifier::testkit::{ManualClock, SoftCredential};
 use passkey_verifier::{Ceremonies, MemoryStore};
@@ -57,26 +58,26 @@ impl Host {
     }
 }
 
-fn recovery_app() -> (Router, Arc<Host>) {
+type MemoryRecovery = Recovery<Arc<MemoryRecoveryStore>, Arc<MemoryRateLimitStore>, Arc<MemoryStore>, NoAudit>;
+
+/// The API with the recovery endpoints, the host, and a second handle on the same recovery
+/// stores (what another part of the host would hold).
+fn recovery_app() -> (Router, Arc<Host>, MemoryRecovery) {
     let clock = ManualClock::new(NOW);
     let store = Arc::new(MemoryStore::new());
     let ceremonies = Ceremonies::new(rp(), store.clone(), store.clone(), rand_core::UnwrapErr(getrandom::SysRng))
         .with_clock(clock.clone());
     let api =
         PasskeyApi::with_clock(ceremonies, MemoryAccounts::new(), &[42; 64], PasskeyConfig::default(), Arc::new(clock));
-    let recovery = Recovery::new(
-        rp(),
-        RecoveryPolicy::default(),
-        LookupSecret::new(*b"test-lookup-secret-of-32-bytes!!").unwrap(),
-        Arc::new(MemoryRecoveryStore::new()),
-        Arc::new(MemoryRateLimitStore::new()),
-        store,
-        NoAudit,
-    )
-    .unwrap();
+    let (records, limits) = (Arc::new(MemoryRecoveryStore::new()), Arc::new(MemoryRateLimitStore::new()));
+    let recovery = || {
+        let secret = LookupSecret::new(*b"test-lookup-secret-of-32-bytes!!").unwrap();
+        Recovery::new(rp(), RecoveryPolicy::default(), secret, records.clone(), limits.clone(), store.clone(), NoAudit)
+            .unwrap()
+    };
     let host = Arc::new(Host::default());
-    let routes = RecoveryRoutes::new(&api, recovery, Arc::clone(&host), RecoveryConfig::new("https://example.com/"));
-    (api.router().merge(routes.router()), host)
+    let routes = RecoveryRoutes::new(&api, recovery(), Arc::clone(&host), RecoveryConfig::new("https://example.com/"));
+    (api.router().merge(routes.router()), host, recovery())
 }
 
 /// Signs up `name` with two passkeys (phone and laptop), then signs out.
@@ -108,7 +109,7 @@ async fn register_with_grant(browser: &mut Browser, cred: &mut SoftCredential) -
 
 #[tokio::test]
 async fn a_lost_phone_is_recovered_with_the_laptop_passkey_and_revoked() {
-    let (app, host) = recovery_app();
+    let (app, host, _) = recovery_app();
     let (mut phone, mut laptop) = account_with_two_passkeys(&app, "alice").await;
     let mut new_phone_browser = Browser::new(&app);
     let started = new_phone_browser.post("/api/recovery/start", r#"{"username":"alice","channel":"email"}"#).await;
@@ -151,7 +152,7 @@ async fn a_lost_phone_is_recovered_with_the_laptop_passkey_and_revoked() {
 
 #[tokio::test]
 async fn an_unknown_username_gets_the_same_answer_and_no_message() {
-    let (app, host) = recovery_app();
+    let (app, host, _) = recovery_app();
     account_with_two_passkeys(&app, "alice").await;
     let mut browser = Browser::new(&app);
     let known = browser.post("/api/recovery/start", r#"{"username":"alice","channel":"email"}"#).await;
@@ -172,7 +173,7 @@ async fn an_unknown_username_gets_the_same_answer_and_no_message() {
 
 #[tokio::test]
 async fn registering_for_an_existing_account_needs_a_grant_and_passkeys_of_others_prove_nothing() {
-    let (app, host) = recovery_app();
+    let (app, host, _) = recovery_app();
     account_with_two_passkeys(&app, "alice").await;
     let (_, mut bobs_laptop) = account_with_two_passkeys(&app, "bob").await;
     let mut browser = Browser::new(&app);
@@ -191,7 +192,7 @@ async fn registering_for_an_existing_account_needs_a_grant_and_passkeys_of_other
 
 #[tokio::test]
 async fn a_new_device_joins_once_approved_and_a_photographed_qr_link_gets_nothing() {
-    let (app, _) = recovery_app();
+    let (app, _, _) = recovery_app();
     let (_, mut laptop) = account_with_two_passkeys(&app, "alice").await;
     let mut tablet = Browser::new(&app);
     let started = tablet.post("/api/onboarding/start", r#"{"username":"alice","device_name":"Alice's tablet"}"#).await;
@@ -234,4 +235,29 @@ async fn a_new_device_joins_once_approved_and_a_photographed_qr_link_gets_nothin
     assert_eq!(me.body["credentials"].as_array().map(Vec::len), Some(3), "{}", me.text);
     // Once is all: the approval is spent.
     assert_eq!(tablet.post("/api/onboarding/redeem", "{}").await.code(), "no_pending_ceremony");
+}
+
+#[tokio::test]
+async fn a_sign_in_with_an_existing_passkey_cancels_a_pending_passkeyless_recovery() {
+    let (app, _, recovery) = recovery_app();
+    let (mut phone, _) = account_with_two_passkeys(&app, "alice").await;
+    let probe: Value = serde_json::from_str(&phone.assert(b"probe", &knobs())).unwrap();
+    let handle = passkey_verifier::hazmat::b64::decode(probe["response"]["userHandle"].as_str().unwrap()).unwrap();
+    // Someone starts a recovery of Alice's account without a passkey.
+    let secret = recovery.lookup_secret();
+    let request = PasskeylessRequest::new(
+        LookupKey::derive(secret, Identifier::Username("alice")).unwrap(),
+        RequesterKey::derive(secret, b"203.0.113.66"),
+        Some(SubjectId::new(handle)),
+        vec![
+            ChannelFacts::Rcs { e2ee_confirmed: true, recent_number_port: false, recent_sim_change: false },
+            ChannelFacts::Email { state: EmailState::RecentlyRevalidated },
+        ],
+    );
+    let started =
+        recovery.start_passkeyless(&request, &mut rand_core::UnwrapErr(getrandom::SysRng), NOW).await.unwrap();
+    assert_ne!(recovery.passkeyless_status(&started.handle, NOW).await.unwrap(), PasskeylessStatus::Cancelled);
+    // Alice signs in with her phone: the recovery is over.
+    assert_eq!(Browser::new(&app).sign_in(Some("alice"), &mut phone).await.status, StatusCode::OK);
+    assert_eq!(recovery.passkeyless_status(&started.handle, NOW).await.unwrap(), PasskeylessStatus::Cancelled);
 }
