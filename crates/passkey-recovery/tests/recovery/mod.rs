@@ -2,6 +2,7 @@
 //! authenticators; the attacker tests are in `attacks`.
 
 mod attacks;
+mod metrics;
 mod support;
 
 use passkey_recovery::stepup::{ChannelFacts, Outcome, Reason};
