@@ -197,14 +197,19 @@ where
         scope: Scope,
         now: UnixTime,
     ) -> Result<(SubjectId, Vec<Scope>), RecoveryError> {
+        let found = self.find_grant_for(token, scope, now).await;
+        let correlation = found.as_ref().ok().map(|r| r.correlation_id.clone());
+        let subject = found.as_ref().ok().map(|r| r.subject.clone());
         let result = async {
-            let record = self.find_grant_for(token, scope, now).await?;
+            let record = found?;
             self.consume_grant_record(&record).await?;
             Ok((record.subject, record.scopes))
         }
         .await;
         let reason = result.as_ref().err().map(RecoveryError::reason);
-        let event = self.event(AuditKind::GrantConsumed, None, None, reason, now);
+        let event = self
+            .event(AuditKind::GrantConsumed, correlation.as_ref(), None, reason, now)
+            .with_pseudonyms(self.pseudonym(subject.as_ref()), None);
         self.finish(Flow::Passkey, event, result).await
     }
 

@@ -301,3 +301,36 @@ fn memory_stores_pass_the_recovery_store_conformance_kit() {
         &shared(passkey_recovery::MemoryRateLimitStore::new),
     ));
 }
+
+/// A grant redeemed for a host action other than registration: once, for its own scope only,
+/// and audited with the recovery's correlation ID and the subject's pseudonym.
+#[test]
+fn a_grant_is_consumed_once_for_a_scope_it_holds_and_the_audit_ties_it_to_its_recovery() {
+    let env = env();
+    let mut laptop = env.register(ALICE, "laptop");
+    let request = InitiateRequest::new(
+        lookup("alice@example.com"),
+        requester("198.51.100.7"),
+        Some(SubjectId::new(ALICE)),
+        Channel::Rcs,
+        vec![passkey(), rcs_e2ee()],
+    )
+    .scopes([Scope::RegisterPasskey, Scope::EndOtherSessions]);
+    let initiated = block_on(env.recovery.initiate(&request, &mut rng(), NOW)).unwrap();
+    let (handle, secret) = from_link(&initiated.payload.render_link(BASE).unwrap());
+    let assertion = laptop.assert(recovery_challenge(&handle, &secret).as_bytes(), &knobs());
+    let user = requester("198.51.100.7");
+    let grant =
+        block_on(env.recovery.complete(&handle, &secret, Proof::Passkey(assertion.as_bytes()), &user, &mut rng(), NOW))
+            .unwrap();
+    let refused = block_on(env.recovery.consume_grant(&grant.token, Scope::RevokeOtherCredentials, NOW));
+    assert!(matches!(refused, Err(RecoveryError::ScopeNotGranted)), "{refused:?}");
+    let (subject, scopes) = block_on(env.recovery.consume_grant(&grant.token, Scope::EndOtherSessions, NOW)).unwrap();
+    assert_eq!((subject, scopes), (SubjectId::new(ALICE), vec![Scope::RegisterPasskey, Scope::EndOtherSessions]));
+    let again = block_on(env.recovery.consume_grant(&grant.token, Scope::EndOtherSessions, NOW));
+    assert!(matches!(again, Err(RecoveryError::Replayed)), "{again:?}");
+    let consumed: Vec<_> = env.audit.events().into_iter().filter(|e| e.kind == AuditKind::GrantConsumed).collect();
+    assert_eq!(consumed.len(), 3);
+    assert_eq!(consumed[1].correlation_id.as_ref(), Some(&grant.correlation_id));
+    assert!(consumed[1].subject.is_some(), "the subject's pseudonym");
+}
