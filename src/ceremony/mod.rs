@@ -208,11 +208,24 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
     /// Takes state once; an expired state is refused before anything is looked up.
     async fn take(&self, id: &StateId, now: UnixTime) -> Result<CeremonyState, CeremonyError> {
         let state = self.challenges.take(id).await.map_err(CeremonyError::storage)?;
-        let state = state.ok_or_else(|| Error::new(ErrorKind::StateNotFound, "no pending ceremony"))?;
-        if now >= state.expires_at() {
-            return Err(Error::new(ErrorKind::CeremonyExpired, "").into());
+        live(state, now)
+    }
+
+    /// Takes a sign-in's state and, when one database holds both state and credentials,
+    /// reads the presented credential in the same round trip.
+    async fn take_for_sign_in(
+        &self,
+        id: &StateId,
+        credential_id: &[u8],
+        now: UnixTime,
+    ) -> Result<(CeremonyState, Option<Option<CredentialRecord>>), CeremonyError> {
+        let states = ChallengeStore::database(&self.challenges);
+        if states.is_none() || states != CredentialStore::database(&self.credentials) {
+            return Ok((self.take(id, now).await?, None));
         }
-        Ok(state)
+        let (state, record) =
+            self.challenges.take_with_credential(id, credential_id).await.map_err(CeremonyError::storage)?;
+        Ok((live(state, now)?, record))
     }
 
     fn audit<T>(&self, kind: AuditKind, result: &Result<T, CeremonyError>, now: UnixTime) {
@@ -384,12 +397,21 @@ impl<C: ChallengeStore, K: CredentialStore> Ceremonies<C, K> {
         response_json: &[u8],
         now: UnixTime,
     ) -> Result<SignIn, CeremonyError> {
-        let CeremonyState::Authentication(state) = self.take(state_id, now).await? else {
+        let response = match AuthenticationResponse::from_json(response_json) {
+            Ok(response) => response,
+            Err(e) => {
+                // A malformed answer still ends the ceremony.
+                self.take(state_id, now).await?;
+                return Err(e.into());
+            }
+        };
+        let (taken, record) = self.take_for_sign_in(state_id, response.raw_id(), now).await?;
+        let CeremonyState::Authentication(state) = taken else {
             return Err(Error::new(ErrorKind::StateNotFound, "no pending sign-in").into());
         };
-        let response = AuthenticationResponse::from_json(response_json)?;
         let presented = response.raw_id().to_vec();
-        let verified = match sign_in_with_store(&self.rp, &self.credentials, response, now, |_| Ok(state)).await {
+        let signed_in = finish_sign_in(&self.rp, &self.credentials, response, record, now, |_| Ok(state)).await;
+        let verified = match signed_in {
             Ok(verified) => verified,
             Err(SignInFailure::Check(e)) if e.kind() == ErrorKind::CredentialNotFound => {
                 return Err(CeremonyError::UnknownCredential(UnknownCredential::new(&self.rp, presented)));
@@ -523,11 +545,32 @@ pub async fn sign_in_with_store<K: CredentialStore>(
     now: UnixTime,
     state_for: impl FnOnce(&CredentialRecord) -> Result<AuthenticationState, Error>,
 ) -> Result<VerifiedAuthentication, SignInFailure<K::Error>> {
-    let record = credentials
-        .get(response.raw_id())
-        .await
-        .map_err(SignInFailure::Storage)?
-        .ok_or_else(|| Error::new(ErrorKind::CredentialNotFound, ""))?;
+    finish_sign_in(rp, credentials, response, None, now, state_for).await
+}
+
+/// A taken state that is present and not expired.
+fn live(state: Option<CeremonyState>, now: UnixTime) -> Result<CeremonyState, CeremonyError> {
+    let state = state.ok_or_else(|| Error::new(ErrorKind::StateNotFound, "no pending ceremony"))?;
+    if now >= state.expires_at() {
+        return Err(Error::new(ErrorKind::CeremonyExpired, "").into());
+    }
+    Ok(state)
+}
+
+/// [`sign_in_with_store`] with the credential row when it was read already (`Some`).
+async fn finish_sign_in<K: CredentialStore>(
+    rp: &RelyingParty,
+    credentials: &K,
+    response: AuthenticationResponse,
+    read: Option<Option<CredentialRecord>>,
+    now: UnixTime,
+    state_for: impl FnOnce(&CredentialRecord) -> Result<AuthenticationState, Error>,
+) -> Result<VerifiedAuthentication, SignInFailure<K::Error>> {
+    let record = match read {
+        Some(record) => record,
+        None => credentials.get(response.raw_id()).await.map_err(SignInFailure::Storage)?,
+    };
+    let record = record.ok_or_else(|| Error::new(ErrorKind::CredentialNotFound, ""))?;
     let state = state_for(&record)?;
     let verified = verify_authentication(rp, state, response, &record.credential, now)?;
     match credentials

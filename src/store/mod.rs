@@ -129,6 +129,46 @@ pub trait ChallengeStore: Send + Sync {
     /// the same ID at most one gets `Some`. Expired states may be returned (the ceremony
     /// layer refuses them with a clear error) or dropped.
     fn take(&self, id: &StateId) -> impl Future<Output = Result<Option<CeremonyState>, Self::Error>> + Send;
+
+    /// The database this store keeps state in, when it can read credentials there too (see
+    /// [`take_with_credential`](Self::take_with_credential)). Default: `None`.
+    fn database(&self) -> Option<Database> {
+        None
+    }
+
+    /// Takes the state stored under `id`, as [`take`](Self::take), and reads the credential
+    /// `credential_id` from this store's [`database`](Self::database) in the same round trip:
+    /// `(state, Some(row))`. The ceremony layer calls it only when its credential store's
+    /// [`CredentialStore::database`] is that same database, so a sign-in costs one round trip
+    /// less. Default: [`take`](Self::take) and `None` for the credential (not read here: the
+    /// ceremony layer asks the credential store).
+    fn take_with_credential(
+        &self,
+        id: &StateId,
+        credential_id: &[u8],
+    ) -> impl Future<Output = Result<TakenWithCredential, Self::Error>> + Send {
+        let _ = credential_id;
+        async move { Ok((self.take(id).await?, None)) }
+    }
+}
+
+/// What [`ChallengeStore::take_with_credential`] returns: the state, and the credential row
+/// when the store read it (`Some(None)`: no such credential).
+pub type TakenWithCredential = (Option<CeremonyState>, Option<Option<CredentialRecord>>);
+
+/// Names the database a store keeps its records in, so that the ceremony layer can tell when
+/// its state store and credential store are one database
+/// ([`ChallengeStore::take_with_credential`]). Two handles on one connection pool share a
+/// `Database`; give anything else a different one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Database(u64);
+
+impl Database {
+    /// A database named by `id` (unique per connection pool, e.g. a process-wide counter).
+    #[must_use]
+    pub const fn new(id: u64) -> Self {
+        Self(id)
+    }
 }
 
 /// A credential as the relying party keeps it.
@@ -285,6 +325,12 @@ pub trait CredentialStore: Send + Sync {
         id: &[u8],
         update: CredentialUpdate,
     ) -> impl Future<Output = Result<UpdateOutcome, Self::Error>> + Send;
+
+    /// The database this store keeps credentials in (see
+    /// [`ChallengeStore::take_with_credential`]). Default: `None`.
+    fn database(&self) -> Option<Database> {
+        None
+    }
 }
 
 impl<T: ChallengeStore + ?Sized> ChallengeStore for std::sync::Arc<T> {
@@ -296,6 +342,18 @@ impl<T: ChallengeStore + ?Sized> ChallengeStore for std::sync::Arc<T> {
 
     fn take(&self, id: &StateId) -> impl Future<Output = Result<Option<CeremonyState>, Self::Error>> + Send {
         (**self).take(id)
+    }
+
+    fn database(&self) -> Option<Database> {
+        ChallengeStore::database(&**self)
+    }
+
+    fn take_with_credential(
+        &self,
+        id: &StateId,
+        credential_id: &[u8],
+    ) -> impl Future<Output = Result<TakenWithCredential, Self::Error>> + Send {
+        (**self).take_with_credential(id, credential_id)
     }
 }
 
@@ -335,5 +393,9 @@ impl<T: CredentialStore + ?Sized> CredentialStore for std::sync::Arc<T> {
         update: CredentialUpdate,
     ) -> impl Future<Output = Result<UpdateOutcome, Self::Error>> + Send {
         (**self).update_after_sign_in(id, update)
+    }
+
+    fn database(&self) -> Option<Database> {
+        CredentialStore::database(&**self)
     }
 }

@@ -135,6 +135,18 @@ macro_rules! sql_backend {
                         .map_err(map)?;
                 Ok(text.map(|t| CeremonyState::from_versioned_json(&t)).transpose()?)
             }
+
+            fn database(&self) -> Option<passkey_verifier::store::Database> {
+                self.shared_database()
+            }
+
+            async fn take_with_credential(
+                &self,
+                id: &StateId,
+                credential_id: &[u8],
+            ) -> Result<passkey_verifier::store::TakenWithCredential, SqlError> {
+                self.take_and_read(id, credential_id).await
+            }
         }
 
         impl CredentialStore for $store {
@@ -252,6 +264,10 @@ macro_rules! sql_backend {
                         .await
                         .map_err(map)?;
                 Ok(if exists.is_some() { UpdateOutcome::Conflict } else { UpdateOutcome::NotFound })
+            }
+
+            fn database(&self) -> Option<passkey_verifier::store::Database> {
+                self.shared_database()
             }
         }
     };

@@ -33,3 +33,9 @@ pub(crate) fn options<DB: Database>(max_connections: u32) -> PoolOptions<DB> {
         },
     )
 }
+
+/// A fresh name for a new pool (see [`passkey_verifier::store::Database`]).
+pub(crate) fn next_database() -> passkey_verifier::store::Database {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    passkey_verifier::store::Database::new(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+}

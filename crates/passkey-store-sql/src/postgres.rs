@@ -2,7 +2,9 @@
 
 use sqlx::postgres::{PgConnectOptions, PgPool, Postgres};
 
-use passkey_verifier::store::{CredentialUpdate, InsertOutcome, UnixTime, UpdateOutcome};
+use passkey_verifier::store::{
+    CredentialUpdate, Database, InsertOutcome, TakenWithCredential, UnixTime, UpdateOutcome,
+};
 use passkey_verifier::{CeremonyState, ChallengeStore, CredentialRecord, CredentialStore, StateId};
 
 use crate::backend::sql_backend;
@@ -15,6 +17,9 @@ use crate::{Purged, SqlError};
 #[derive(Clone)]
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    /// Names the pool: a sign-in over one pool takes its state and reads its credential in
+    /// one statement.
+    database: Database,
 }
 
 impl core::fmt::Debug for PgStore {
@@ -53,14 +58,46 @@ impl PgStore {
     /// every connection before use, an extra round trip per statement; see
     /// [`IDLE_CHECK_AFTER`](crate::IDLE_CHECK_AFTER).)
     #[must_use]
-    pub const fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self { pool, database: crate::pool::next_database() }
     }
 
     /// The pool.
     #[must_use]
     pub const fn pool(&self) -> &PgPool {
         &self.pool
+    }
+}
+
+impl PgStore {
+    pub(crate) const fn shared_database(&self) -> Option<Database> {
+        Some(self.database)
+    }
+
+    /// Takes the state and reads the credential in one statement: one row, the credential's
+    /// columns (null when there is none), then the taken state (null when there was none).
+    pub(crate) async fn take_and_read(
+        &self,
+        id: &StateId,
+        credential_id: &[u8],
+    ) -> Result<TakenWithCredential, SqlError> {
+        use sqlx::Row as _;
+        let row = sqlx::query(&format!(
+            "WITH taken AS (DELETE FROM passkey_ceremony_state WHERE id = $1 RETURNING state) \
+             SELECT {}, (SELECT state FROM taken) FROM (SELECT 1) AS one \
+             LEFT JOIN passkey_credentials ON credential_id = $2",
+            crate::rows::CREDENTIAL_COLUMNS
+        ))
+        .bind(id.as_str())
+        .bind(credential_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map)?;
+        let state: Option<String> = row.try_get(crate::rows::CREDENTIAL_COLUMN_COUNT).map_err(map)?;
+        let state = state.map(|t| CeremonyState::from_versioned_json(&t)).transpose()?;
+        let present: Option<Vec<u8>> = row.try_get(0).map_err(map)?;
+        let record = present.map(|_| Self::decode_credential(&row)).transpose()?;
+        Ok((state, Some(record)))
     }
 }
 

@@ -11,6 +11,9 @@ pub(crate) const CREDENTIAL_COLUMNS: &str = "credential_id, user_handle, public_
      backup_eligible, backup_state, uv_initialized, transports, aaguid, attestation_format, created_at, \
      last_used_at, nickname, discoverable, attestation_object, attestation_client_data";
 
+/// How many columns [`CREDENTIAL_COLUMNS`] names.
+pub(crate) const CREDENTIAL_COLUMN_COUNT: usize = 17;
+
 /// A credential row as read, before validation.
 pub(crate) struct CredentialRow {
     pub(crate) credential_id: Vec<u8>,
@@ -93,5 +96,15 @@ impl CredentialRow {
             _ => return Err(SqlError::Corrupt("attestation")),
         };
         Ok(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CREDENTIAL_COLUMNS, CREDENTIAL_COLUMN_COUNT};
+
+    #[test]
+    fn the_column_count_is_the_columns_named() {
+        assert_eq!(CREDENTIAL_COLUMNS.split(',').count(), CREDENTIAL_COLUMN_COUNT);
     }
 }

@@ -90,6 +90,23 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// `None`: SQLite runs in process, so reading the credential in the same statement as the
+    /// take would save no round trip.
+    #[allow(clippy::unused_self)]
+    pub(crate) const fn shared_database(&self) -> Option<passkey_verifier::store::Database> {
+        None
+    }
+
+    pub(crate) async fn take_and_read(
+        &self,
+        id: &StateId,
+        _: &[u8],
+    ) -> Result<passkey_verifier::store::TakenWithCredential, SqlError> {
+        Ok((ChallengeStore::take(self, id).await?, None))
+    }
+}
+
 sql_backend!(store = SqliteStore, db = Sqlite, migrations = crate::migrate::SQLITE, list_order = "created_at, rowid");
 
 crate::accounts::sql_accounts!(store = SqliteStore);

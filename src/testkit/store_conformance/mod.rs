@@ -88,6 +88,7 @@ where
 {
     run_challenge_store(factory).await;
     run_credential_store(factory).await;
+    single::take_with_credential_agrees(&factory.fresh().await).await;
     single::store_errors_fail_the_ceremony(factory.fresh().await).await;
     single::concurrent_sign_ins_have_one_winner(factory.fresh().await).await;
     multi::sign_ins_race_across_handles(factory).await;

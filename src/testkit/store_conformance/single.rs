@@ -377,3 +377,25 @@ pub(super) async fn concurrent_sign_ins_have_one_winner<S: ChallengeStore + Cred
         last_count = count;
     }
 }
+
+/// A store that takes a state and reads a credential in one round trip
+/// ([`ChallengeStore::take_with_credential`]) agrees with `take` and `get`: the state once,
+/// the row as stored (sparse ones too), `Some(None)` for an unknown credential.
+pub(super) async fn take_with_credential_agrees<S: ChallengeStore + CredentialStore>(store: &S) {
+    ok(store.insert_new(record(b"id-1", b"alice", 3)).await, "insert_new");
+    ok(store.insert_new(sparse_record(b"id-3", b"bob")).await, "insert_new");
+    let read_with = |credential: &'static [u8], expected: Option<CredentialRecord>| async move {
+        let id = random_id();
+        ok(store.insert(&id, auth_state(1)).await, "insert");
+        let (state, read) = ok(store.take_with_credential(&id, credential).await, "take_with_credential");
+        assert_eq!(state, Some(auth_state(1)), "store conformance: take_with_credential takes the state");
+        if let Some(read) = read {
+            assert_eq!(read, expected, "store conformance: take_with_credential reads the row as stored");
+        }
+        let (again, _) = ok(store.take_with_credential(&id, credential).await, "take_with_credential");
+        assert_eq!(again, None, "store conformance: a state is taken once");
+    };
+    read_with(b"id-1", Some(record(b"id-1", b"alice", 3))).await;
+    read_with(b"id-3", Some(sparse_record(b"id-3", b"bob"))).await;
+    read_with(b"id-2", None).await;
+}
