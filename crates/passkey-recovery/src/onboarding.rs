@@ -90,6 +90,8 @@ pub struct ApprovalScreen {
     pub display: ApprovalDisplay,
     /// Whether an existing device of the account offered it.
     pub offered: bool,
+    /// Whether a passkey approved it (the new device may redeem).
+    pub approved: bool,
     /// When the request expires.
     pub expires_at: UnixTime,
 }
@@ -217,7 +219,12 @@ impl<S: RecoveryStore, L: RateLimitStore, K: CredentialStore, A: RecoveryAuditSi
         now: UnixTime,
     ) -> Result<ApprovalScreen, RecoveryError> {
         let record = self.onboarding(pairing, now).await?;
-        Ok(ApprovalScreen { display: record.display, offered: record.offered, expires_at: record.expires_at })
+        Ok(ApprovalScreen {
+            approved: record.approved_by.is_some(),
+            display: record.display,
+            offered: record.offered,
+            expires_at: record.expires_at,
+        })
     }
 
     /// Approves `pairing` with a passkey assertion over

@@ -12,6 +12,7 @@
 //! | `GET /api/onboarding/screen?pairing=` | what the approving device shows: the new device as it described itself |
 //! | `POST /api/onboarding/options {"pairing", "code"}` | assertion options committing to the pairing and the code the approver typed |
 //! | `POST /api/onboarding/approve {"pairing", "credential"}` | the approving passkey |
+//! | `GET /api/onboarding/status` | the new device (its cookie) asks whether it was approved yet |
 //! | `POST /api/onboarding/redeem` | the new device (its cookie) collects the grant once approved (`409 not_approved` until then) |
 //! | `POST /api/recovery/register/start`, `/finish` | registers a passkey with the grant; the grant's scopes run (other passkeys revoked, other sessions ended), and the browser is signed in |
 
@@ -265,6 +266,7 @@ where
             .route("/recovery/register/finish", post(register::finish::<C, K, A, R, H>))
             .route("/onboarding/start", post(onboarding::start::<C, K, A, R, H>))
             .route("/onboarding/screen", get(onboarding::screen::<C, K, A, R, H>))
+            .route("/onboarding/status", get(onboarding::status::<C, K, A, R, H>))
             .route("/onboarding/options", post(onboarding::options::<C, K, A, R, H>))
             .route("/onboarding/approve", post(onboarding::approve::<C, K, A, R, H>))
             .route("/onboarding/redeem", post(onboarding::redeem::<C, K, A, R, H>))

@@ -154,6 +154,37 @@ where
     }
 }
 
+/// `GET /api/onboarding/status`: whether the onboarding this device started was approved,
+/// so that the device asks to redeem once (every redemption attempt is audited).
+pub(crate) async fn status<C, K, A, R, H>(
+    State(st): State<RecoveryState<C, K, A, R, H>>,
+    jar: PrivateCookieJar,
+) -> Response
+where
+    C: ChallengeStore,
+    K: CredentialStore,
+    A: Accounts,
+    R: RecoveryService,
+    H: RecoveryHost,
+{
+    let now = st.app.shared.now();
+    let result = async {
+        let held: HeldDevice =
+            st.app.shared.cookies.get(&jar, "device", now).ok_or_else(ApiError::no_pending_ceremony)?;
+        let pairing = PairingRef::parse(&held.p).map_err(bad)?;
+        outcome("onboarding.status", st.recovery.recovery().onboarding_screen(&pairing, now).await)
+    }
+    .await;
+    match result {
+        Ok(screen) => Json(json!({
+            "approved": screen.approved,
+            "expires_in": screen.expires_at.as_secs().saturating_sub(now.as_secs()),
+        }))
+        .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
 /// The body of `/api/onboarding/options` and `/approve`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

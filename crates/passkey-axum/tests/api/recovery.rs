@@ -203,6 +203,7 @@ async fn a_new_device_joins_once_approved_and_a_photographed_qr_link_gets_nothin
     assert!(!link.contains(&code), "the QR link does not carry the pairing code");
 
     // Not approved yet: the new device waits.
+    assert_eq!(tablet.get("/api/onboarding/status").await.body["approved"], false);
     assert_eq!(tablet.post("/api/onboarding/redeem", "{}").await.code(), "not_approved");
     // The approving device sees who asks.
     let mut existing = Browser::new(&app);
@@ -225,6 +226,8 @@ async fn a_new_device_joins_once_approved_and_a_photographed_qr_link_gets_nothin
     assert_eq!(thief.post("/api/onboarding/redeem", "{}").await.code(), "no_pending_ceremony");
     assert_eq!(thief.post("/api/recovery/register/start", "{}").await.code(), "no_pending_ceremony");
 
+    assert_eq!(tablet.get("/api/onboarding/status").await.body["approved"], true);
+    assert_eq!(thief.get("/api/onboarding/status").await.code(), "no_pending_ceremony");
     let redeemed = tablet.post("/api/onboarding/redeem", "{}").await;
     assert_eq!(redeemed.status, StatusCode::OK, "{}", redeemed.text);
     let mut tablet_key = authenticator();
