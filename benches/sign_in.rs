@@ -534,13 +534,13 @@ async fn wire_round_trips(
     tokio::time::sleep(Duration::from_millis(50)).await;
     let after = turns();
     let (pg, redis) = ((after.0 - before.0) as f64 / n as f64, (after.1 - before.1) as f64 / n as f64);
-    // One round trip per statement or command, and on PostgreSQL one more per statement: the
-    // check sqlx makes when a connection goes back to its pool. (Another before each use
-    // would be a regression of the adapter's pool settings.)
+    // One round trip per statement or command. On PostgreSQL the sign-in path's statements
+    // run on the adapter's own connections (no check when they are put back); a statement
+    // through the pool costs one check more: with Redis holding the state, the credential read.
     // PostgreSQL alone: insert the state, take it and read the credential in one statement,
     // compare-and-swap the counter.
-    let (pg_statements, redis_commands) = if kind == Kind::Postgres { (3.0, 0.0) } else { (2.0, 2.0) };
-    assert!(pg <= 2.0 * pg_statements + 0.1, "{}: {pg} PostgreSQL round trips per sign-in", kind.name());
+    let (pg_trips, redis_commands) = if kind == Kind::Postgres { (3.0, 0.0) } else { (3.0, 2.0) };
+    assert!(pg <= pg_trips + 0.1, "{}: {pg} PostgreSQL round trips per sign-in", kind.name());
     assert!(redis <= redis_commands + 0.05, "{}: {redis} Redis round trips per sign-in", kind.name());
     (pg, redis)
 }

@@ -116,13 +116,12 @@ macro_rules! sql_backend {
             async fn insert(&self, id: &StateId, state: CeremonyState) -> Result<(), SqlError> {
                 let expires_at = time_to_db(state.expires_at())?;
                 let text = state.to_versioned_json()?;
-                sqlx::query("INSERT INTO passkey_ceremony_state (id, state, expires_at) VALUES ($1, $2, $3)")
-                    .bind(id.as_str())
-                    .bind(text)
-                    .bind(expires_at)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(map)?;
+                let insert =
+                    sqlx::query("INSERT INTO passkey_ceremony_state (id, state, expires_at) VALUES ($1, $2, $3)")
+                        .bind(id.as_str())
+                        .bind(text)
+                        .bind(expires_at);
+                self.hot_execute(insert).await.map_err(map)?;
                 Ok(())
             }
 
@@ -250,10 +249,8 @@ macro_rules! sql_backend {
                 .bind(i64::from(new_count))
                 .bind(update.backup_state)
                 .bind(update.uv_initialized)
-                .bind(time_to_db(update.used_at)?)
-                .execute(&self.pool)
-                .await
-                .map_err(map)?;
+                .bind(time_to_db(update.used_at)?);
+                let done = self.hot_execute(done).await.map_err(map)?;
                 if done.rows_affected() > 0 {
                     return Ok(UpdateOutcome::Updated);
                 }

@@ -95,6 +95,8 @@ mod rows;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod backend;
 #[cfg(feature = "postgres")]
+mod lane;
+#[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(all(feature = "recovery", any(feature = "postgres", feature = "sqlite")))]
 mod recovery;

@@ -17,7 +17,9 @@ use sqlx::{Connection as _, Database};
 /// [`SqlError::Unavailable`](crate::SqlError::Unavailable), the ceremony fails with a
 /// storage error like any other caught in flight, and the pool drops the connection and
 /// opens a new one for the next. (sqlx also checks each connection when it goes back to the
-/// pool, after the caller has its answer; that check stays.)
+/// pool, after the caller has its answer. On PostgreSQL the sign-in path's three statements
+/// run on connections the store keeps beside the pool, which skip that check: up to
+/// `max_connections` more connections per store.)
 pub const IDLE_CHECK_AFTER: Duration = Duration::from_secs(1);
 
 /// Pool options with `max_connections` and the idle check of [`IDLE_CHECK_AFTER`].

@@ -9,6 +9,7 @@ use passkey_verifier::{CeremonyState, ChallengeStore, CredentialRecord, Credenti
 
 use crate::backend::sql_backend;
 use crate::error::map;
+use crate::lane::Lane;
 use crate::rows::{time_to_db, to_row, CredentialRow};
 use crate::{Purged, SqlError};
 
@@ -20,6 +21,8 @@ pub struct PgStore {
     /// Names the pool: a sign-in over one pool takes its state and reads its credential in
     /// one statement.
     database: Database,
+    /// The sign-in path's connections.
+    lane: std::sync::Arc<Lane>,
 }
 
 impl core::fmt::Debug for PgStore {
@@ -34,6 +37,12 @@ impl PgStore {
     /// (`postgres://user:password@host:port/database`), checking only connections idle for
     /// more than [`IDLE_CHECK_AFTER`](crate::IDLE_CHECK_AFTER) before use. Run
     /// [`PgStore::migrate`] once at startup.
+    ///
+    /// The sign-in path (storing a ceremony state, taking it with its credential, the
+    /// counter's compare-and-swap) runs on up to as many connections again, taken from the
+    /// pool once and kept by the store: a connection going back to a sqlx pool costs a round
+    /// trip, and a sign-in then costs three in all. Budget twice the pool size against the
+    /// server's `max_connections`.
     ///
     /// # Errors
     ///
@@ -59,7 +68,8 @@ impl PgStore {
     /// [`IDLE_CHECK_AFTER`](crate::IDLE_CHECK_AFTER).)
     #[must_use]
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool, database: crate::pool::next_database() }
+        let lane = std::sync::Arc::new(Lane::new(pool.options().get_max_connections()));
+        Self { pool, database: crate::pool::next_database(), lane }
     }
 
     /// The pool.
@@ -74,6 +84,17 @@ impl PgStore {
         Some(self.database)
     }
 
+    /// Runs a statement of the sign-in path on the lane.
+    pub(crate) async fn hot_execute(
+        &self,
+        query: sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments>,
+    ) -> Result<sqlx::postgres::PgQueryResult, sqlx::Error> {
+        let mut lane = self.lane.checkout(&self.pool).await?;
+        let done = query.execute(&mut lane.conn).await?;
+        lane.keep();
+        Ok(done)
+    }
+
     /// Takes the state and reads the credential in one statement: one row, the credential's
     /// columns (null when there is none), then the taken state (null when there was none).
     pub(crate) async fn take_and_read(
@@ -82,17 +103,16 @@ impl PgStore {
         credential_id: &[u8],
     ) -> Result<TakenWithCredential, SqlError> {
         use sqlx::Row as _;
-        let row = sqlx::query(&format!(
+        let sql = format!(
             "WITH taken AS (DELETE FROM passkey_ceremony_state WHERE id = $1 RETURNING state) \
              SELECT {}, (SELECT state FROM taken) FROM (SELECT 1) AS one \
              LEFT JOIN passkey_credentials ON credential_id = $2",
             crate::rows::CREDENTIAL_COLUMNS
-        ))
-        .bind(id.as_str())
-        .bind(credential_id)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map)?;
+        );
+        let row = sqlx::query(&sql).bind(id.as_str()).bind(credential_id);
+        let mut lane = self.lane.checkout(&self.pool).await.map_err(map)?;
+        let row = row.fetch_one(&mut lane.conn).await.map_err(map)?;
+        lane.keep();
         let state: Option<String> = row.try_get(crate::rows::CREDENTIAL_COLUMN_COUNT).map_err(map)?;
         let state = state.map(|t| CeremonyState::from_versioned_json(&t)).transpose()?;
         let present: Option<Vec<u8>> = row.try_get(0).map_err(map)?;

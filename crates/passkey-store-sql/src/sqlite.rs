@@ -98,6 +98,14 @@ impl SqliteStore {
         None
     }
 
+    /// Runs a statement of the sign-in path (on the pool: SQLite runs in process).
+    pub(crate) async fn hot_execute<'q>(
+        &self,
+        query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    ) -> Result<sqlx::sqlite::SqliteQueryResult, sqlx::Error> {
+        query.execute(&self.pool).await
+    }
+
     pub(crate) async fn take_and_read(
         &self,
         id: &StateId,
