@@ -57,6 +57,8 @@
 //! # }
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod accounts;
 mod error;
 mod extract;
