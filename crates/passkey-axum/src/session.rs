@@ -26,10 +26,11 @@ pub(crate) enum Purpose {
     AddPasskey { handle: String },
     /// A sign-in.
     SignIn,
-    /// A passkey for an existing account, with the permit a recovery or onboarding grant
-    /// gave (the grant is consumed; the permit's scopes run when the registration succeeds).
+    /// A passkey for an existing account (base64url user handle) with the grant this browser
+    /// holds from a recovery or onboarding: the grant is consumed when the registration
+    /// finishes, then its scopes run.
     #[cfg(feature = "recovery")]
-    Recovered { permit: passkey_recovery::RegistrationPermit },
+    Recovered { handle: String },
 }
 
 /// The ceremony a browser started: its state ID (the state itself is server-side).

@@ -213,6 +213,28 @@ where
         self.finish(Flow::Passkey, event, result).await
     }
 
+    /// Checks, without consuming it, that `token` is a live grant for `scope` of `subject`:
+    /// lets a registration start with the grant and consume it only when the new passkey is
+    /// ready ([`Recovery::authorize_registration`]), so a cancelled browser prompt does not
+    /// cost the user their recovery.
+    ///
+    /// # Errors
+    ///
+    /// As [`Recovery::authorize_registration`] for the grant, without consuming it.
+    pub async fn check_grant(
+        &self,
+        subject: &SubjectId,
+        token: &GrantToken,
+        scope: Scope,
+        now: UnixTime,
+    ) -> Result<(), RecoveryError> {
+        let record = self.find_grant_for(token, scope, now).await?;
+        if record.subject != *subject {
+            return Err(RecoveryError::WrongSubject);
+        }
+        Ok(())
+    }
+
     async fn find_grant_for(
         &self,
         token: &GrantToken,

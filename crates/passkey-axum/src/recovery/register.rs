@@ -1,15 +1,15 @@
 //! `POST /api/recovery/register/start` and `/finish`: a passkey for an existing account, with
-//! the grant a recovery or onboarding left in this browser. The start consumes the grant
-//! (its permit travels in the ceremony cookie); a verified registration runs the grant's
-//! scopes, tells the account's channels, and signs the browser in.
+//! the grant a recovery or onboarding left in this browser. The start checks the grant; the
+//! finish consumes it just before the new credential is verified and stored, then runs the
+//! grant's scopes, tells the account's channels, and signs the browser in.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum_extra::extract::cookie::PrivateCookieJar;
-use passkey_recovery::{AccountState, GrantToken, SessionHook, SubjectId};
+use passkey_recovery::{AccountState, GrantToken, Scope, SessionHook, SubjectId};
 use passkey_verifier::hazmat::b64;
-use passkey_verifier::{ChallengeStore, CredentialStore, RegistrationChoices, RegistrationDetails};
+use passkey_verifier::{ChallengeStore, CredentialStore, RegistrationChoices, RegistrationDetails, User};
 use serde_json::json;
 use tracing::Instrument as _;
 
@@ -56,20 +56,20 @@ where
             let token = GrantToken::parse(&held.t).map_err(|e| ApiError::from(&e))?;
             let account = shared.accounts.find_by_handle(&handle).await.map_err(accounts_failed)?;
             let account = account.ok_or_else(ApiError::unknown_account)?;
-            let subject = SubjectId::new(handle);
-            let authorized =
-                st.recovery.recovery().authorize_registration(&subject, AccountState::Exists, Some(&token), now).await;
-            let permit = recovery_outcome("recovery.authorize", authorized)?;
-            let user = permit.user(account.username, account.display_name);
+            // Checked here, consumed when the new passkey is ready: a cancelled browser prompt
+            // leaves the grant for another try.
+            let subject = SubjectId::new(handle.clone());
+            let checked = st.recovery.recovery().check_grant(&subject, &token, Scope::RegisterPasskey, now).await;
+            recovery_outcome("recovery.check", checked)?;
+            let user = User { id: handle, name: account.username, display_name: account.display_name };
             let started = shared.ceremonies.start_registration(&user, &RegistrationChoices::default()).await;
             let (state_id, options) = outcome("register.start", started)?;
-            Ok::<_, ApiError>((state_id, permit, options))
+            Ok::<_, ApiError>((state_id, held.s, options))
         }
         .await;
         match result {
-            Ok((state_id, permit, options)) => {
-                let jar = shared.cookies.drop(jar, "grant");
-                let jar = shared.cookies.start(jar, &state_id, Purpose::Recovered { permit }, now);
+            Ok((state_id, handle, options)) => {
+                let jar = shared.cookies.start(jar, &state_id, Purpose::Recovered { handle }, now);
                 (jar, Json(json!({ "options": options }))).into_response()
             }
             Err(e) => e.into_response(),
@@ -96,17 +96,26 @@ where
         let shared = &st.app.shared;
         let now = shared.now();
         let pending = shared.cookies.pending(&jar, now);
+        let held: Option<HeldGrant> = shared.cookies.get(&jar, "grant", now);
         let mut jar = shared.cookies.finish(jar);
+        let mut consumed = false;
         let result = async {
             let pending = pending.ok_or_else(ApiError::no_pending_ceremony)?;
             let state_id = pending.state_id();
-            let Purpose::Recovered { permit } = pending.purpose else {
+            let Purpose::Recovered { handle } = pending.purpose else {
                 return Err(ApiError::no_pending_ceremony());
             };
+            // The grant this browser holds, for the account the ceremony was started for.
+            let held = held.filter(|h| h.s == handle).ok_or_else(ApiError::no_pending_ceremony)?;
+            let token = GrantToken::parse(&held.t).map_err(|e| ApiError::from(&e))?;
+            let subject = SubjectId::new(b64::decode(&handle).map_err(|_| ApiError::no_pending_ceremony())?);
+            let recovery = st.recovery.recovery();
+            let authorized = recovery.authorize_registration(&subject, AccountState::Exists, Some(&token), now).await;
+            let permit = recovery_outcome("recovery.authorize", authorized)?;
+            consumed = true;
             let finished =
                 shared.ceremonies.finish_registration(&state_id, &body, &RegistrationDetails::default()).await;
             let record = outcome("register.finish", finished)?;
-            let recovery = st.recovery.recovery();
             let after = recovery.finish_registration(&permit, record.id(), &Sessions(&*st.host), now).await;
             let after = recovery_outcome("recovery.scopes", after)?;
             if let Some(account) =
@@ -117,6 +126,9 @@ where
             Ok((record, after))
         }
         .await;
+        if consumed {
+            jar = shared.cookies.drop(jar, "grant");
+        }
         if let Ok((record, _)) = &result {
             jar = shared.cookies.sign_in(jar, record.user_handle(), now);
         }

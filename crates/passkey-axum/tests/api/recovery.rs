@@ -133,6 +133,9 @@ async fn a_lost_phone_is_recovered_with_the_laptop_passkey_and_revoked() {
         .await;
     assert_ne!(again.status, StatusCode::OK, "a completed recovery completes once: {}", again.text);
 
+    // The browser's passkey prompt is cancelled once: the grant is still there.
+    let abandoned = new_phone_browser.post("/api/recovery/register/start", "{}").await;
+    assert_eq!(abandoned.status, StatusCode::OK, "{}", abandoned.text);
     let mut new_phone = authenticator();
     let registered = register_with_grant(&mut new_phone_browser, &mut new_phone).await;
     assert_eq!(registered.status, StatusCode::OK, "{}", registered.text);

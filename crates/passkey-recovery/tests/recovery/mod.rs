@@ -323,6 +323,12 @@ fn a_grant_is_consumed_once_for_a_scope_it_holds_and_the_audit_ties_it_to_its_re
     let grant =
         block_on(env.recovery.complete(&handle, &secret, Proof::Passkey(assertion.as_bytes()), &user, &mut rng(), NOW))
             .unwrap();
+    // A check consumes nothing, and holds for the grant's own subject and scopes only.
+    let bob = block_on(env.recovery.check_grant(&SubjectId::new(BOB), &grant.token, Scope::RegisterPasskey, NOW));
+    assert!(matches!(bob, Err(RecoveryError::WrongSubject)), "{bob:?}");
+    let alice = SubjectId::new(ALICE);
+    block_on(env.recovery.check_grant(&alice, &grant.token, Scope::RegisterPasskey, NOW)).unwrap();
+    block_on(env.recovery.check_grant(&alice, &grant.token, Scope::RegisterPasskey, NOW)).unwrap();
     let refused = block_on(env.recovery.consume_grant(&grant.token, Scope::RevokeOtherCredentials, NOW));
     assert!(matches!(refused, Err(RecoveryError::ScopeNotGranted)), "{refused:?}");
     let (subject, scopes) = block_on(env.recovery.consume_grant(&grant.token, Scope::EndOtherSessions, NOW)).unwrap();
