@@ -420,13 +420,18 @@ where
 
     /// Cancels every pending recovery of `subject`: call it after every successful sign-in
     /// with an existing passkey (the rightful user is evidently not locked out). Returns how
-    /// many were cancelled.
+    /// many were cancelled; a `RecoveryCancelled` audit event is recorded only when some were
+    /// (or the store failed).
     ///
     /// # Errors
     ///
     /// [`RecoveryError::Storage`].
     pub async fn note_sign_in(&self, subject: &SubjectId, now: UnixTime) -> Result<u64, RecoveryError> {
         let result = self.store.cancel_pending_for(subject).await.map_err(RecoveryError::storage);
+        // Most sign-ins cancel nothing: only a cancellation (or a failure) is an audit event.
+        if matches!(result, Ok(0)) {
+            return Ok(0);
+        }
         let reason = result.as_ref().err().map(RecoveryError::reason);
         let event = self
             .event(AuditKind::RecoveryCancelled, None, None, reason, now)

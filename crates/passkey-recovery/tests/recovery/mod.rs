@@ -155,7 +155,11 @@ fn recovery_without_any_passkey_waits_and_a_sign_in_or_the_cancel_link_stops_it(
             .unwrap();
     let json = phone.assert(&challenge_of(&options), &knobs());
     block_on(env.ceremonies.finish_authentication(&state, json.as_bytes())).unwrap();
+    let audited = env.audit.events().len();
     assert_eq!(block_on(env.recovery.note_sign_in(&alice, NOW.plus_secs(120))).unwrap(), 1);
+    assert_eq!(env.audit.events().len(), audited + 1, "the cancellation is audited");
+    assert_eq!(block_on(env.recovery.note_sign_in(&alice, NOW.plus_secs(121))).unwrap(), 0);
+    assert_eq!(env.audit.events().len(), audited + 1, "a sign-in that cancels nothing is no audit event");
     let late = block_on(env.recovery.redeem_passkeyless(&started.handle, &mut rng(), NOW.plus_secs(90_000)));
     assert!(matches!(late, Err(RecoveryError::Cancelled)), "{late:?}");
 
