@@ -17,11 +17,11 @@ use serde_json::json;
 use tracing::Instrument as _;
 
 use super::error::outcome;
-use super::{hold_grant, host_failed, requester, RecoveryHost, RecoveryService, RecoveryState};
+use super::{hold_grant, host_failed, posted_credential, requester, RecoveryHost, RecoveryService, RecoveryState};
 use crate::accounts::Accounts;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ClientAddr};
-use crate::handlers::{accounts_failed, correlation_id, rate_limit, respond, username};
+use crate::handlers::{accounts_failed, correlation_id, rate_limit, username};
 
 /// The body of `/api/recovery/start`.
 #[derive(Deserialize)]
@@ -96,7 +96,7 @@ pub(crate) struct SecretBody {
     #[serde(default)]
     handle: Option<String>,
     #[serde(default)]
-    credential: Option<serde_json::Value>,
+    credential: Option<Box<serde_json::value::RawValue>>,
 }
 
 fn handle_and_secret<C, K, A, R, H>(
@@ -151,8 +151,7 @@ where
         let now = st.app.shared.now();
         let result = async {
             let (handle, secret) = handle_and_secret(&st, &jar, &body)?;
-            let credential = body.credential.as_ref().ok_or_else(ApiError::malformed_request)?;
-            let assertion = serde_json::to_vec(credential).map_err(|_| ApiError::malformed_request())?;
+            let assertion = posted_credential(body.credential.as_deref())?;
             let requester = requester(&*st.recovery, client);
             let completed = st
                 .recovery
@@ -160,7 +159,7 @@ where
                 .complete(
                     &handle,
                     &secret,
-                    Proof::Passkey(&assertion),
+                    Proof::Passkey(assertion),
                     &requester,
                     &mut UnwrapErr(getrandom::SysRng),
                     now,
@@ -173,7 +172,7 @@ where
             Ok(grant) => {
                 let jar = st.app.shared.cookies.drop(jar, "recovery");
                 let jar = hold_grant(&st.app, jar, &grant);
-                respond(jar, Ok(Json(json!({ "ok": true, "scopes": grant.scopes })).into_response()))
+                (jar, Json(json!({ "ok": true, "scopes": grant.scopes }))).into_response()
             }
             Err(e) => e.into_response(),
         }

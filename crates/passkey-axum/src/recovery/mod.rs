@@ -283,6 +283,11 @@ pub(crate) fn requester<R: RecoveryService>(recovery: &R, client: Option<std::ne
     RequesterKey::derive(recovery.recovery().lookup_secret(), address.as_bytes())
 }
 
+/// The credential JSON as the browser posted it, for the verifier to parse (once).
+pub(crate) fn posted_credential(raw: Option<&serde_json::value::RawValue>) -> Result<&[u8], crate::ApiError> {
+    raw.map(|r| r.get().as_bytes()).ok_or_else(crate::ApiError::malformed_request)
+}
+
 /// A failure of the host's hooks: logged by type only, answered 503.
 pub(crate) fn host_failed<E: std::error::Error>(_: E) -> crate::ApiError {
     tracing::error!(error_type = core::any::type_name::<E>(), "recovery host hook failed");

@@ -18,11 +18,11 @@ use serde_json::json;
 use tracing::Instrument as _;
 
 use super::error::outcome;
-use super::{hold_grant, requester, HeldDevice, RecoveryHost, RecoveryService, RecoveryState};
+use super::{hold_grant, posted_credential, requester, HeldDevice, RecoveryHost, RecoveryService, RecoveryState};
 use crate::accounts::Accounts;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ClientAddr};
-use crate::handlers::{accounts_failed, correlation_id, rate_limit, respond, username};
+use crate::handlers::{accounts_failed, correlation_id, rate_limit, username};
 
 /// The body of `/api/onboarding/start`.
 #[derive(Deserialize)]
@@ -193,7 +193,7 @@ pub(crate) struct ApproveBody {
     #[serde(default)]
     code: Option<String>,
     #[serde(default)]
-    credential: Option<serde_json::Value>,
+    credential: Option<Box<serde_json::value::RawValue>>,
 }
 
 pub(crate) async fn options<C, K, A, R, H>(
@@ -233,9 +233,8 @@ where
     async move {
         let result = async {
             let pairing = PairingRef::parse(&body.pairing).map_err(bad)?;
-            let credential = body.credential.as_ref().ok_or_else(ApiError::malformed_request)?;
-            let assertion = serde_json::to_vec(credential).map_err(|_| ApiError::malformed_request())?;
-            let approved = st.recovery.recovery().approve_onboarding(&pairing, &assertion, st.app.shared.now()).await;
+            let assertion = posted_credential(body.credential.as_deref())?;
+            let approved = st.recovery.recovery().approve_onboarding(&pairing, assertion, st.app.shared.now()).await;
             outcome("onboarding.approve", approved)
         }
         .await;
@@ -279,7 +278,7 @@ where
             Ok(grant) => {
                 let jar = st.app.shared.cookies.drop(jar, "device");
                 let jar = hold_grant(&st.app, jar, &grant);
-                respond(jar, Ok(Json(json!({ "ok": true })).into_response()))
+                (jar, Json(json!({ "ok": true }))).into_response()
             }
             Err(e) => e.into_response(),
         }
