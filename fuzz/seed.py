@@ -51,11 +51,16 @@ def main():
             inner = resp.get("response") or {}
             whole = json.dumps(resp, separators=(",", ":")).encode()
             seed("credential_json", whole)
+            seed("fast_paths", whole)
             if case.get("ceremony") == "registration":
                 seed("registration", whole)
             else:
                 seed("authentication", whole)
             seed("client_data", b64(inner.get("clientDataJSON")))
+            seed("fast_paths", b64(inner.get("clientDataJSON")))
+            for field in ("authenticatorData", "signature", "userHandle"):
+                if isinstance(inner.get(field), str):
+                    seed("fast_paths", inner[field].encode())
             ad = b64(inner.get("authenticatorData"))
             seed("auth_data", ad)
             seed("cbor", ad)

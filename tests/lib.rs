@@ -9,6 +9,7 @@ mod extensions;
 mod metadata;
 mod negative;
 mod origins;
+mod scanner;
 mod signals;
 mod store;
 mod vectors;

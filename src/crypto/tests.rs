@@ -121,11 +121,17 @@ fn non_canonical_ed25519_keys_are_refused() {
 }
 
 #[test]
-fn long_messages_are_assembled_on_the_heap() {
+fn messages_of_every_size_are_joined_whole() {
     let cred = SoftCredential::new(KeyKind::Es256, b"u", &mut rand_core::UnwrapErr(getrandom::SysRng));
     let cose = cred.cose_public_key();
     let key = CoseKey::parse(&cose).unwrap();
-    let message = vec![7u8; STACK_MESSAGE + 100];
-    let sig = cred.sign(&message);
-    assert!(verify(&key, &[&message[..600], &message[600..]], &sig, false).is_ok());
+    // The small and the large stack buffer, their edges, and the heap.
+    for len in [69, 128, 129, 600, STACK_MESSAGE, STACK_MESSAGE + 100] {
+        let message: Vec<u8> = (0..len).map(|i| (i % 251).to_le_bytes()[0]).collect();
+        let sig = cred.sign(&message);
+        let (head, tail) = message.split_at(len / 3);
+        assert!(verify(&key, &[head, tail], &sig, false).is_ok(), "{len}");
+        let shifted = [&head[1..], &[head[0]], tail].concat();
+        assert!(verify(&key, &[&shifted], &sig, false).is_err(), "{len}");
+    }
 }

@@ -32,6 +32,75 @@ const STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIEN
 /// The canonical encoder: base64url without padding.
 const URL_NO_PAD: GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+/// The base64url alphabet, in value order (the same as `alphabet::URL_SAFE`, tested).
+const URL_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// The base64url alphabet's values, shifted into place for each of the four characters of a
+/// block; every other byte (`=`, `+`, `/`, quotes, whitespace...) sets bit 24.
+#[allow(clippy::indexing_slicing)] // constant evaluation: an index out of bounds fails the build
+const URL_TABLES: [[u32; 256]; 4] = {
+    let mut tables = [[1 << 24; 256]; 4];
+    let mut value: u32 = 0;
+    while value < 64 {
+        let c = URL_ALPHABET[value as usize];
+        let mut position = 0;
+        while position < 4 {
+            tables[position][c as usize] = value << (18 - 6 * position);
+            position += 1;
+        }
+        value += 1;
+    }
+    tables
+};
+
+/// A byte's entry: a `u8` index is always inside a 256-entry table.
+#[allow(clippy::indexing_slicing)]
+const fn at(table: &[u32; 256], byte: u8) -> u32 {
+    table[byte as usize]
+}
+
+/// Unpadded base64url, the form browsers send, decoded with lookup tables; `None` for anything
+/// else (padding, the standard alphabet, other bytes, a lone trailing character), which the
+/// policy's full decoder then judges. Trailing bits are ignored, as the policy does.
+fn decode_unpadded_url(text: &[u8], out: &mut [u8]) -> Option<usize> {
+    let [t0, t1, t2, t3] = &URL_TABLES;
+    let lookup = |c: &[u8]| match *c {
+        [a, b, c, d] => at(t0, a) | at(t1, b) | at(t2, c) | at(t3, d),
+        [a, b, c] => at(t0, a) | at(t1, b) | at(t2, c),
+        [a, b] => at(t0, a) | at(t1, b),
+        _ => 1 << 24,
+    };
+    let blocks = text.len() / 4;
+    let tail = text.len() % 4;
+    let len = blocks * 3 + tail.saturating_sub(1);
+    let out = out.get_mut(..len)?;
+    let mut invalid = 0;
+    for (chars, bytes) in text.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
+        let v = lookup(chars);
+        invalid |= v;
+        bytes.copy_from_slice(v.to_be_bytes().get(1..)?);
+    }
+    if tail != 0 {
+        let v = lookup(text.get(blocks * 4..)?);
+        invalid |= v;
+        let decoded = v.to_be_bytes();
+        out.get_mut(blocks * 3..)?.copy_from_slice(decoded.get(1..tail)?);
+    }
+    (invalid >> 24 == 0).then_some(len)
+}
+
+/// What the table decoder made of `text`, against the `base64` crate under the policy's
+/// configuration (differential tests, fuzzing).
+#[cfg(any(test, feature = "testkit"))]
+pub(crate) fn table_decoder_verdict(text: &[u8]) -> super::scan::Scanned {
+    let mut out = vec![0; decoded_len_bound(text)];
+    let fast = decode_unpadded_url(text, &mut out).map(|n| out.get(..n).unwrap_or_default().to_vec());
+    super::scan::verdict(fast, || {
+        let mut slow = vec![0; decoded_len_bound(text)];
+        URL.decode_slice(text, &mut slow).map(|n| slow.get(..n).unwrap_or_default().to_vec())
+    })
+}
+
 /// An upper bound of the decoded length of `text` (exact for unpadded input).
 #[must_use]
 pub fn decoded_len_bound(text: impl AsRef<[u8]>) -> usize {
@@ -47,6 +116,9 @@ pub fn decoded_len_bound(text: impl AsRef<[u8]>) -> usize {
 pub fn decode_slice(text: impl AsRef<[u8]>, out: &mut [u8]) -> Result<usize> {
     let text = text.as_ref();
     let malformed = || Error::malformed(Input::Base64, "not base64url");
+    if let Some(n) = decode_unpadded_url(text, out) {
+        return Ok(n);
+    }
     if text.last() == Some(&b'=') && text.len() % 4 != 0 {
         return Err(Error::malformed(Input::Base64, "wrong base64 padding"));
     }
@@ -172,6 +244,64 @@ mod tests {
         // Non-zero trailing bits decode to the same byte but are not the canonical form.
         assert!(is_encoding_of(b"AQ", &[1]));
         assert!(!is_encoding_of(b"AR", &[1]));
+    }
+
+    /// Whenever the table decoder decodes, the `base64` crate decodes the same bytes.
+    fn agrees_with_the_crate(text: &[u8]) -> bool {
+        table_decoder_verdict(text) != crate::encoding::scan::Scanned::Disagrees
+    }
+
+    #[test]
+    fn the_table_alphabet_is_the_crate_s() {
+        assert_eq!(&URL_ALPHABET[..], alphabet::URL_SAFE.as_str().as_bytes());
+    }
+
+    #[test]
+    fn the_table_decoder_agrees_with_the_crate_on_every_short_text() {
+        let chars: Vec<u8> = alphabet::URL_SAFE.as_str().bytes().chain(*b"=+/\"\0\xff ").collect();
+        let mut decoded = 0;
+        for a in &chars {
+            assert!(agrees_with_the_crate(&[*a]));
+            assert_eq!(decode_unpadded_url(&[*a], &mut [0; 3]), None, "a lone character");
+            for b in &chars {
+                assert!(agrees_with_the_crate(&[*a, *b]));
+                for c in &chars {
+                    assert!(agrees_with_the_crate(&[*a, *b, *c]));
+                    for d in [b'A', b'_', b'-', b'9', b'=', b'+', b'"'] {
+                        let text = [*a, *b, *c, d];
+                        assert!(agrees_with_the_crate(&text), "{text:?}");
+                        decoded += usize::from(decode_unpadded_url(&text, &mut [0; 3]).is_some());
+                    }
+                }
+            }
+        }
+        assert_eq!(decoded, 64 * 64 * 64 * 4, "every block of the alphabet decodes");
+    }
+
+    #[test]
+    fn the_table_decoder_agrees_with_the_crate_on_long_texts() {
+        // A deterministic walk over lengths and contents, with one byte changed in some.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for len in 0..200 {
+            let bytes: Vec<u8> = (0..len).map(|_| next().to_le_bytes()[0]).collect();
+            let text = encode(&bytes).into_bytes();
+            let mut out = vec![0; decoded_len_bound(&text)];
+            assert_eq!(decode_unpadded_url(&text, &mut out), Some(len), "{len}");
+            assert_eq!(&out[..len], &bytes[..]);
+            for _ in 0..8 {
+                let mut changed = text.clone();
+                if let Some(byte) = changed.get_mut(usize::try_from(next() % 256).unwrap_or(0)) {
+                    *byte = next().to_le_bytes()[0];
+                }
+                assert!(agrees_with_the_crate(&changed), "{changed:?}");
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Low-level decoding of untrusted bytes: the base64url policy, a byte reader that refuses
-//! trailing data, and a bounded, zero-copy CBOR reader.
+//! trailing data, a bounded, zero-copy CBOR reader, and the scanner of plain JSON objects that
+//! serde_json backs.
 
 pub mod b64;
 pub mod cbor;
 pub mod reader;
+pub(crate) mod scan;

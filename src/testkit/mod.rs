@@ -22,6 +22,7 @@ mod attest;
 mod builders;
 mod clock;
 mod extensions;
+pub mod fast_paths;
 pub mod pki;
 mod signer;
 pub mod store_conformance;

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
+use crate::encoding::scan::{once, Scanner};
 use crate::error::{Error, Input, Result};
 
 /// The members of `clientDataJSON` that verification reads; unknown members are ignored.
@@ -30,18 +31,61 @@ struct Wire<'a> {
     top_origin: Option<Cow<'a, str>>,
 }
 
+impl<'a> Wire<'a> {
+    /// The members in the plain form clients write; `None` for anything else (serde_json then
+    /// decides).
+    fn scan(json: &'a [u8]) -> Option<Self> {
+        let mut s = Scanner::new(json);
+        let (mut ty, mut challenge, mut origin, mut cross_origin, mut top_origin) = (None, None, None, None, None);
+        s.object(|s, key| match key {
+            b"type" => once(&mut ty, s.str()?),
+            b"challenge" => once(&mut challenge, s.str()?),
+            b"origin" => once(&mut origin, s.str()?),
+            b"crossOrigin" => once(&mut cross_origin, s.nullable(Scanner::boolean)?),
+            b"topOrigin" => once(&mut top_origin, s.nullable(Scanner::str)?),
+            _ => s.skip(key),
+        })?;
+        s.finish()?;
+        Some(Self {
+            ty: Cow::Borrowed(ty?),
+            challenge: Cow::Borrowed(challenge?),
+            origin: Cow::Borrowed(origin?),
+            cross_origin: cross_origin.flatten(),
+            top_origin: top_origin.flatten().map(Cow::Borrowed),
+        })
+    }
+
+    fn parse(json: &'a [u8]) -> Result<Self> {
+        Self::scan(json).map_or_else(
+            || {
+                serde_json::from_slice(json)
+                    .map_err(|_| Error::malformed(Input::ClientData, "not a CollectedClientData JSON object"))
+            },
+            Ok,
+        )
+    }
+}
+
 impl<'a> ClientData<'a> {
     /// Parses `clientDataJSON` (UTF-8 JSON object; duplicate known members are refused). A
     /// leading byte order mark is skipped, as §7.1 step 5 requires; the raw bytes keep it.
+    ///
+    /// The plain form clients write is read by a scanner; anything else (escapes, for one) by
+    /// serde_json, which decides every refusal.
     ///
     /// # Errors
     ///
     /// Malformed [`Input::ClientData`] when the bytes are not such an object.
     pub fn parse(raw: &'a [u8]) -> Result<Self> {
         let json = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw);
-        let wire: Wire<'a> = serde_json::from_slice(json)
-            .map_err(|_| Error::malformed(Input::ClientData, "not a CollectedClientData JSON object"))?;
-        Ok(Self { raw, wire })
+        Ok(Self { raw, wire: Wire::parse(json)? })
+    }
+
+    /// What the scanner made of `raw`, against serde_json (differential tests, fuzzing).
+    #[cfg(any(test, feature = "testkit"))]
+    pub(crate) fn scanner_verdict(raw: &[u8]) -> crate::encoding::scan::Scanned {
+        let json = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw);
+        crate::encoding::scan::verdict(Wire::scan(json), || serde_json::from_slice::<Wire<'_>>(json))
     }
 
     /// The raw bytes as received.

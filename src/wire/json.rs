@@ -1,7 +1,9 @@
 //! The `PublicKeyCredential` in its WebAuthn Level 3 JSON form (`toJSON()`), for both ceremonies.
 //!
 //! Parsing borrows from the input where it can and decodes every base64url field once, under
-//! the policy of [`crate::encoding::b64`], into one buffer per response.
+//! the policy of [`crate::encoding::b64`], into one buffer per response. An assertion in the
+//! plain form browsers send is read by [`crate::encoding::scan`]; everything else, and every
+//! refusal, is serde_json's.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -10,6 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::encoding::b64;
+use crate::encoding::scan::{once, Scanner};
 use crate::error::{Error, ErrorKind, Input, Result};
 
 /// The largest credential JSON accepted, in bytes (attestation objects with certificate
@@ -126,14 +129,66 @@ struct AssertionWire<'a> {
     user_handle: Option<Text<'a>>,
 }
 
-fn parse_envelope<'a, R: Deserialize<'a>>(json: &'a [u8]) -> Result<Envelope<'a, R>> {
+fn check_len(json: &[u8]) -> Result<()> {
     if json.len() > MAX_RESPONSE_LEN {
         return Err(err("response larger than the limit"));
     }
+    Ok(())
+}
+
+fn parse_envelope<'a, R: Deserialize<'a>>(json: &'a [u8]) -> Result<Envelope<'a, R>> {
+    check_len(json)?;
     let envelope: Envelope<'a, R> =
         serde_json::from_slice(json).map_err(|_| err("not a PublicKeyCredential JSON object"))?;
     check_envelope(&envelope)?;
     Ok(envelope)
+}
+
+/// An assertion in the plain form browsers send, read by the scanner; `None` for anything
+/// else (serde_json then decides).
+fn scan_assertion(json: &[u8]) -> Option<Envelope<'_, AssertionWire<'_>>> {
+    let mut s = Scanner::new(json);
+    let (mut id, mut raw_id, mut ty, mut response) = (None, None, None, None);
+    let (mut extensions, mut attachment) = (None, None);
+    s.object(|s, key| match key {
+        b"id" => once(&mut id, s.string()?),
+        b"rawId" => once(&mut raw_id, s.string()?),
+        b"type" => once(&mut ty, s.string()?),
+        b"response" => once(&mut response, scan_assertion_wire(s)?),
+        b"clientExtensionResults" => once(&mut extensions, s.nullable(Scanner::raw_value)?),
+        b"authenticatorAttachment" => once(&mut attachment, s.nullable(Scanner::string)?),
+        _ => s.skip(key),
+    })?;
+    s.finish()?;
+    Some(Envelope {
+        id: plain(id?),
+        raw_id: plain(raw_id?),
+        ty: plain(ty?),
+        response: response?,
+        client_extension_results: extensions.flatten(),
+        authenticator_attachment: attachment.flatten().map(plain),
+    })
+}
+
+fn scan_assertion_wire<'a>(s: &mut Scanner<'a>) -> Option<AssertionWire<'a>> {
+    let (mut client_data_json, mut authenticator_data, mut signature, mut user_handle) = (None, None, None, None);
+    s.object(|s, key| match key {
+        b"clientDataJSON" => once(&mut client_data_json, s.string()?),
+        b"authenticatorData" => once(&mut authenticator_data, s.string()?),
+        b"signature" => once(&mut signature, s.string()?),
+        b"userHandle" => once(&mut user_handle, s.nullable(Scanner::string)?),
+        _ => s.skip(key),
+    })?;
+    Some(AssertionWire {
+        client_data_json: plain(client_data_json?),
+        authenticator_data: plain(authenticator_data?),
+        signature: plain(signature?),
+        user_handle: user_handle.flatten().map(plain),
+    })
+}
+
+const fn plain(bytes: &[u8]) -> Text<'_> {
+    Text(Cow::Borrowed(bytes))
 }
 
 fn check_envelope<R, X>(envelope: &Envelope<'_, R, X>) -> Result<()> {
@@ -364,12 +419,33 @@ impl AuthenticationResponse {
     ///
     /// A `userHandle` that is `null`, absent or empty means "no user handle".
     ///
+    /// The plain form browsers send (no escapes, no duplicate members) is read by a scanner;
+    /// anything else by serde_json, which decides every refusal.
+    ///
     /// # Errors
     ///
     /// Malformed [`Input::CredentialJson`] or [`Input::Base64`]; [`ErrorKind::CredentialId`]
     /// when `id` is not the encoding of `rawId`.
     pub fn from_json(json: &[u8]) -> Result<Self> {
-        Self::from_envelope(parse_envelope::<AssertionWire<'_>>(json)?)
+        check_len(json)?;
+        match Self::scanned(json) {
+            Some(response) => Ok(response),
+            None => Self::from_envelope(parse_envelope::<AssertionWire<'_>>(json)?),
+        }
+    }
+
+    /// The response read by the scanner, when it reads it and every check passes.
+    fn scanned(json: &[u8]) -> Option<Self> {
+        let envelope = scan_assertion(json)?;
+        check_envelope(&envelope).ok()?;
+        Self::from_envelope(envelope).ok()
+    }
+
+    /// What the scanner made of `json`, against serde_json (differential tests, fuzzing).
+    #[cfg(any(test, feature = "testkit"))]
+    pub(crate) fn scanner_verdict(json: &[u8]) -> crate::encoding::scan::Scanned {
+        let slow = || parse_envelope::<AssertionWire<'_>>(json).and_then(Self::from_envelope);
+        crate::encoding::scan::verdict(Self::scanned(json), slow)
     }
 
     fn from_envelope<X: RawJson>(envelope: Envelope<'_, AssertionWire<'_>, X>) -> Result<Self> {
