@@ -23,13 +23,27 @@ use passkey_verifier::testkit::{KeyKind, SoftAttestation, SoftCredential};
 use support::{rng, AssertionFixture, RegistrationFixture, PACKED_SUBJECT, USER_HANDLE, VALIDITY};
 
 /// One thing to time: returns whether it succeeded, so a broken fixture cannot look fast.
+/// `prepare(n)` runs before each timed batch of `n` calls (an assertion's states).
 struct Contender<'a> {
     name: &'static str,
     run: Box<dyn Fn() -> bool + 'a>,
+    prepare: Box<dyn Fn(u32) + 'a>,
 }
 
 fn contender<'a>(name: &'static str, run: impl Fn() -> bool + 'a) -> Contender<'a> {
-    Contender { name, run: Box::new(run) }
+    Contender { name, run: Box::new(run), prepare: Box::new(|_| ()) }
+}
+
+/// The assertion of `f` from its JSON bytes, its states stocked before each batch.
+fn assertion_ceremony(f: &AssertionFixture) -> Contender<'_> {
+    Contender {
+        name: "ceremony: assertion from JSON",
+        run: Box::new(|| {
+            black_box(f.run()); // panics unless it verifies
+            true
+        }),
+        prepare: Box::new(|n| f.stock(n)),
+    }
 }
 
 struct Config {
@@ -53,6 +67,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn time_batch(c: &Contender<'_>, n: u32) -> f64 {
+    (c.prepare)(n);
     let start = Instant::now();
     for _ in 0..n {
         black_box((c.run)());
@@ -108,10 +123,7 @@ fn es256(config: &Config) {
     let (message, signature) = (f.message.as_slice(), f.signature.as_slice());
 
     let contenders = [
-        contender("ceremony: assertion from JSON", || {
-            black_box(f.run()); // panics unless it verifies
-            true
-        }),
+        assertion_ceremony(&f),
         contender("p256 import+verify", || {
             use p256::ecdsa::signature::Verifier as _;
             let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(black_box(&point)).unwrap();
@@ -133,10 +145,7 @@ fn eddsa(config: &Config) {
     let (message, signature) = (f.message.as_slice(), f.signature.as_slice());
 
     let contenders = [
-        contender("ceremony: assertion from JSON", || {
-            black_box(f.run()); // panics unless it verifies
-            true
-        }),
+        assertion_ceremony(&f),
         contender("ed25519-dalek import+verify_strict", || {
             let key = ed25519_dalek::VerifyingKey::from_bytes(black_box(&key)).unwrap();
             let sig = ed25519_dalek::Signature::from_slice(black_box(signature)).unwrap();
@@ -152,10 +161,7 @@ fn rs256(config: &Config) {
     let (n, e) = f.rsa_components();
     let (message, signature) = (f.message.as_slice(), f.signature.as_slice());
     let contenders = [
-        contender("ceremony: assertion from JSON", || {
-            black_box(f.run()); // panics unless it verifies
-            true
-        }),
+        assertion_ceremony(&f),
         contender("rsa import+verify", || {
             use sha2::Digest as _;
             let key = rsa::PublicKey::new(

@@ -59,34 +59,71 @@ const fn at(table: &[u32; 256], byte: u8) -> u32 {
     table[byte as usize]
 }
 
-/// Unpadded base64url, the form browsers send, decoded with lookup tables; `None` for anything
-/// else (padding, the standard alphabet, other bytes, a lone trailing character), which the
-/// policy's full decoder then judges. Trailing bits are ignored, as the policy does.
-fn decode_unpadded_url(text: &[u8], out: &mut [u8]) -> Option<usize> {
+/// The table entries of a block of two to four characters or'ed together: the block's bits in
+/// place, and bit 24 when a character is outside the alphabet (or the block is too short).
+fn block(chars: &[u8]) -> u32 {
     let [t0, t1, t2, t3] = &URL_TABLES;
-    let lookup = |c: &[u8]| match *c {
+    match *chars {
         [a, b, c, d] => at(t0, a) | at(t1, b) | at(t2, c) | at(t3, d),
         [a, b, c] => at(t0, a) | at(t1, b) | at(t2, c),
         [a, b] => at(t0, a) | at(t1, b),
         _ => 1 << 24,
-    };
+    }
+}
+
+/// Unpadded base64url, the form browsers send, decoded with lookup tables; `None` for anything
+/// else (padding, the standard alphabet, other bytes, a lone trailing character), which the
+/// policy's full decoder then judges. Trailing bits are ignored, as the policy does.
+fn decode_unpadded_url(text: &[u8], out: &mut [u8]) -> Option<usize> {
     let blocks = text.len() / 4;
     let tail = text.len() % 4;
     let len = blocks * 3 + tail.saturating_sub(1);
     let out = out.get_mut(..len)?;
     let mut invalid = 0;
     for (chars, bytes) in text.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
-        let v = lookup(chars);
+        let v = block(chars);
         invalid |= v;
         bytes.copy_from_slice(v.to_be_bytes().get(1..)?);
     }
     if tail != 0 {
-        let v = lookup(text.get(blocks * 4..)?);
+        let v = block(text.get(blocks * 4..)?);
         invalid |= v;
-        let decoded = v.to_be_bytes();
-        out.get_mut(blocks * 3..)?.copy_from_slice(decoded.get(1..tail)?);
+        out.get_mut(blocks * 3..)?.copy_from_slice(v.to_be_bytes().get(1..tail)?);
     }
     (invalid >> 24 == 0).then_some(len)
+}
+
+/// Decodes the unpadded base64url run at the start of `text`, up to its first byte outside the
+/// alphabet (a JSON string's closing quote, for one), appending the bytes to `out`. Returns the
+/// number of characters decoded, or `None` when the run ends in a lone character, which is not
+/// base64. What follows the run is the caller's to check.
+pub(crate) fn decode_url_run(text: &[u8], out: &mut Vec<u8>) -> Option<usize> {
+    // Room for all of `text` (zeroing it is cheaper than growing the vector block by block).
+    let start = out.len();
+    out.resize(start + decoded_len_bound(text), 0);
+    let dst = out.get_mut(start..)?;
+    let mut blocks = 0;
+    for (chars, bytes) in text.chunks_exact(4).zip(dst.chunks_exact_mut(3)) {
+        let v = block(chars);
+        if v >> 24 != 0 {
+            break;
+        }
+        bytes.copy_from_slice(v.to_be_bytes().get(1..)?);
+        blocks += 1;
+    }
+    let rest = text.get(blocks * 4..)?;
+    let tail = rest.iter().take(3).take_while(|&&b| at(&URL_TABLES[0], b) >> 24 == 0).count();
+    let written = match tail {
+        0 => Some(0),
+        1 => None,
+        _ => {
+            let bytes = block(rest.get(..tail)?).to_be_bytes();
+            dst.get_mut(blocks * 3..blocks * 3 + tail - 1)?.copy_from_slice(bytes.get(1..tail)?);
+            Some(tail - 1)
+        }
+    };
+    out.truncate(start + blocks * 3 + written.unwrap_or(0));
+    written.map(|_| blocks * 4 + tail)
 }
 
 /// What the table decoder made of `text`, against the `base64` crate under the policy's
@@ -302,6 +339,28 @@ mod tests {
                 assert!(agrees_with_the_crate(&changed), "{changed:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_run_decoder_stops_at_the_first_byte_outside_the_alphabet() {
+        for len in 0..40 {
+            let bytes: Vec<u8> = (0..len).map(|i: usize| (i * 89 + 7).to_le_bytes()[0]).collect();
+            let text = encode(&bytes);
+            for end in ["\"", "=", "+", "/", "\\", "\0", ""] {
+                let input = format!("{text}{end}AQID");
+                let mut out = vec![9];
+                let taken = decode_url_run(input.as_bytes(), &mut out);
+                if end.is_empty() {
+                    // The run goes on into "AQID".
+                    let whole = decode(format!("{text}AQID")).ok();
+                    assert_eq!(taken.map(|_| out[1..].to_vec()), whole, "{input}");
+                } else {
+                    assert_eq!(taken, Some(text.len()), "{input}");
+                    assert_eq!(out, [&[9][..], &bytes].concat(), "{input}");
+                }
+            }
+        }
+        assert_eq!(decode_url_run(b"AQIDB\"", &mut Vec::new()), None, "a lone character");
     }
 
     #[test]

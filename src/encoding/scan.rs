@@ -8,7 +8,11 @@
 //! accepts, and whatever it accepts serde_json accepts with the same values: the tests of
 //! `wire` and the `fast_paths` fuzz target check exactly that.
 
+use std::ops::Range;
+
 use serde_json::value::RawValue;
+
+use super::b64;
 
 /// A cursor over JSON text.
 pub(crate) struct Scanner<'a> {
@@ -97,6 +101,17 @@ impl<'a> Scanner<'a> {
         let rest = rest.strip_prefix(b"\"")?;
         self.rest = rest;
         Some(content)
+    }
+
+    /// A string of unpadded base64url, decoded onto the end of `out`: the range it fills. Any
+    /// other string (padding, the standard alphabet, an escape) is declined; every byte of the
+    /// one read is in the alphabet, so it has no escape and serde_json reads the same text.
+    pub(crate) fn base64(&mut self, out: &mut Vec<u8>) -> Option<Range<usize>> {
+        self.eat(b'"')?;
+        let start = out.len();
+        let taken = b64::decode_url_run(self.rest, out)?;
+        self.rest = self.rest.get(taken..)?.strip_prefix(b"\"")?;
+        Some(start..out.len())
     }
 
     /// A plain string that is UTF-8.
@@ -267,6 +282,18 @@ mod tests {
         assert_eq!(Scanner::new(b"trueish").boolean(), Some(true), "the caller checks what follows");
         assert_eq!(Scanner::new(b"{\"x\":nul}").object(|s, k| s.skip(k)), None);
         assert_eq!(Scanner::new(b"{\"\xff\":1}").object(|s, k| s.skip(k)), None, "keys are UTF-8");
+    }
+
+    #[test]
+    fn reads_base64_strings_onto_a_buffer_and_declines_other_forms() {
+        let mut out = vec![7];
+        let mut s = Scanner::new(br#" "AQID" "BAU""#);
+        assert_eq!(s.base64(&mut out), Some(1..4));
+        assert_eq!(s.base64(&mut out), Some(4..6));
+        assert_eq!(out, [7, 1, 2, 3, 4, 5]);
+        for json in [&br#""BAU=""#[..], br#""BA+U""#, br#""BA\u0055""#, br#""BAU"#, br#""B""#, b"BAU"] {
+            assert_eq!(Scanner::new(json).base64(&mut Vec::new()), None, "{}", String::from_utf8_lossy(json));
+        }
     }
 
     #[test]

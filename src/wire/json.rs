@@ -144,58 +144,44 @@ fn parse_envelope<'a, R: Deserialize<'a>>(json: &'a [u8]) -> Result<Envelope<'a,
     Ok(envelope)
 }
 
-/// An assertion in the plain form browsers send, read by the scanner; `None` for anything
-/// else (serde_json then decides).
-fn scan_assertion(json: &[u8]) -> Option<Envelope<'_, AssertionWire<'_>>> {
-    let mut s = Scanner::new(json);
-    let (mut id, mut raw_id, mut ty, mut response) = (None, None, None, None);
-    let (mut extensions, mut attachment) = (None, None);
-    s.object(|s, key| match key {
-        b"id" => once(&mut id, s.string()?),
-        b"rawId" => once(&mut raw_id, s.string()?),
-        b"type" => once(&mut ty, s.string()?),
-        b"response" => once(&mut response, scan_assertion_wire(s)?),
-        b"clientExtensionResults" => once(&mut extensions, s.nullable(Scanner::raw_value)?),
-        b"authenticatorAttachment" => once(&mut attachment, s.nullable(Scanner::string)?),
-        _ => s.skip(key),
-    })?;
-    s.finish()?;
-    Some(Envelope {
-        id: plain(id?),
-        raw_id: plain(raw_id?),
-        ty: plain(ty?),
-        response: response?,
-        client_extension_results: extensions.flatten(),
-        authenticator_attachment: attachment.flatten().map(plain),
-    })
+/// The `response` member of an assertion read by the scanner: its fields decoded into the
+/// response's buffer.
+struct ScannedAssertion {
+    client_data_json: Range<usize>,
+    authenticator_data: Range<usize>,
+    signature: Range<usize>,
+    user_handle: Option<Range<usize>>,
 }
 
-fn scan_assertion_wire<'a>(s: &mut Scanner<'a>) -> Option<AssertionWire<'a>> {
-    let (mut client_data_json, mut authenticator_data, mut signature, mut user_handle) = (None, None, None, None);
-    s.object(|s, key| match key {
-        b"clientDataJSON" => once(&mut client_data_json, s.string()?),
-        b"authenticatorData" => once(&mut authenticator_data, s.string()?),
-        b"signature" => once(&mut signature, s.string()?),
-        b"userHandle" => once(&mut user_handle, s.nullable(Scanner::string)?),
-        _ => s.skip(key),
-    })?;
-    Some(AssertionWire {
-        client_data_json: plain(client_data_json?),
-        authenticator_data: plain(authenticator_data?),
-        signature: plain(signature?),
-        user_handle: user_handle.flatten().map(plain),
-    })
-}
-
-const fn plain(bytes: &[u8]) -> Text<'_> {
-    Text(Cow::Borrowed(bytes))
+impl ScannedAssertion {
+    fn scan(s: &mut Scanner<'_>, buf: &mut Vec<u8>) -> Option<Self> {
+        let (mut client_data_json, mut authenticator_data, mut signature, mut user_handle) = (None, None, None, None);
+        s.object(|s, key| match key {
+            b"clientDataJSON" => once(&mut client_data_json, s.base64(buf)?),
+            b"authenticatorData" => once(&mut authenticator_data, s.base64(buf)?),
+            b"signature" => once(&mut signature, s.base64(buf)?),
+            b"userHandle" => once(&mut user_handle, s.nullable(|s| s.base64(buf))?),
+            _ => s.skip(key),
+        })?;
+        Some(Self {
+            client_data_json: client_data_json?,
+            authenticator_data: authenticator_data?,
+            signature: signature?,
+            user_handle: user_handle.flatten(),
+        })
+    }
 }
 
 fn check_envelope<R, X>(envelope: &Envelope<'_, R, X>) -> Result<()> {
-    if &*envelope.ty != b"public-key" {
+    check_members(&envelope.ty, envelope.authenticator_attachment.as_deref())
+}
+
+/// `type` and `authenticatorAttachment`, read by serde_json or by the scanner.
+fn check_members(ty: &[u8], authenticator_attachment: Option<&[u8]>) -> Result<()> {
+    if ty != b"public-key" {
         return Err(err("type is not public-key"));
     }
-    if envelope.authenticator_attachment.as_deref().is_some_and(|a| core::str::from_utf8(a).is_err()) {
+    if authenticator_attachment.is_some_and(|a| core::str::from_utf8(a).is_err()) {
         return Err(err("authenticatorAttachment is not text"));
     }
     Ok(())
@@ -403,7 +389,9 @@ impl core::fmt::Debug for RegistrationResponse {
 }
 
 /// An authentication response (`PublicKeyCredential` with an `AuthenticatorAssertionResponse`).
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Two responses are equal when every member is (however their buffer is laid out).
+#[derive(Clone)]
 pub struct AuthenticationResponse {
     buf: Vec<u8>,
     raw_id: Range<usize>,
@@ -434,11 +422,41 @@ impl AuthenticationResponse {
         }
     }
 
-    /// The response read by the scanner, when it reads it and every check passes.
+    /// The response read by the scanner, which decodes each binary field as it reads it; `None`
+    /// unless the JSON is in the plain form and every check passes (serde_json then decides).
     fn scanned(json: &[u8]) -> Option<Self> {
-        let envelope = scan_assertion(json)?;
-        check_envelope(&envelope).ok()?;
-        Self::from_envelope(envelope).ok()
+        // Each decoded field and kept text is shorter than its part of the JSON.
+        let mut buf = Vec::with_capacity(json.len());
+        let mut s = Scanner::new(json);
+        let (mut id, mut raw_id, mut ty, mut response) = (None, None, None, None);
+        let (mut extensions, mut attachment) = (None, None);
+        s.object(|s, key| match key {
+            b"id" => once(&mut id, s.string()?),
+            b"rawId" => once(&mut raw_id, s.base64(&mut buf)?),
+            b"type" => once(&mut ty, s.string()?),
+            b"response" => once(&mut response, ScannedAssertion::scan(s, &mut buf)?),
+            b"clientExtensionResults" => once(&mut extensions, s.nullable(Scanner::raw_value)?),
+            b"authenticatorAttachment" => once(&mut attachment, s.nullable(Scanner::string)?),
+            _ => s.skip(key),
+        })?;
+        s.finish()?;
+        let (raw_id, response, attachment) = (raw_id?, response?, attachment.flatten());
+        check_members(ty?, attachment).ok()?;
+        check_id(&buf, id?, &raw_id).ok()?;
+        let mut packer = Packer { buf };
+        let extras = Extras {
+            client_extension_results: extensions.flatten().map(|raw: &RawValue| packer.text(raw.get().as_bytes())),
+            authenticator_attachment: attachment.map(|a| packer.text(a)),
+        };
+        Some(Self {
+            extras,
+            buf: packer.buf,
+            raw_id,
+            client_data_json: response.client_data_json,
+            authenticator_data: response.authenticator_data,
+            signature: response.signature,
+            user_handle: response.user_handle.filter(|r| !r.is_empty()),
+        })
     }
 
     /// What the scanner made of `json`, against serde_json (differential tests, fuzzing).
@@ -529,6 +547,20 @@ impl AuthenticationResponse {
         text(&self.buf, self.extras.authenticator_attachment.as_ref())
     }
 }
+
+impl PartialEq for AuthenticationResponse {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw_id() == other.raw_id()
+            && self.client_data_json() == other.client_data_json()
+            && self.authenticator_data() == other.authenticator_data()
+            && self.signature() == other.signature()
+            && self.user_handle() == other.user_handle()
+            && self.client_extension_results() == other.client_extension_results()
+            && self.authenticator_attachment() == other.authenticator_attachment()
+    }
+}
+
+impl Eq for AuthenticationResponse {}
 
 /// Deserializes the browser's JSON directly (`Json<AuthenticationResponse>` in a handler),
 /// with the checks of [`AuthenticationResponse::from_json`]; the raw bytes that are hashed and
