@@ -244,13 +244,10 @@ impl<'a> CoseKey<'a> {
     /// [`ErrorKind::UnsupportedKey`] for an unknown algorithm, a `kty`/`alg`/`crv` disagreement,
     /// wrong coordinate sizes or an RSA modulus outside 2048..=8192 bits.
     pub fn parse(raw: &'a [u8]) -> Result<Self> {
-        let Value::Map(map) = Decoder::single(raw, Input::CoseKey)? else {
-            return Err(malformed("not a CBOR map"));
-        };
         // One pass over the map: keys checked unique, the members read kept as decoded.
         let mut m = Members::default();
         let mut repeated = false;
-        map.for_each_unique_entry(|label, value| {
+        let is_map = Decoder::single_map(raw, Input::CoseKey, |label, value| {
             let slot = match label.as_i64() {
                 Some(1) => &mut m.kty,
                 Some(3) => &mut m.alg,
@@ -261,6 +258,9 @@ impl<'a> CoseKey<'a> {
             };
             repeated |= slot.replace(value).is_some();
         })?;
+        if !is_map {
+            return Err(malformed("not a CBOR map"));
+        }
         if repeated {
             return Err(malformed("duplicate label"));
         }

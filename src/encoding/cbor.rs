@@ -352,6 +352,53 @@ impl<'a> Decoder<'a> {
     ///
     /// As [`Decoder::value`], plus malformed ("trailing bytes") when input remains.
     pub fn single(bytes: &'a [u8], input: Input) -> Result<Value<'a>> {
+        Self::single_item(bytes, input)
+    }
+
+    /// Reads `bytes` as exactly one map and calls `f` with each key/value pair, refusing a
+    /// repeated key: [`Decoder::single`] then [`Seq::for_each_unique_entry`], with the same
+    /// verdict and error, but for a map of up to 8 pairs (every COSE key) in one pass over the
+    /// entries instead of two. Returns whether the item is a map; `f` is called only for one.
+    ///
+    /// # Errors
+    ///
+    /// As [`Decoder::single`] and [`Seq::for_each_unique_entry`]; `f` may have seen the pairs
+    /// before the failing one.
+    pub fn single_map(bytes: &'a [u8], input: Input, mut f: impl FnMut(Value<'a>, Value<'a>)) -> Result<bool> {
+        let mut decoder = Self::new(bytes, input);
+        let (major, _, count) = decoder.header()?;
+        let short = usize::try_from(count).ok().filter(|&n| n <= 8 && n * 2 <= decoder.rest.len());
+        let (5, Some(len)) = (major, short) else {
+            // Another item, a longer map or a length beyond the input: the two passes decide.
+            let value = Self::single_item(bytes, input)?;
+            let Value::Map(map) = value else { return Ok(false) };
+            return map.for_each_unique_entry(f).map(|()| true);
+        };
+        let mut entries = Self::with_depth(decoder.rest, input, 1);
+        let mut seen = [Value::Null; 8];
+        let mut repeated = false;
+        for i in 0..len {
+            let key = entries.value()?;
+            let value = entries.value()?;
+            // A repeated key is reported after the whole item validated, as the two passes do.
+            repeated |= seen.get(..i).unwrap_or_default().contains(&key);
+            if let Some(slot) = seen.get_mut(i) {
+                *slot = key;
+            }
+            if !repeated {
+                f(key, value);
+            }
+        }
+        if !entries.rest.is_empty() {
+            return Err(Error::malformed(input, "trailing bytes"));
+        }
+        if repeated {
+            return Err(Error::malformed(input, "duplicate CBOR map key"));
+        }
+        Ok(true)
+    }
+
+    fn single_item(bytes: &'a [u8], input: Input) -> Result<Value<'a>> {
         let mut decoder = Self::new(bytes, input);
         let value = decoder.value()?;
         if decoder.rest.is_empty() {
@@ -369,6 +416,57 @@ fn be_u64(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    type Reading<'a> = (core::result::Result<bool, &'static str>, Vec<(Value<'a>, Value<'a>)>);
+
+    /// What `single_map` makes of `bytes`, and what the two passes it stands for make of them.
+    fn both_readings(bytes: &[u8]) -> (Reading<'_>, Reading<'_>) {
+        let mut seen = Vec::new();
+        let one = Decoder::single_map(bytes, Input::CoseKey, |k, v| seen.push((k, v))).map_err(|e| e.context());
+        let mut before = Vec::new();
+        let two = Decoder::single(bytes, Input::CoseKey)
+            .and_then(|value| match value {
+                Value::Map(map) => map.for_each_unique_entry(|k, v| before.push((k, v))).map(|()| true),
+                _ => Ok(false),
+            })
+            .map_err(|e| e.context());
+        ((one, seen), (two, before))
+    }
+
+    #[test]
+    fn single_map_reads_as_the_two_passes_do() {
+        let cases: &[&[u8]] = &[
+            &[0xa2, 0x01, 0x02, 0x03, 0x26],             // {1: 2, 3: -7}
+            &[0xa2, 0x01, 0x02, 0x18, 0x01, 0x03],       // {1: 2, 1: 3}, the second key non-minimal
+            &[0xa3, 0x01, 0x02, 0x01, 0x03, 0x04, 0x5f], // a repeat, then an indefinite item
+            &[0xa2, 0x01, 0x02, 0x01, 0x03, 0x00],       // a repeat, then a trailing byte
+            &[0xa1, 0x01, 0x82, 0x01, 0xa1, 0x02, 0x03], // a nested array and map
+            &[0xa1, 0x01, 0x02, 0x00],                   // trailing byte
+            &[0xa3, 0x01, 0x02],                         // longer than its input
+            &[0xa1, 0x01],                               // truncated
+            &[0x82, 0x01, 0x02],                         // not a map
+            &[0x82, 0x01],                               // a truncated non-map
+            &[0xa0],                                     // empty map
+            &[0xbf, 0x01, 0x02, 0xff],                   // indefinite-length map
+            &[],
+        ];
+        for bytes in cases {
+            let (one, two) = both_readings(bytes);
+            // The same verdict; the same pairs when it passes (a failing read may have shown
+            // the pairs before the failure, which the caller then discards).
+            assert_eq!(one.0, two.0, "{bytes:02x?}");
+            if one.0.is_ok() {
+                assert_eq!(one.1, two.1, "{bytes:02x?}");
+            }
+        }
+        // Nine pairs, past the one-pass bound, and a repeat among them.
+        let mut long = vec![0xa9];
+        for key in [1u8, 2, 3, 4, 5, 6, 7, 8, 1] {
+            long.extend_from_slice(&[key, 0x00]);
+        }
+        let (one, two) = both_readings(&long);
+        assert_eq!((one.0, two.0), (Err("duplicate CBOR map key"), Err("duplicate CBOR map key")));
+    }
 
     fn one(bytes: &[u8]) -> Result<Value<'_>> {
         Decoder::single(bytes, Input::AttestationObject)
