@@ -135,3 +135,19 @@ fn messages_of_every_size_are_joined_whole() {
         assert!(verify(&key, &[&shifted], &sig, false).is_err(), "{len}");
     }
 }
+
+#[test]
+fn ct_eq_is_equality_for_every_length_and_differing_bit() {
+    for len in 0..40usize {
+        let a: Vec<u8> = (0..len).map(|i| (i * 31 + 5).to_le_bytes()[0]).collect();
+        assert!(ct_eq(&a, &a.clone()), "{len}");
+        assert!(!ct_eq(&a, &[a.as_slice(), &[0]].concat()), "lengths differ: {len}");
+        for i in 0..len {
+            for bit in [0x01, 0x80] {
+                let mut b = a.clone();
+                b[i] ^= bit;
+                assert!(!ct_eq(&a, &b), "{len} {i} {bit:#x}");
+            }
+        }
+    }
+}
