@@ -71,26 +71,40 @@ fn block(chars: &[u8]) -> u32 {
     }
 }
 
-/// Unpadded base64url, the form browsers send, decoded with lookup tables; `None` for anything
-/// else (padding, the standard alphabet, other bytes, a lone trailing character), which the
-/// policy's full decoder then judges. Trailing bits are ignored, as the policy does.
-fn decode_unpadded_url(text: &[u8], out: &mut [u8]) -> Option<usize> {
-    let blocks = text.len() / 4;
-    let tail = text.len() % 4;
-    let len = blocks * 3 + tail.saturating_sub(1);
-    let out = out.get_mut(..len)?;
-    let mut invalid = 0;
+/// Decodes the unpadded base64url run at the start of `text` (up to its first byte outside the
+/// alphabet) into `out`, which must have room for `decoded_len_bound(text)` bytes. Returns the
+/// characters and the bytes of the run, or `None` when it ends in a lone character, which is
+/// not base64. Trailing bits are ignored, as the policy does.
+fn decode_run_into(text: &[u8], out: &mut [u8]) -> Option<(usize, usize)> {
+    let mut blocks = 0;
     for (chars, bytes) in text.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
         let v = block(chars);
-        invalid |= v;
+        if v >> 24 != 0 {
+            break;
+        }
         bytes.copy_from_slice(v.to_be_bytes().get(1..)?);
+        blocks += 1;
     }
-    if tail != 0 {
-        let v = block(text.get(blocks * 4..)?);
-        invalid |= v;
-        out.get_mut(blocks * 3..)?.copy_from_slice(v.to_be_bytes().get(1..tail)?);
-    }
-    (invalid >> 24 == 0).then_some(len)
+    let rest = text.get(blocks * 4..)?;
+    let tail = rest.iter().take(3).take_while(|&&b| at(&URL_TABLES[0], b) >> 24 == 0).count();
+    let tail_bytes = match tail {
+        0 => 0,
+        1 => return None,
+        _ => {
+            let decoded = block(rest.get(..tail)?).to_be_bytes();
+            out.get_mut(blocks * 3..blocks * 3 + tail - 1)?.copy_from_slice(decoded.get(1..tail)?);
+            tail - 1
+        }
+    };
+    Some((blocks * 4 + tail, blocks * 3 + tail_bytes))
+}
+
+/// Unpadded base64url, the form browsers send, decoded with lookup tables; `None` for anything
+/// else (padding, the standard alphabet, other bytes, a lone trailing character), which the
+/// policy's full decoder then judges.
+fn decode_unpadded_url(text: &[u8], out: &mut [u8]) -> Option<usize> {
+    let (chars, bytes) = decode_run_into(text, out)?;
+    (chars == text.len()).then_some(bytes)
 }
 
 /// Decodes the unpadded base64url run at the start of `text`, up to its first byte outside the
@@ -101,29 +115,9 @@ pub(crate) fn decode_url_run(text: &[u8], out: &mut Vec<u8>) -> Option<usize> {
     // Room for all of `text` (zeroing it is cheaper than growing the vector block by block).
     let start = out.len();
     out.resize(start + decoded_len_bound(text), 0);
-    let dst = out.get_mut(start..)?;
-    let mut blocks = 0;
-    for (chars, bytes) in text.chunks_exact(4).zip(dst.chunks_exact_mut(3)) {
-        let v = block(chars);
-        if v >> 24 != 0 {
-            break;
-        }
-        bytes.copy_from_slice(v.to_be_bytes().get(1..)?);
-        blocks += 1;
-    }
-    let rest = text.get(blocks * 4..)?;
-    let tail = rest.iter().take(3).take_while(|&&b| at(&URL_TABLES[0], b) >> 24 == 0).count();
-    let written = match tail {
-        0 => Some(0),
-        1 => None,
-        _ => {
-            let bytes = block(rest.get(..tail)?).to_be_bytes();
-            dst.get_mut(blocks * 3..blocks * 3 + tail - 1)?.copy_from_slice(bytes.get(1..tail)?);
-            Some(tail - 1)
-        }
-    };
-    out.truncate(start + blocks * 3 + written.unwrap_or(0));
-    written.map(|_| blocks * 4 + tail)
+    let run = decode_run_into(text, out.get_mut(start..)?);
+    out.truncate(start + run.map_or(0, |(_, bytes)| bytes));
+    run.map(|(chars, _)| chars)
 }
 
 /// What the table decoder made of `text`, against the `base64` crate under the policy's

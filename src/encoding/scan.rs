@@ -5,8 +5,8 @@
 //! outside that form (an escape, a duplicate member, a number where a string belongs, a
 //! trailing comma, an array at the top), and the caller then parses the same bytes with
 //! serde_json, whose verdict stands. So the scanner needs to be right only about what it
-//! accepts, and whatever it accepts serde_json accepts with the same values: the tests of
-//! `wire` and the `fast_paths` fuzz target check exactly that.
+//! accepts, and whatever it accepts serde_json accepts with the same values: `tests/scanner.rs`,
+//! the vector suite and the `fast_paths` fuzz target check exactly that.
 
 use std::ops::Range;
 
@@ -169,20 +169,21 @@ pub(crate) fn once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
     Some(())
 }
 
-/// What a scanner made of some bytes, against serde_json.
+/// What a fast path (this scanner, or `b64`'s table decoder) made of some bytes, against its
+/// reference (serde_json, the `base64` crate).
 #[cfg(any(test, feature = "testkit"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scanned {
-    /// The scanner declined; serde_json decided alone.
+    /// The fast path declined; the reference decided alone.
     Declined,
-    /// The scanner read the bytes and serde_json reads the same value.
+    /// The fast path read the bytes and the reference reads the same value.
     Agrees,
-    /// The scanner read a value that serde_json refuses or reads differently: a bug.
+    /// The fast path read a value that the reference refuses or reads differently: a bug.
     Disagrees,
 }
 
-/// Compares the scanner's reading `fast` with serde_json's, which is computed only when the
-/// scanner read something.
+/// Compares the fast path's reading `fast` with the reference's, which is computed only when
+/// the fast path read something.
 #[cfg(any(test, feature = "testkit"))]
 pub(crate) fn verdict<T: PartialEq, E>(fast: Option<T>, serde: impl FnOnce() -> Result<T, E>) -> Scanned {
     match fast {

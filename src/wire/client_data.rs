@@ -31,6 +31,11 @@ struct Wire<'a> {
     top_origin: Option<Cow<'a, str>>,
 }
 
+/// The JSON after a leading byte order mark, which §7.1 step 5 skips.
+fn without_bom(raw: &[u8]) -> &[u8] {
+    raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw)
+}
+
 impl<'a> Wire<'a> {
     /// The members in the plain form clients write; `None` for anything else (serde_json then
     /// decides).
@@ -77,14 +82,13 @@ impl<'a> ClientData<'a> {
     ///
     /// Malformed [`Input::ClientData`] when the bytes are not such an object.
     pub fn parse(raw: &'a [u8]) -> Result<Self> {
-        let json = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw);
-        Ok(Self { raw, wire: Wire::parse(json)? })
+        Ok(Self { raw, wire: Wire::parse(without_bom(raw))? })
     }
 
     /// What the scanner made of `raw`, against serde_json (differential tests, fuzzing).
     #[cfg(any(test, feature = "testkit"))]
     pub(crate) fn scanner_verdict(raw: &[u8]) -> crate::encoding::scan::Scanned {
-        let json = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw);
+        let json = without_bom(raw);
         crate::encoding::scan::verdict(Wire::scan(json), || serde_json::from_slice::<Wire<'_>>(json))
     }
 

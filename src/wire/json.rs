@@ -265,12 +265,18 @@ impl Extras {
     }
 
     fn pack<R, X: RawJson>(envelope: &Envelope<'_, R, X>, packer: &mut Packer) -> Self {
+        let client_extension_results = envelope.client_extension_results.as_ref().map(|raw| raw.json().as_bytes());
+        Self::pack_texts(client_extension_results, envelope.authenticator_attachment.as_deref(), packer)
+    }
+
+    fn pack_texts(
+        client_extension_results: Option<&[u8]>,
+        authenticator_attachment: Option<&[u8]>,
+        packer: &mut Packer,
+    ) -> Self {
         Self {
-            client_extension_results: envelope
-                .client_extension_results
-                .as_ref()
-                .map(|raw| packer.text(raw.json().as_bytes())),
-            authenticator_attachment: envelope.authenticator_attachment.as_deref().map(|a| packer.text(a)),
+            client_extension_results: client_extension_results.map(|raw| packer.text(raw)),
+            authenticator_attachment: authenticator_attachment.map(|a| packer.text(a)),
         }
     }
 }
@@ -444,10 +450,8 @@ impl AuthenticationResponse {
         check_members(ty?, attachment).ok()?;
         check_id(&buf, id?, &raw_id).ok()?;
         let mut packer = Packer { buf };
-        let extras = Extras {
-            client_extension_results: extensions.flatten().map(|raw: &RawValue| packer.text(raw.get().as_bytes())),
-            authenticator_attachment: attachment.map(|a| packer.text(a)),
-        };
+        let client_extension_results = extensions.flatten().map(|raw: &RawValue| raw.get().as_bytes());
+        let extras = Extras::pack_texts(client_extension_results, attachment, &mut packer);
         Some(Self {
             extras,
             buf: packer.buf,
