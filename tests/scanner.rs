@@ -1,4 +1,4 @@
-//! The plain-JSON scanners of the assertion and of `clientDataJSON` against serde_json.
+//! The plain-JSON scanners of both responses and of `clientDataJSON` against serde_json.
 //!
 //! The scanners are a fast path: whatever one reads, serde_json must read the same, and
 //! everything else falls through to serde_json. The tests mutate honest inputs byte by byte
@@ -9,7 +9,7 @@
 use passkey_verifier::hazmat::client_data::ClientData;
 use passkey_verifier::testkit::fast_paths::{self, Scanned};
 use passkey_verifier::testkit::{KeyKind, Knobs, SoftCredential};
-use passkey_verifier::{AuthenticationResponse, ErrorKind, Input};
+use passkey_verifier::{AuthenticationResponse, ErrorKind, Input, RegistrationResponse};
 use rand_core::UnwrapErr;
 
 const REPLACEMENTS: &[u8] = b"\"\\,{}[]: n0A=-_+/\x00\x1f\x7f\xff";
@@ -32,6 +32,33 @@ fn assertions() -> Vec<Vec<u8>> {
     extra["unknown"] = serde_json::json!([1, -2.5e3, "x", {"y": null}, true]);
     extra["response"]["attestationObject"] = "o2NmbXRkbm9uZQ".into();
     seeds.push(serde_json::to_vec(&extra).unwrap());
+    seeds
+}
+
+fn registrations() -> Vec<Vec<u8>> {
+    let mut seeds = Vec::new();
+    for kind in [KeyKind::Es256, KeyKind::EdDsa, KeyKind::Rs256] {
+        let mut soft = SoftCredential::new(kind, b"user-0001", &mut UnwrapErr(getrandom::SysRng));
+        seeds.push(
+            soft.register(b"challenge-bytes-0001", &Knobs::new("example.com", "https://example.com")).into_bytes(),
+        );
+    }
+    let compact: serde_json::Value = serde_json::from_slice(&seeds[0]).unwrap();
+    seeds.push(serde_json::to_vec_pretty(&compact).unwrap());
+    // What Level 3 browsers add, and the optional members in their other forms.
+    let mut extra = compact.clone();
+    extra["response"]["transports"] = serde_json::Value::Null;
+    extra["response"]["publicKey"] = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE".into();
+    extra["response"]["publicKeyAlgorithm"] = (-7).into();
+    extra["response"]["authenticatorData"] = "SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2M".into();
+    extra["authenticatorAttachment"] = serde_json::Value::Null;
+    extra["clientExtensionResults"] = serde_json::json!({"credProps": {"rk": true}});
+    extra["unknown"] = serde_json::json!([1, -2.5e3, "x", {"y": null}, true]);
+    seeds.push(serde_json::to_vec(&extra).unwrap());
+    let mut no_transports = compact;
+    no_transports["response"]["transports"] = serde_json::json!([]);
+    no_transports.as_object_mut().unwrap().remove("clientExtensionResults");
+    seeds.push(serde_json::to_vec(&no_transports).unwrap());
     seeds
 }
 
@@ -78,6 +105,61 @@ fn the_assertion_scanner_never_disagrees_with_serde_json_on_any_one_byte_change(
     // Most changes break the JSON or the base64; the rest (whitespace, an altered character of
     // a base64 field) the scanner reads.
     assert!(read > 0 && read < total, "{read} of {total}");
+}
+
+#[test]
+fn the_registration_scanner_reads_what_browsers_send() {
+    for seed in registrations() {
+        assert_eq!(fast_paths::registration(&seed), Scanned::Agrees, "{}", String::from_utf8_lossy(&seed));
+    }
+}
+
+#[test]
+fn the_registration_scanner_never_disagrees_with_serde_json_on_any_one_byte_change() {
+    let (mut read, mut total) = (0, 0);
+    for seed in registrations() {
+        for variant in mutations(&seed) {
+            total += 1;
+            match fast_paths::registration(&variant) {
+                Scanned::Agrees => read += 1,
+                Scanned::Declined => {}
+                Scanned::Disagrees => panic!("disagreement on {}", String::from_utf8_lossy(&variant)),
+            }
+        }
+    }
+    assert!(read > 0 && read < total, "{read} of {total}");
+}
+
+/// `response.transports` of `json` replaced by `transports` (raw JSON).
+fn with_transports(json: &[u8], transports: &str) -> Vec<u8> {
+    let value: serde_json::Value = serde_json::from_slice(json).unwrap();
+    let old = serde_json::to_string(&value["response"]["transports"]).unwrap();
+    edit(json, &format!(r#""transports":{old}"#), &format!(r#""transports":{transports}"#))
+}
+
+#[test]
+fn registration_transports_outside_the_plain_form_are_serde_json_s() {
+    let seed = &registrations()[0];
+    let honest = RegistrationResponse::from_json(seed).unwrap();
+    assert_eq!(honest.transports().collect::<Vec<_>>(), ["internal", "hybrid"]);
+    let escaped = with_transports(seed, r#"["inter\u006eal","hybrid"]"#);
+    assert_eq!(fast_paths::registration(&escaped), Scanned::Declined);
+    assert_eq!(RegistrationResponse::from_json(&escaped).unwrap(), honest);
+    let sixteen = format!("[{}]", vec![r#""usb""#; 16].join(","));
+    let read = with_transports(seed, &sixteen);
+    assert_eq!(fast_paths::registration(&read), Scanned::Agrees);
+    assert_eq!(RegistrationResponse::from_json(&read).unwrap().transports().count(), 16);
+    let long = format!(r#"["{}"]"#, "u".repeat(65));
+    let seventeen = format!("[{}]", vec![r#""usb""#; 17].join(","));
+    for refused in [seventeen.as_str(), &long, r#"["usb",7]"#, r#"["usb",]"#, r#""usb""#] {
+        let json = with_transports(seed, refused);
+        assert_eq!(fast_paths::registration(&json), Scanned::Declined, "{refused}");
+        let err = RegistrationResponse::from_json(&json).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Malformed(Input::CredentialJson), "{refused}");
+    }
+    let duplicate = edit(seed, r#""transports":"#, r#""transports":[],"transports":"#);
+    assert_eq!(fast_paths::registration(&duplicate), Scanned::Declined);
+    assert!(RegistrationResponse::from_json(&duplicate).is_err(), "serde_json refuses duplicate members");
 }
 
 #[test]

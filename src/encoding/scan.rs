@@ -74,17 +74,30 @@ impl<'a> Scanner<'a> {
     /// An object: `member` is called with each key (a plain string, not yet checked as UTF-8)
     /// and must read its value.
     pub(crate) fn object(&mut self, mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
-        self.eat(b'{')?;
-        if self.eat(b'}').is_some() {
+        self.list(b'{', b'}', |s| {
+            let key = s.string()?;
+            s.eat(b':')?;
+            member(s, key)
+        })
+    }
+
+    /// An array: `element` is called for each element and must read it.
+    pub(crate) fn array(&mut self, element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.list(b'[', b']', element)
+    }
+
+    /// `open`, items read by `item` and separated by commas, `close`. Every item read consumes
+    /// input (a string at least), so the loop ends.
+    fn list(&mut self, open: u8, close: u8, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.eat(open)?;
+        if self.eat(close).is_some() {
             return Some(());
         }
         loop {
-            let key = self.string()?;
-            self.eat(b':')?;
-            member(self, key)?;
+            item(self)?;
             match self.peek()? {
                 b',' => self.advance(1),
-                b'}' => {
+                b if b == close => {
                     self.advance(1);
                     return Some(());
                 }
@@ -294,6 +307,21 @@ mod tests {
         assert_eq!(out, [7, 1, 2, 3, 4, 5]);
         for json in [&br#""BAU=""#[..], br#""BA+U""#, br#""BA\u0055""#, br#""BAU"#, br#""B""#, b"BAU"] {
             assert_eq!(Scanner::new(json).base64(&mut Vec::new()), None, "{}", String::from_utf8_lossy(json));
+        }
+    }
+
+    #[test]
+    fn reads_arrays_of_strings_and_declines_other_forms() {
+        let read = |json: &[u8]| {
+            let mut s = Scanner::new(json);
+            let mut items = Vec::new();
+            s.array(|s| s.str().map(|t| items.push(t.to_owned())))?;
+            s.finish().map(|()| items)
+        };
+        assert_eq!(read(b"[]").unwrap(), Vec::<String>::new());
+        assert_eq!(read(b" [ \"a\" ,\"bc\"\n] ").unwrap(), ["a", "bc"]);
+        for json in [&b"[\"a\",]"[..], b"[,]", b"[\"a\" \"b\"]", b"[\"a\"", b"[1]", b"{}", b"[\"a\"]]", b"[\"\\n\"]"] {
+            assert_eq!(read(json), None, "{}", String::from_utf8_lossy(json));
         }
     }
 

@@ -1,7 +1,7 @@
 //! The `PublicKeyCredential` in its WebAuthn Level 3 JSON form (`toJSON()`), for both ceremonies.
 //!
 //! Parsing borrows from the input where it can and decodes every base64url field once, under
-//! the policy of [`crate::encoding::b64`], into one buffer per response. An assertion in the
+//! the policy of [`crate::encoding::b64`], into one buffer per response. A response in the
 //! plain form browsers send is read by [`crate::encoding::scan`]; everything else, and every
 //! refusal, is serde_json's.
 
@@ -172,6 +172,78 @@ impl ScannedAssertion {
     }
 }
 
+/// The `response` member of a registration read by the scanner.
+struct ScannedAttestation {
+    client_data_json: Range<usize>,
+    attestation_object: Range<usize>,
+    transports: Vec<Range<usize>>,
+}
+
+impl ScannedAttestation {
+    fn scan(s: &mut Scanner<'_>, buf: &mut Vec<u8>) -> Option<Self> {
+        let (mut client_data_json, mut attestation_object, mut transports) = (None, None, None);
+        s.object(|s, key| match key {
+            b"clientDataJSON" => once(&mut client_data_json, s.base64(buf)?),
+            b"attestationObject" => once(&mut attestation_object, s.base64(buf)?),
+            b"transports" => once(&mut transports, s.nullable(|s| Self::transports(s, buf))?),
+            _ => s.skip(key),
+        })?;
+        Some(Self {
+            client_data_json: client_data_json?,
+            attestation_object: attestation_object?,
+            transports: transports.flatten().unwrap_or_default(),
+        })
+    }
+
+    /// The transport names, kept as text in `buf`; too many or an invalid one declines.
+    fn transports(s: &mut Scanner<'_>, buf: &mut Vec<u8>) -> Option<Vec<Range<usize>>> {
+        let mut ranges = Vec::new();
+        s.array(|s| {
+            let name = s.string()?;
+            (ranges.len() < MAX_TRANSPORTS && is_transport(name)).then(|| ranges.push(push_text(buf, name)))
+        })?;
+        Some(ranges)
+    }
+}
+
+/// What the scanner read of either response: `rawId`, the `response` member, and the shared
+/// optional members, in one buffer.
+struct ScannedCredential<R> {
+    buf: Vec<u8>,
+    raw_id: Range<usize>,
+    response: R,
+    extras: Extras,
+}
+
+impl<R> ScannedCredential<R> {
+    /// Reads `json` with `response` reading the `response` member; `None` unless the JSON is in
+    /// the plain form and the checks of `from_envelope` on these members pass.
+    fn scan(json: &[u8], mut response: impl FnMut(&mut Scanner<'_>, &mut Vec<u8>) -> Option<R>) -> Option<Self> {
+        // Each decoded field and kept text is shorter than its part of the JSON.
+        let mut buf = Vec::with_capacity(json.len());
+        let mut s = Scanner::new(json);
+        let (mut id, mut raw_id, mut ty, mut read) = (None, None, None, None);
+        let (mut extensions, mut attachment) = (None, None);
+        s.object(|s, key| match key {
+            b"id" => once(&mut id, s.string()?),
+            b"rawId" => once(&mut raw_id, s.base64(&mut buf)?),
+            b"type" => once(&mut ty, s.string()?),
+            b"response" => once(&mut read, response(s, &mut buf)?),
+            b"clientExtensionResults" => once(&mut extensions, s.nullable(Scanner::raw_value)?),
+            b"authenticatorAttachment" => once(&mut attachment, s.nullable(Scanner::string)?),
+            _ => s.skip(key),
+        })?;
+        s.finish()?;
+        let (raw_id, response, attachment) = (raw_id?, read?, attachment.flatten());
+        check_members(ty?, attachment).ok()?;
+        check_id(&buf, id?, &raw_id).ok()?;
+        let mut packer = Packer { buf };
+        let client_extension_results = extensions.flatten().map(|raw: &RawValue| raw.get().as_bytes());
+        let extras = Extras::pack_texts(client_extension_results, attachment, &mut packer);
+        Some(Self { buf: packer.buf, raw_id, response, extras })
+    }
+}
+
 fn check_envelope<R, X>(envelope: &Envelope<'_, R, X>) -> Result<()> {
     check_members(&envelope.ty, envelope.authenticator_attachment.as_deref())
 }
@@ -222,10 +294,19 @@ impl Packer {
     }
 
     fn text(&mut self, text: &[u8]) -> Range<usize> {
-        let start = self.buf.len();
-        self.buf.extend_from_slice(text);
-        start..self.buf.len()
+        push_text(&mut self.buf, text)
     }
+}
+
+fn push_text(buf: &mut Vec<u8>, text: &[u8]) -> Range<usize> {
+    let start = buf.len();
+    buf.extend_from_slice(text);
+    start..buf.len()
+}
+
+/// A transport name as kept: short UTF-8 text (unknown names are kept as sent).
+fn is_transport(name: &[u8]) -> bool {
+    name.len() <= 64 && core::str::from_utf8(name).is_ok()
 }
 
 fn slice<'b>(buf: &'b [u8], range: &Range<usize>) -> &'b [u8] {
@@ -282,7 +363,9 @@ impl Extras {
 }
 
 /// A registration response (`PublicKeyCredential` with an `AuthenticatorAttestationResponse`).
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Two responses are equal when every member is (however their buffer is laid out).
+#[derive(Clone)]
 pub struct RegistrationResponse {
     buf: Vec<u8>,
     raw_id: Range<usize>,
@@ -300,20 +383,46 @@ impl RegistrationResponse {
     /// `publicKeyAlgorithm` and `authenticatorData`) are ignored: verification reads the
     /// attestation object itself.
     ///
+    /// The plain form browsers send (no escapes, no duplicate members) is read by a scanner;
+    /// anything else by serde_json, which decides every refusal.
+    ///
     /// # Errors
     ///
     /// Malformed [`Input::CredentialJson`] or [`Input::Base64`]; [`ErrorKind::CredentialId`]
     /// when `id` is not the encoding of `rawId`.
     pub fn from_json(json: &[u8]) -> Result<Self> {
-        Self::from_envelope(parse_envelope::<AttestationWire<'_>>(json)?)
+        check_len(json)?;
+        match Self::scanned(json) {
+            Some(response) => Ok(response),
+            None => Self::from_envelope(parse_envelope::<AttestationWire<'_>>(json)?),
+        }
+    }
+
+    /// The response read by the scanner; `None` unless the JSON is in the plain form and every
+    /// check passes (serde_json then decides).
+    fn scanned(json: &[u8]) -> Option<Self> {
+        let read = ScannedCredential::scan(json, ScannedAttestation::scan)?;
+        Some(Self {
+            buf: read.buf,
+            raw_id: read.raw_id,
+            client_data_json: read.response.client_data_json,
+            attestation_object: read.response.attestation_object,
+            transports: read.response.transports,
+            extras: read.extras,
+        })
+    }
+
+    /// What the scanner made of `json`, against serde_json (differential tests, fuzzing).
+    #[cfg(any(test, feature = "testkit"))]
+    pub(crate) fn scanner_verdict(json: &[u8]) -> crate::encoding::scan::Scanned {
+        let slow = || parse_envelope::<AttestationWire<'_>>(json).and_then(Self::from_envelope);
+        crate::encoding::scan::verdict(Self::scanned(json), slow)
     }
 
     fn from_envelope<X: RawJson>(envelope: Envelope<'_, AttestationWire<'_>, X>) -> Result<Self> {
         let r = &envelope.response;
         let transports = r.transports.as_deref().unwrap_or_default();
-        if transports.len() > MAX_TRANSPORTS
-            || transports.iter().any(|t| t.len() > 64 || core::str::from_utf8(t).is_err())
-        {
+        if transports.len() > MAX_TRANSPORTS || !transports.iter().all(|t| is_transport(t)) {
             return Err(err("too many or too long transports"));
         }
         let fields = [&*envelope.id, &*envelope.raw_id, &*r.client_data_json, &*r.attestation_object];
@@ -374,6 +483,19 @@ impl RegistrationResponse {
     }
 }
 
+impl PartialEq for RegistrationResponse {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw_id() == other.raw_id()
+            && self.client_data_json() == other.client_data_json()
+            && self.attestation_object() == other.attestation_object()
+            && self.transports().eq(other.transports())
+            && self.client_extension_results() == other.client_extension_results()
+            && self.authenticator_attachment() == other.authenticator_attachment()
+    }
+}
+
+impl Eq for RegistrationResponse {}
+
 /// Deserializes the browser's JSON directly (`Json<RegistrationResponse>` in a handler), with
 /// the checks of [`RegistrationResponse::from_json`]; the raw bytes that are hashed and
 /// verified are kept. The size limit is the caller's body limit here.
@@ -431,35 +553,16 @@ impl AuthenticationResponse {
     /// The response read by the scanner, which decodes each binary field as it reads it; `None`
     /// unless the JSON is in the plain form and every check passes (serde_json then decides).
     fn scanned(json: &[u8]) -> Option<Self> {
-        // Each decoded field and kept text is shorter than its part of the JSON.
-        let mut buf = Vec::with_capacity(json.len());
-        let mut s = Scanner::new(json);
-        let (mut id, mut raw_id, mut ty, mut response) = (None, None, None, None);
-        let (mut extensions, mut attachment) = (None, None);
-        s.object(|s, key| match key {
-            b"id" => once(&mut id, s.string()?),
-            b"rawId" => once(&mut raw_id, s.base64(&mut buf)?),
-            b"type" => once(&mut ty, s.string()?),
-            b"response" => once(&mut response, ScannedAssertion::scan(s, &mut buf)?),
-            b"clientExtensionResults" => once(&mut extensions, s.nullable(Scanner::raw_value)?),
-            b"authenticatorAttachment" => once(&mut attachment, s.nullable(Scanner::string)?),
-            _ => s.skip(key),
-        })?;
-        s.finish()?;
-        let (raw_id, response, attachment) = (raw_id?, response?, attachment.flatten());
-        check_members(ty?, attachment).ok()?;
-        check_id(&buf, id?, &raw_id).ok()?;
-        let mut packer = Packer { buf };
-        let client_extension_results = extensions.flatten().map(|raw: &RawValue| raw.get().as_bytes());
-        let extras = Extras::pack_texts(client_extension_results, attachment, &mut packer);
+        let read = ScannedCredential::scan(json, ScannedAssertion::scan)?;
+        let response = read.response;
         Some(Self {
-            extras,
-            buf: packer.buf,
-            raw_id,
+            buf: read.buf,
+            raw_id: read.raw_id,
             client_data_json: response.client_data_json,
             authenticator_data: response.authenticator_data,
             signature: response.signature,
             user_handle: response.user_handle.filter(|r| !r.is_empty()),
+            extras: read.extras,
         })
     }
 

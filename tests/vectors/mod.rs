@@ -95,29 +95,44 @@ fn every_vector_agrees_with_its_verdict() {
     assert_eq!(conflicts, KNOWN_CONFLICTS.len(), "a known conflict now agrees: remove it from the list");
 }
 
-/// The plain-JSON scanners against serde_json on every captured sign-in: the scanner of the
+/// The plain-JSON scanners against serde_json on every captured ceremony: the scanner of the
 /// response and that of its `clientDataJSON` read each the same as serde_json, or decline.
 #[test]
-fn the_scanners_read_every_captured_sign_in_as_serde_json_does() {
+fn the_scanners_read_every_captured_ceremony_as_serde_json_does() {
     use passkey_verifier::testkit::fast_paths::{self, Scanned};
+    use passkey_verifier::{AuthenticationResponse, RegistrationResponse};
     let dir = vectors_dir();
     if !dir.is_dir() {
         assert!(!required(), "PASSKEY_VECTORS_REQUIRED is set but {} is not a folder", dir.display());
         println!("vectors: SKIPPED, no folder at {}; set PASSKEY_VECTORS", dir.display());
         return;
     }
-    let (mut read, mut total) = (0, 0);
-    for (file, case) in load(&dir).iter().filter(|(_, c)| c.ceremony == "authentication") {
+    // (read whole, total) of sign-ins and of registrations.
+    let mut counts = [(0, 0); 2];
+    for (file, case) in load(&dir).iter() {
         let json = serde_json::to_vec(&case.response).unwrap();
-        let verdict = fast_paths::assertion(&json);
+        let registration = case.ceremony == "registration";
+        let (verdict, client_data_json) = if registration {
+            (
+                fast_paths::registration(&json),
+                RegistrationResponse::from_json(&json).map(|r| r.client_data_json().to_vec()),
+            )
+        } else {
+            (
+                fast_paths::assertion(&json),
+                AuthenticationResponse::from_json(&json).map(|r| r.client_data_json().to_vec()),
+            )
+        };
         assert_ne!(verdict, Scanned::Disagrees, "{file}: {}", case.name);
-        if let Ok(response) = passkey_verifier::AuthenticationResponse::from_json(&json) {
-            let client_data = fast_paths::client_data(response.client_data_json());
+        let count = &mut counts[usize::from(registration)];
+        if let Ok(client_data_json) = client_data_json {
+            let client_data = fast_paths::client_data(&client_data_json);
             assert_ne!(client_data, Scanned::Disagrees, "{file}: {} clientDataJSON", case.name);
-            read += usize::from(verdict == Scanned::Agrees && client_data == Scanned::Agrees);
+            count.0 += usize::from(verdict == Scanned::Agrees && client_data == Scanned::Agrees);
         }
-        total += 1;
+        count.1 += 1;
     }
-    println!("vectors: the scanners read {read} of {total} sign-ins whole");
-    assert!(read > 0);
+    let [(signed_in, sign_ins), (registered, registrations)] = counts;
+    println!("vectors: the scanners read {signed_in} of {sign_ins} sign-ins and {registered} of {registrations} registrations whole");
+    assert!(signed_in > 0 && registered > 0);
 }
