@@ -1,6 +1,8 @@
 #![no_main]
 //! The CBOR decoder: decode one item, then walk every nested array, map and tag; and the one-pass
-//! map reader (`Decoder::single_map`, COSE keys) against the two passes it stands for.
+//! map readers (`Decoder::single_map` for COSE keys and attestation objects,
+//! `Decoder::value_checking_keys` inside authenticator data) against the two passes they stand
+//! for.
 
 use libfuzzer_sys::fuzz_target;
 use passkey_verifier::hazmat::cbor::{Decoder, Value};
@@ -46,6 +48,20 @@ fn two_passes(data: &[u8]) -> Reading<'_> {
     (verdict, seen)
 }
 
+/// `value_checking_keys` against `value` then `check_unique_keys`: the same reading, and the
+/// same input left.
+fn check_keys_in_one_pass(data: &[u8]) {
+    let mut one = Decoder::new(data, Input::AuthenticatorData);
+    let one_pass = one.value_checking_keys().map(|(v, keys)| (v, keys.map_err(|e| e.context())));
+    let mut two = Decoder::new(data, Input::AuthenticatorData);
+    let two_passes = two.value().map(|v| match v {
+        Value::Map(map) => (v, map.check_unique_keys().map_err(|e| e.context())),
+        _ => (v, Ok(())),
+    });
+    assert_eq!(one_pass.map_err(|e| e.context()), two_passes.map_err(|e| e.context()));
+    assert_eq!(one.rest(), two.rest());
+}
+
 fuzz_target!(|data: &[u8]| {
     if let Ok(value) = Decoder::single(data, Input::AttestationObject) {
         walk(value);
@@ -56,4 +72,5 @@ fuzz_target!(|data: &[u8]| {
     if one.0.is_ok() {
         assert_eq!(one.1, two.1);
     }
+    check_keys_in_one_pass(data);
 });

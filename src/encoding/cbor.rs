@@ -352,7 +352,13 @@ impl<'a> Decoder<'a> {
     ///
     /// As [`Decoder::value`], plus malformed ("trailing bytes") when input remains.
     pub fn single(bytes: &'a [u8], input: Input) -> Result<Value<'a>> {
-        Self::single_item(bytes, input)
+        let mut decoder = Self::new(bytes, input);
+        let value = decoder.value()?;
+        if decoder.rest.is_empty() {
+            Ok(value)
+        } else {
+            Err(Error::malformed(input, "trailing bytes"))
+        }
     }
 
     /// Reads `bytes` as exactly one map and calls `f` with each key/value pair, refusing a
@@ -364,17 +370,52 @@ impl<'a> Decoder<'a> {
     ///
     /// As [`Decoder::single`] and [`Seq::for_each_unique_entry`]; `f` may have seen the pairs
     /// before the failing one.
-    pub fn single_map(bytes: &'a [u8], input: Input, mut f: impl FnMut(Value<'a>, Value<'a>)) -> Result<bool> {
+    pub fn single_map(bytes: &'a [u8], input: Input, f: impl FnMut(Value<'a>, Value<'a>)) -> Result<bool> {
         let mut decoder = Self::new(bytes, input);
-        let (major, _, count) = decoder.header()?;
-        let short = usize::try_from(count).ok().filter(|&n| n <= 8 && n * 2 <= decoder.rest.len());
-        let (5, Some(len)) = (major, short) else {
-            // Another item, a longer map or a length beyond the input: the two passes decide.
-            let value = Self::single_item(bytes, input)?;
-            let Value::Map(map) = value else { return Ok(false) };
-            return map.for_each_unique_entry(f).map(|()| true);
+        let (value, keys) = decoder.value_with_entries(f)?;
+        if !decoder.rest.is_empty() {
+            return Err(Error::malformed(input, "trailing bytes"));
+        }
+        keys?;
+        Ok(matches!(value, Value::Map(_)))
+    }
+
+    /// Decodes the next item as [`Decoder::value`] does and, when it is a map, also gives the
+    /// verdict of [`Seq::check_unique_keys`] on it: for a map of up to 8 pairs from the same
+    /// pass over the entries, instead of a second one.
+    ///
+    /// # Errors
+    ///
+    /// As [`Decoder::value`]; the inner result is that of [`Seq::check_unique_keys`] (`Ok`
+    /// for an item that is not a map).
+    pub fn value_checking_keys(&mut self) -> Result<(Value<'a>, Result<()>)> {
+        self.value_with_entries(|_, _| ())
+    }
+
+    /// The next item, and for a map the verdict of [`Seq::for_each_unique_entry`] with `f`.
+    fn value_with_entries(&mut self, f: impl FnMut(Value<'a>, Value<'a>)) -> Result<(Value<'a>, Result<()>)> {
+        let mut after_header = self.clone();
+        let (major, _, count) = after_header.header()?;
+        // The checks `seq` makes before its loop hold, or `value` reports them.
+        let short = usize::try_from(count).ok().filter(|&n| n <= 8 && n * 2 <= after_header.rest.len());
+        if let (5, Some(len), true) = (major, short, self.depth < MAX_DEPTH) {
+            *self = after_header;
+            return self.short_map(len, f);
+        }
+        let value = self.value()?;
+        let keys = match value {
+            Value::Map(map) => map.for_each_unique_entry(f),
+            _ => Ok(()),
         };
-        let mut entries = Self::with_depth(decoder.rest, input, 1);
+        Ok((value, keys))
+    }
+
+    /// The entries of a map of `len <= 8` pairs whose header was read, validated as `seq` does
+    /// while noting a repeated key; `f` sees each pair until one repeats.
+    fn short_map(&mut self, len: usize, mut f: impl FnMut(Value<'a>, Value<'a>)) -> Result<(Value<'a>, Result<()>)> {
+        let depth = self.depth + 1;
+        let start = self.rest;
+        let mut entries = Self::with_depth(start, self.input, depth);
         let mut seen = [Value::Null; 8];
         let mut repeated = false;
         for i in 0..len {
@@ -389,23 +430,10 @@ impl<'a> Decoder<'a> {
                 f(key, value);
             }
         }
-        if !entries.rest.is_empty() {
-            return Err(Error::malformed(input, "trailing bytes"));
-        }
-        if repeated {
-            return Err(Error::malformed(input, "duplicate CBOR map key"));
-        }
-        Ok(true)
-    }
-
-    fn single_item(bytes: &'a [u8], input: Input) -> Result<Value<'a>> {
-        let mut decoder = Self::new(bytes, input);
-        let value = decoder.value()?;
-        if decoder.rest.is_empty() {
-            Ok(value)
-        } else {
-            Err(Error::malformed(input, "trailing bytes"))
-        }
+        let used = start.len() - entries.rest.len();
+        let bytes = self.take(used as u64)?;
+        let keys = if repeated { Err(self.err("duplicate CBOR map key")) } else { Ok(()) };
+        Ok((Value::Map(Seq { bytes, len, depth, input: self.input }), keys))
     }
 }
 
@@ -466,6 +494,37 @@ mod tests {
         }
         let (one, two) = both_readings(&long);
         assert_eq!((one.0, two.0), (Err("duplicate CBOR map key"), Err("duplicate CBOR map key")));
+    }
+
+    #[test]
+    fn value_checking_keys_reads_as_value_then_check_unique_keys() {
+        let cases: &[&[u8]] = &[
+            &[0xa2, 0x01, 0x02, 0x03, 0x26, 0x00],       // a map, then more input
+            &[0xa2, 0x01, 0x02, 0x01, 0x03, 0x00],       // a repeat, then more input
+            &[0xa3, 0x01, 0x02, 0x01, 0x03, 0x04, 0x5f], // a repeat, then an indefinite item
+            &[0xa3, 0x01, 0x02],                         // longer than its input
+            &[0x82, 0x01, 0x02],                         // not a map
+            &[0xa0],
+            &[],
+        ];
+        let mut long = vec![0xa9];
+        for key in [1u8, 2, 3, 4, 5, 6, 7, 8, 1] {
+            long.extend_from_slice(&[key, 0x00]);
+        }
+        // Sixteen nested one-pair maps: the deepest is one level too deep.
+        let deep: Vec<u8> = [0xa1, 0x01].repeat(MAX_DEPTH + 1).into_iter().chain([0x00]).collect();
+        for bytes in cases.iter().copied().chain([long.as_slice(), &deep]) {
+            let mut one = Decoder::new(bytes, Input::CoseKey);
+            let one_pass = one.value_checking_keys().map(|(v, keys)| (v, keys.map_err(|e| e.context())));
+            let mut two = Decoder::new(bytes, Input::CoseKey);
+            let two_passes = two.value().map(|v| match v {
+                Value::Map(map) => (v, map.check_unique_keys().map_err(|e| e.context())),
+                _ => (v, Ok(())),
+            });
+            let context = |r: Result<_>| r.map_err(|e| e.context());
+            assert_eq!(context(one_pass), context(two_passes), "{bytes:02x?}");
+            assert_eq!(one.rest(), two.rest(), "{bytes:02x?}");
+        }
     }
 
     fn one(bytes: &[u8]) -> Result<Value<'_>> {

@@ -26,23 +26,21 @@ impl<'a> AttestationObject<'a> {
     ///
     /// Malformed [`Input::AttestationObject`] or [`Input::AuthenticatorData`].
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let Value::Map(map) = Decoder::single(bytes, Input::AttestationObject)? else {
-            return Err(err("not a CBOR map"));
-        };
-        map.check_unique_keys()?;
         let (mut fmt, mut att_stmt, mut auth_data) = (None, None, None);
-        for entry in map.entries() {
-            let (key, value) = entry?;
-            let slot_taken = match (key.as_text(), value) {
-                (Some("fmt"), Value::Text(t)) => fmt.replace(t).is_some(),
-                (Some("attStmt"), v @ (Value::Map(_) | Value::Array(_))) => att_stmt.replace(v).is_some(),
-                (Some("authData"), Value::Bytes(b)) => auth_data.replace(b).is_some(),
-                (Some("fmt" | "attStmt" | "authData"), _) => return Err(err("member has the wrong CBOR type")),
-                _ => false,
-            };
-            if slot_taken {
-                return Err(err("duplicate member"));
-            }
+        let mut wrong_type = false;
+        // One pass: the keys are unique when it returns, so each slot is filled at most once.
+        let is_map = Decoder::single_map(bytes, Input::AttestationObject, |key, value| match (key.as_text(), value) {
+            (Some("fmt"), Value::Text(t)) => fmt = Some(t),
+            (Some("attStmt"), v @ (Value::Map(_) | Value::Array(_))) => att_stmt = Some(v),
+            (Some("authData"), Value::Bytes(b)) => auth_data = Some(b),
+            (Some("fmt" | "attStmt" | "authData"), _) => wrong_type = true,
+            _ => {}
+        })?;
+        if !is_map {
+            return Err(err("not a CBOR map"));
+        }
+        if wrong_type {
+            return Err(err("member has the wrong CBOR type"));
         }
         let fmt = fmt.ok_or_else(|| err("missing fmt"))?;
         let att_stmt = att_stmt.ok_or_else(|| err("missing attStmt"))?;

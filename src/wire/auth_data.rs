@@ -221,11 +221,11 @@ impl<'a> AuthenticatorData<'a> {
 fn take_cbor_map<'a>(r: &mut Reader<'a>, context: &'static str) -> Result<&'a [u8]> {
     let rest = r.rest();
     let mut decoder = Decoder::new(rest, Input::AuthenticatorData);
-    let Ok(Value::Map(map)) = decoder.value() else {
+    let Ok((Value::Map(_), unique_keys)) = decoder.value_checking_keys() else {
         return Err(Error::malformed(Input::AuthenticatorData, context));
     };
     // The credential public key and the extension outputs: every key at most once.
-    map.check_unique_keys()?;
+    unique_keys?;
     let used = rest.len() - decoder.rest().len();
     r.take(used, context)
 }
