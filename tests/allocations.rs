@@ -78,7 +78,7 @@ fn es256_assertion_from_json_allocates_at_most_twice() {
 }
 
 #[test]
-fn none_registration_allocates_at_most_four_times() {
+fn none_registration_allocates_at_most_twice() {
     let _serial = serial();
     let rp = rp();
     let mut cred = SoftCredential::new(KeyKind::Es256, b"user", &mut rand_core::UnwrapErr(getrandom::SysRng));
@@ -99,6 +99,7 @@ fn none_registration_allocates_at_most_four_times() {
         std::hint::black_box(verify_registration(&rp, states.pop().unwrap(), response, NOW).unwrap());
     });
     println!("allocations per none registration (parse + verify): {count}");
-    // The response's one buffer, the decoded attestation object, the outcome's copies.
-    assert!(count <= 4, "none registration made {count} allocations, budget 4");
+    // The response's one buffer and its transports' ranges; the outcome keeps the response and
+    // takes the state's user handle (the budget is 4).
+    assert!(count <= 2, "none registration made {count} allocations, budget 2");
 }

@@ -249,7 +249,9 @@ pub fn verify_registration(
     response: RegistrationResponse,
     now: UnixTime,
 ) -> Result<VerifiedRegistration> {
-    let state = &state;
+    // Read by reference; the user handle moves into the outcome at the end.
+    let owned_state = state;
+    let state = &owned_state;
     check_not_expired(state.expires_at, now)?;
     let client_data = ClientData::parse(response.client_data_json())?;
     check_type(&client_data, "webauthn.create")?;
@@ -313,9 +315,9 @@ pub fn verify_registration(
         aaguid: attested.aaguid(),
         flags: auth_data.flags(),
         attestation,
-        user_handle: state.user_handle.clone(),
+        user_handle: owned_state.user_handle,
         authenticator_extensions,
-        mediation: state.mediation,
+        mediation: owned_state.mediation,
         extensions: extension_outputs,
         response,
     })
