@@ -123,10 +123,10 @@ pub(crate) fn decode_url_run(text: &[u8], out: &mut Vec<u8>) -> Option<usize> {
 /// What the table decoder made of `text`, against the `base64` crate under the policy's
 /// configuration (differential tests, fuzzing).
 #[cfg(any(test, feature = "testkit"))]
-pub(crate) fn table_decoder_verdict(text: &[u8]) -> super::scan::Scanned {
+pub(crate) fn table_decoder_verdict(text: &[u8]) -> super::fast_path::Scanned {
     let mut out = vec![0; decoded_len_bound(text)];
     let fast = decode_unpadded_url(text, &mut out).map(|n| out.get(..n).unwrap_or_default().to_vec());
-    super::scan::verdict(fast, || {
+    super::fast_path::verdict(fast, || {
         let mut slow = vec![0; decoded_len_bound(text)];
         URL.decode_slice(text, &mut slow).map(|n| slow.get(..n).unwrap_or_default().to_vec())
     })
@@ -279,7 +279,7 @@ mod tests {
 
     /// Whenever the table decoder decodes, the `base64` crate decodes the same bytes.
     fn agrees_with_the_crate(text: &[u8]) -> bool {
-        table_decoder_verdict(text) != crate::encoding::scan::Scanned::Disagrees
+        table_decoder_verdict(text) != crate::encoding::fast_path::Scanned::Disagrees
     }
 
     #[test]

@@ -4,5 +4,7 @@
 
 pub mod b64;
 pub mod cbor;
+#[cfg(any(test, feature = "testkit"))]
+pub(crate) mod fast_path;
 pub mod reader;
 pub(crate) mod scan;

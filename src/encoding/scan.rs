@@ -182,30 +182,6 @@ pub(crate) fn once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
     Some(())
 }
 
-/// What a fast path (this scanner, or `b64`'s table decoder) made of some bytes, against its
-/// reference (serde_json, the `base64` crate).
-#[cfg(any(test, feature = "testkit"))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scanned {
-    /// The fast path declined; the reference decided alone.
-    Declined,
-    /// The fast path read the bytes and the reference reads the same value.
-    Agrees,
-    /// The fast path read a value that the reference refuses or reads differently: a bug.
-    Disagrees,
-}
-
-/// Compares the fast path's reading `fast` with the reference's, which is computed only when
-/// the fast path read something.
-#[cfg(any(test, feature = "testkit"))]
-pub(crate) fn verdict<T: PartialEq, E>(fast: Option<T>, serde: impl FnOnce() -> Result<T, E>) -> Scanned {
-    match fast {
-        None => Scanned::Declined,
-        Some(fast) if serde().is_ok_and(|slow| slow == fast) => Scanned::Agrees,
-        Some(_) => Scanned::Disagrees,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

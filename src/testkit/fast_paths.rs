@@ -2,7 +2,7 @@
 //! scanners of a response or of `clientDataJSON` read, serde_json reads the same, and whatever
 //! the base64 table decoder decodes, the `base64` crate decodes the same.
 
-pub use crate::encoding::scan::Scanned;
+pub use crate::encoding::fast_path::Scanned;
 use crate::wire::client_data::ClientData;
 use crate::wire::json::{AuthenticationResponse, RegistrationResponse};
 

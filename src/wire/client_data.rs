@@ -87,9 +87,9 @@ impl<'a> ClientData<'a> {
 
     /// What the scanner made of `raw`, against serde_json (differential tests, fuzzing).
     #[cfg(any(test, feature = "testkit"))]
-    pub(crate) fn scanner_verdict(raw: &[u8]) -> crate::encoding::scan::Scanned {
+    pub(crate) fn scanner_verdict(raw: &[u8]) -> crate::encoding::fast_path::Scanned {
         let json = without_bom(raw);
-        crate::encoding::scan::verdict(Wire::scan(json), || serde_json::from_slice::<Wire<'_>>(json))
+        crate::encoding::fast_path::verdict(Wire::scan(json), || serde_json::from_slice::<Wire<'_>>(json))
     }
 
     /// The raw bytes as received.

@@ -12,8 +12,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::encoding::b64;
-use crate::encoding::scan::{once, Scanner};
 use crate::error::{Error, ErrorKind, Input, Result};
+
+mod scanned;
+use scanned::{ScannedAssertion, ScannedAttestation, ScannedCredential};
 
 /// The largest credential JSON accepted, in bytes (attestation objects with certificate
 /// chains are a few kilobytes; anything near this is not a real ceremony).
@@ -142,106 +144,6 @@ fn parse_envelope<'a, R: Deserialize<'a>>(json: &'a [u8]) -> Result<Envelope<'a,
         serde_json::from_slice(json).map_err(|_| err("not a PublicKeyCredential JSON object"))?;
     check_envelope(&envelope)?;
     Ok(envelope)
-}
-
-/// The `response` member of an assertion read by the scanner: its fields decoded into the
-/// response's buffer.
-struct ScannedAssertion {
-    client_data_json: Range<usize>,
-    authenticator_data: Range<usize>,
-    signature: Range<usize>,
-    user_handle: Option<Range<usize>>,
-}
-
-impl ScannedAssertion {
-    fn scan(s: &mut Scanner<'_>, buf: &mut Vec<u8>) -> Option<Self> {
-        let (mut client_data_json, mut authenticator_data, mut signature, mut user_handle) = (None, None, None, None);
-        s.object(|s, key| match key {
-            b"clientDataJSON" => once(&mut client_data_json, s.base64(buf)?),
-            b"authenticatorData" => once(&mut authenticator_data, s.base64(buf)?),
-            b"signature" => once(&mut signature, s.base64(buf)?),
-            b"userHandle" => once(&mut user_handle, s.nullable(|s| s.base64(buf))?),
-            _ => s.skip(key),
-        })?;
-        Some(Self {
-            client_data_json: client_data_json?,
-            authenticator_data: authenticator_data?,
-            signature: signature?,
-            user_handle: user_handle.flatten(),
-        })
-    }
-}
-
-/// The `response` member of a registration read by the scanner.
-struct ScannedAttestation {
-    client_data_json: Range<usize>,
-    attestation_object: Range<usize>,
-    transports: Vec<Range<usize>>,
-}
-
-impl ScannedAttestation {
-    fn scan(s: &mut Scanner<'_>, buf: &mut Vec<u8>) -> Option<Self> {
-        let (mut client_data_json, mut attestation_object, mut transports) = (None, None, None);
-        s.object(|s, key| match key {
-            b"clientDataJSON" => once(&mut client_data_json, s.base64(buf)?),
-            b"attestationObject" => once(&mut attestation_object, s.base64(buf)?),
-            b"transports" => once(&mut transports, s.nullable(|s| Self::transports(s, buf))?),
-            _ => s.skip(key),
-        })?;
-        Some(Self {
-            client_data_json: client_data_json?,
-            attestation_object: attestation_object?,
-            transports: transports.flatten().unwrap_or_default(),
-        })
-    }
-
-    /// The transport names, kept as text in `buf`; too many or an invalid one declines.
-    fn transports(s: &mut Scanner<'_>, buf: &mut Vec<u8>) -> Option<Vec<Range<usize>>> {
-        let mut ranges = Vec::new();
-        s.array(|s| {
-            let name = s.string()?;
-            (ranges.len() < MAX_TRANSPORTS && is_transport(name)).then(|| ranges.push(push_text(buf, name)))
-        })?;
-        Some(ranges)
-    }
-}
-
-/// What the scanner read of either response: `rawId`, the `response` member, and the shared
-/// optional members, in one buffer.
-struct ScannedCredential<R> {
-    buf: Vec<u8>,
-    raw_id: Range<usize>,
-    response: R,
-    extras: Extras,
-}
-
-impl<R> ScannedCredential<R> {
-    /// Reads `json` with `response` reading the `response` member; `None` unless the JSON is in
-    /// the plain form and the checks of `from_envelope` on these members pass.
-    fn scan(json: &[u8], mut response: impl FnMut(&mut Scanner<'_>, &mut Vec<u8>) -> Option<R>) -> Option<Self> {
-        // Each decoded field and kept text is shorter than its part of the JSON.
-        let mut buf = Vec::with_capacity(json.len());
-        let mut s = Scanner::new(json);
-        let (mut id, mut raw_id, mut ty, mut read) = (None, None, None, None);
-        let (mut extensions, mut attachment) = (None, None);
-        s.object(|s, key| match key {
-            b"id" => once(&mut id, s.string()?),
-            b"rawId" => once(&mut raw_id, s.base64(&mut buf)?),
-            b"type" => once(&mut ty, s.string()?),
-            b"response" => once(&mut read, response(s, &mut buf)?),
-            b"clientExtensionResults" => once(&mut extensions, s.nullable(Scanner::raw_value)?),
-            b"authenticatorAttachment" => once(&mut attachment, s.nullable(Scanner::string)?),
-            _ => s.skip(key),
-        })?;
-        s.finish()?;
-        let (raw_id, response, attachment) = (raw_id?, read?, attachment.flatten());
-        check_members(ty?, attachment).ok()?;
-        check_id(&buf, id?, &raw_id).ok()?;
-        let mut packer = Packer { buf };
-        let client_extension_results = extensions.flatten().map(|raw: &RawValue| raw.get().as_bytes());
-        let extras = Extras::pack_texts(client_extension_results, attachment, &mut packer);
-        Some(Self { buf: packer.buf, raw_id, response, extras })
-    }
 }
 
 fn check_envelope<R, X>(envelope: &Envelope<'_, R, X>) -> Result<()> {
@@ -414,9 +316,9 @@ impl RegistrationResponse {
 
     /// What the scanner made of `json`, against serde_json (differential tests, fuzzing).
     #[cfg(any(test, feature = "testkit"))]
-    pub(crate) fn scanner_verdict(json: &[u8]) -> crate::encoding::scan::Scanned {
+    pub(crate) fn scanner_verdict(json: &[u8]) -> crate::encoding::fast_path::Scanned {
         let slow = || parse_envelope::<AttestationWire<'_>>(json).and_then(Self::from_envelope);
-        crate::encoding::scan::verdict(Self::scanned(json), slow)
+        crate::encoding::fast_path::verdict(Self::scanned(json), slow)
     }
 
     fn from_envelope<X: RawJson>(envelope: Envelope<'_, AttestationWire<'_>, X>) -> Result<Self> {
@@ -568,9 +470,9 @@ impl AuthenticationResponse {
 
     /// What the scanner made of `json`, against serde_json (differential tests, fuzzing).
     #[cfg(any(test, feature = "testkit"))]
-    pub(crate) fn scanner_verdict(json: &[u8]) -> crate::encoding::scan::Scanned {
+    pub(crate) fn scanner_verdict(json: &[u8]) -> crate::encoding::fast_path::Scanned {
         let slow = || parse_envelope::<AssertionWire<'_>>(json).and_then(Self::from_envelope);
-        crate::encoding::scan::verdict(Self::scanned(json), slow)
+        crate::encoding::fast_path::verdict(Self::scanned(json), slow)
     }
 
     fn from_envelope<X: RawJson>(envelope: Envelope<'_, AssertionWire<'_>, X>) -> Result<Self> {
