@@ -1,7 +1,8 @@
 //! Where an assertion spends the time its bare signature check does not: each stage of
 //! `verify_authentication` from the JSON bytes timed on its own, per algorithm, beside the
 //! whole ceremony and the bare verification of the built backend (ring with `--features ring`,
-//! otherwise RustCrypto import+verify), interleaved round by round.
+//! otherwise RustCrypto import+verify), interleaved round by round. Then the same for a `none`
+//! registration with an ES256 key (`none`), which has no signature to check.
 //!
 //! `cargo bench --bench stages [--features ring]`; `BENCH_ROUNDS` sets the rounds (default
 //! 31); `-- --test` runs every stage once (the CI smoke run). The table gives the time per
@@ -10,22 +11,25 @@
 //! overhead the stages should add up to. `STAGES_PROFILE=RS256` (or `RS256:1` for the bare
 //! verification, `RS256:2` for the JSON, ...) with `STAGES_ITERS=100` runs one stage alone
 //! for a profiler, e.g. `valgrind --tool=callgrind --toggle-collect='stages::profile'`, whose
-//! instruction counts do not depend on the load of the machine.
+//! instruction counts do not depend on the load of the machine; `STAGES_PROFILE=none` (or
+//! `none:1`, ...) names the registration's stages.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod support;
 
+use std::cell::RefCell;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use passkey_verifier::hazmat::attestation_object::AttestationObject;
 use passkey_verifier::hazmat::auth_data::AuthenticatorData;
 use passkey_verifier::hazmat::client_data::ClientData;
 use passkey_verifier::hazmat::cose::CoseKey;
 use passkey_verifier::hazmat::crypto::{self, Sha1};
-use passkey_verifier::testkit::KeyKind;
-use passkey_verifier::AuthenticationResponse;
-use support::AssertionFixture;
+use passkey_verifier::testkit::{KeyKind, SoftAttestation, SoftCredential};
+use passkey_verifier::{verify_registration, AuthenticationResponse, RegistrationResponse};
+use support::{AssertionFixture, RegistrationFixture};
 
 /// `prepare(n)` runs before each timed batch of `n` calls (the ceremony's states).
 struct Stage<'a> {
@@ -148,6 +152,28 @@ fn stages(kind: KeyKind, name: &str, rounds: usize, smoke: bool) {
             .unwrap();
         }),
     ];
+    let Some(times) = measure(name, &all, rounds, smoke) else { return };
+    // Differences of the fastest rounds: on a shared machine the medians of these large
+    // times move by more than the stages cost.
+    let fastest: Vec<f64> = times.iter().map(|t| t.iter().copied().fold(f64::INFINITY, f64::min)).collect();
+    let overhead = fastest[0] - fastest[1];
+    let path = fastest[7] - fastest[1] - fastest[6];
+    println!(
+        "\n### {name}: JSON {} B, clientDataJSON {} B, authenticatorData {} B, signature {} B, COSE key {} B\n",
+        f.json.len(),
+        f.client_data_json.len(),
+        f.authenticator_data.len(),
+        f.signature.len(),
+        key.len()
+    );
+    print_table(&all, times);
+    println!("| **ceremony − bare** (fastest rounds) | **{overhead:.0}** | |");
+    println!("| verify(parts) − bare − COSE parse (fastest rounds) | {path:.0} | |");
+}
+
+/// Runs the stage `STAGES_PROFILE` names alone (for a profiler), or each stage once (`smoke`),
+/// and then answers `None`; otherwise the times of each stage in `rounds` interleaved rounds.
+fn measure(name: &str, all: &[Stage<'_>], rounds: usize, smoke: bool) -> Option<Vec<Vec<f64>>> {
     if let Ok(profiled) = std::env::var("STAGES_PROFILE") {
         // One stage alone (`ES256` is the ceremony, `ES256:1` the bare verification, ...), for
         // a profiler: `STAGES_ITERS` calls, or as many as fit in 5 s.
@@ -158,14 +184,15 @@ fn stages(kind: KeyKind, name: &str, rounds: usize, smoke: bool) {
             (profiled.prepare)(iters.and_then(|n| u32::try_from(n).ok()).unwrap_or(0));
             profile(profiled, iters);
         }
-        return;
+        return None;
     }
     if smoke {
-        for s in &all {
+        for s in all {
+            (s.prepare)(1);
             (s.run)();
         }
         println!("{name} stages: ok");
-        return;
+        return None;
     }
     // Per stage, enough calls for a batch of about 5 ms.
     let batch = Duration::from_millis(5).as_secs_f64() * 1e9;
@@ -187,27 +214,59 @@ fn stages(kind: KeyKind, name: &str, rounds: usize, smoke: bool) {
             times[i].push(time_batch(&all[i], sizes[i]));
         }
     }
-    // Differences of the fastest rounds: on a shared machine the medians of these large
-    // times move by more than the stages cost.
-    let fastest: Vec<f64> = times.iter().map(|t| t.iter().copied().fold(f64::INFINITY, f64::min)).collect();
-    let overhead = fastest[0] - fastest[1];
-    let path = fastest[7] - fastest[1] - fastest[6];
-    println!(
-        "\n### {name}: JSON {} B, clientDataJSON {} B, authenticatorData {} B, signature {} B, COSE key {} B\n",
-        f.json.len(),
-        f.client_data_json.len(),
-        f.authenticator_data.len(),
-        f.signature.len(),
-        key.len()
-    );
+    Some(times)
+}
+
+fn print_table(all: &[Stage<'_>], times: Vec<Vec<f64>>) {
     println!("| stage | fastest round, ns | median, ns |");
     println!("|---|---:|---:|");
     for (s, t) in all.iter().zip(times) {
         let fastest = t.iter().copied().fold(f64::INFINITY, f64::min);
         println!("| {} | {fastest:.0} | {:.0} |", s.name, median(t));
     }
-    println!("| **ceremony − bare** (fastest rounds) | **{overhead:.0}** | |");
-    println!("| verify(parts) − bare − COSE parse (fastest rounds) | {path:.0} | |");
+}
+
+/// The stages of a `none` registration with an ES256 key (`STAGES_PROFILE=none:<row>`).
+fn registration_stages(rounds: usize, smoke: bool) {
+    let mut soft = SoftCredential::new(KeyKind::Es256, b"bench-user", &mut support::rng());
+    let f = RegistrationFixture::new(&mut soft, SoftAttestation::None);
+    let response = RegistrationResponse::from_json(&f.json).unwrap();
+    let object = AttestationObject::parse(response.attestation_object()).unwrap();
+    let key = object.auth_data().attested_credential_data().unwrap().public_key().to_vec();
+    let states = RefCell::new(Vec::new());
+    let all = [
+        Stage {
+            name: "ceremony: `none` registration from JSON",
+            run: Box::new(|| {
+                let response = RegistrationResponse::from_json(black_box(&f.json)).unwrap();
+                let state = states.borrow_mut().pop().unwrap();
+                black_box(verify_registration(&f.rp, state, response, support::NOW).unwrap());
+            }),
+            prepare: Box::new(|n| states.borrow_mut().extend((0..n).map(|_| f.state.clone()))),
+        },
+        stage("response JSON + base64 + drop", || {
+            black_box(RegistrationResponse::from_json(black_box(&f.json)).unwrap());
+        }),
+        stage("clientDataJSON parse", || {
+            black_box(ClientData::parse(black_box(response.client_data_json())).unwrap());
+        }),
+        stage("SHA-256 of clientDataJSON", || {
+            black_box(crypto::sha256(black_box(response.client_data_json())));
+        }),
+        stage("attestation object parse", || {
+            black_box(AttestationObject::parse(black_box(response.attestation_object())).unwrap());
+        }),
+        stage("COSE key parse + validate", || {
+            crypto::validate_key(&CoseKey::parse(black_box(&key)).unwrap()).unwrap();
+        }),
+    ];
+    let Some(times) = measure("none", &all, rounds, smoke) else { return };
+    println!(
+        "\n### `none` registration (ES256): JSON {} B, attestation object {} B\n",
+        f.json.len(),
+        response.attestation_object().len()
+    );
+    print_table(&all, times);
 }
 
 fn main() {
@@ -220,4 +279,5 @@ fn main() {
     stages(KeyKind::Es256, "ES256", rounds, smoke);
     stages(KeyKind::EdDsa, "EdDSA", rounds, smoke);
     stages(KeyKind::Rs256, "RS256", rounds, smoke);
+    registration_stages(rounds, smoke);
 }
