@@ -48,8 +48,8 @@ fn two_passes(data: &[u8]) -> Reading<'_> {
     (verdict, seen)
 }
 
-/// `value_checking_keys` against `value` then `check_unique_keys`: the same reading, and the
-/// same input left.
+/// `value_checking_keys` against `value` then `check_unique_keys`: the same reading, and after
+/// one the same input left (after an error a decoder is dropped, wherever it stopped).
 fn check_keys_in_one_pass(data: &[u8]) {
     let mut one = Decoder::new(data, Input::AuthenticatorData);
     let one_pass = one.value_checking_keys().map(|(v, keys)| (v, keys.map_err(|e| e.context())));
@@ -58,8 +58,11 @@ fn check_keys_in_one_pass(data: &[u8]) {
         Value::Map(map) => (v, map.check_unique_keys().map_err(|e| e.context())),
         _ => (v, Ok(())),
     });
+    let read = one_pass.is_ok();
     assert_eq!(one_pass.map_err(|e| e.context()), two_passes.map_err(|e| e.context()));
-    assert_eq!(one.rest(), two.rest());
+    if read {
+        assert_eq!(one.rest(), two.rest());
+    }
 }
 
 fuzz_target!(|data: &[u8]| {
