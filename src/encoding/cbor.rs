@@ -506,7 +506,7 @@ mod tests {
             &[0xa3, 0x01, 0x02],                         // longer than its input
             &[0x82, 0x01, 0x02],                         // not a map
             &[0xa0],
-            &[0xfa],                                     // a truncated header
+            &[0xfa], // a truncated header
             &[],
         ];
         let mut long = vec![0xa9];
