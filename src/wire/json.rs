@@ -11,21 +11,18 @@ use std::ops::Range;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::encoding::b64;
-use crate::error::{Error, ErrorKind, Input, Result};
+use crate::error::Result;
 
+mod fields;
 mod scanned;
+
+pub use fields::MAX_TRANSPORTS;
+use fields::{check_id, check_members, err, is_transport, slice, text, Extras, Packer};
 use scanned::{ScannedAssertion, ScannedAttestation, ScannedCredential};
 
 /// The largest credential JSON accepted, in bytes (attestation objects with certificate
 /// chains are a few kilobytes; anything near this is not a real ceremony).
 pub const MAX_RESPONSE_LEN: usize = 256 * 1024;
-/// The most transports accepted in a registration response.
-pub const MAX_TRANSPORTS: usize = 16;
-
-fn err(context: &'static str) -> Error {
-    Error::malformed(Input::CredentialJson, context)
-}
 
 /// The bytes of a JSON string, borrowed from the input when it has no escapes. Read as bytes,
 /// so that serde_json does not validate UTF-8 of long base64 strings (base64 decoding checks
@@ -150,17 +147,6 @@ fn check_envelope<R, X>(envelope: &Envelope<'_, R, X>) -> Result<()> {
     check_members(&envelope.ty, envelope.authenticator_attachment.as_deref())
 }
 
-/// `type` and `authenticatorAttachment`, read by serde_json or by the scanner.
-fn check_members(ty: &[u8], authenticator_attachment: Option<&[u8]>) -> Result<()> {
-    if ty != b"public-key" {
-        return Err(err("type is not public-key"));
-    }
-    if authenticator_attachment.is_some_and(|a| core::str::from_utf8(a).is_err()) {
-        return Err(err("authenticatorAttachment is not text"));
-    }
-    Ok(())
-}
-
 /// Deserializes an envelope from any serde deserializer (the extension results owned), and
 /// builds the response from it with the same checks as `from_json`.
 fn deserialize_response<'de, D, R, T>(
@@ -176,92 +162,17 @@ where
     check_envelope(&envelope).and_then(|()| build(envelope)).map_err(D::Error::custom)
 }
 
-/// One buffer holding every decoded field of a response (a single allocation), addressed by
-/// ranges.
-struct Packer {
-    buf: Vec<u8>,
+/// The texts [`Extras`] keeps of an envelope, for the buffer's capacity.
+fn extras_texts<'e, R, X: RawJson>(envelope: &'e Envelope<'_, R, X>) -> [&'e [u8]; 2] {
+    [
+        envelope.client_extension_results.as_ref().map(|raw| raw.json().as_bytes()).unwrap_or_default(),
+        envelope.authenticator_attachment.as_deref().unwrap_or_default(),
+    ]
 }
 
-impl Packer {
-    fn with_capacity(base64_fields: &[&[u8]], texts: &[&[u8]], more: usize) -> Self {
-        let decoded: usize = base64_fields.iter().map(b64::decoded_len_bound).sum();
-        let text: usize = texts.iter().map(|t| t.len()).sum();
-        Self { buf: Vec::with_capacity(decoded + text + more) }
-    }
-
-    fn decode(&mut self, field: &[u8]) -> Result<Range<usize>> {
-        let start = self.buf.len();
-        b64::decode_into(field, &mut self.buf)?;
-        Ok(start..self.buf.len())
-    }
-
-    fn text(&mut self, text: &[u8]) -> Range<usize> {
-        push_text(&mut self.buf, text)
-    }
-}
-
-fn push_text(buf: &mut Vec<u8>, text: &[u8]) -> Range<usize> {
-    let start = buf.len();
-    buf.extend_from_slice(text);
-    start..buf.len()
-}
-
-/// A transport name as kept: short UTF-8 text (unknown names are kept as sent).
-fn is_transport(name: &[u8]) -> bool {
-    name.len() <= 64 && core::str::from_utf8(name).is_ok()
-}
-
-fn slice<'b>(buf: &'b [u8], range: &Range<usize>) -> &'b [u8] {
-    buf.get(range.clone()).unwrap_or_default()
-}
-
-fn text<'b>(buf: &'b [u8], range: Option<&Range<usize>>) -> Option<&'b str> {
-    range.and_then(|r| core::str::from_utf8(slice(buf, r)).ok())
-}
-
-/// `id` must be exactly the unpadded base64url encoding of `rawId`, as browsers produce it:
-/// both come from the same bytes, so any other form is a hand-assembled response.
-fn check_id(buf: &[u8], id: &[u8], raw_id: &Range<usize>) -> Result<()> {
-    let raw = slice(buf, raw_id);
-    if raw.is_empty() {
-        return Err(err("empty rawId"));
-    }
-    if !b64::is_encoding_of(id, raw) {
-        return Err(Error::new(ErrorKind::CredentialId, "id is not the unpadded base64url encoding of rawId"));
-    }
-    Ok(())
-}
-
-/// Optional members shared by both responses, kept as text in the response's buffer.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Extras {
-    client_extension_results: Option<Range<usize>>,
-    authenticator_attachment: Option<Range<usize>>,
-}
-
-impl Extras {
-    fn texts<'e, R, X: RawJson>(envelope: &'e Envelope<'_, R, X>) -> [&'e [u8]; 2] {
-        [
-            envelope.client_extension_results.as_ref().map(|raw| raw.json().as_bytes()).unwrap_or_default(),
-            envelope.authenticator_attachment.as_deref().unwrap_or_default(),
-        ]
-    }
-
-    fn pack<R, X: RawJson>(envelope: &Envelope<'_, R, X>, packer: &mut Packer) -> Self {
-        let client_extension_results = envelope.client_extension_results.as_ref().map(|raw| raw.json().as_bytes());
-        Self::pack_texts(client_extension_results, envelope.authenticator_attachment.as_deref(), packer)
-    }
-
-    fn pack_texts(
-        client_extension_results: Option<&[u8]>,
-        authenticator_attachment: Option<&[u8]>,
-        packer: &mut Packer,
-    ) -> Self {
-        Self {
-            client_extension_results: client_extension_results.map(|raw| packer.text(raw)),
-            authenticator_attachment: authenticator_attachment.map(|a| packer.text(a)),
-        }
-    }
+fn pack_extras<R, X: RawJson>(envelope: &Envelope<'_, R, X>, packer: &mut Packer) -> Extras {
+    let client_extension_results = envelope.client_extension_results.as_ref().map(|raw| raw.json().as_bytes());
+    Extras::pack_texts(client_extension_results, envelope.authenticator_attachment.as_deref(), packer)
 }
 
 /// A registration response (`PublicKeyCredential` with an `AuthenticatorAttestationResponse`).
@@ -292,6 +203,10 @@ impl RegistrationResponse {
     ///
     /// Malformed [`Input::CredentialJson`] or [`Input::Base64`]; [`ErrorKind::CredentialId`]
     /// when `id` is not the encoding of `rawId`.
+    ///
+    /// [`Input::CredentialJson`]: crate::Input::CredentialJson
+    /// [`Input::Base64`]: crate::Input::Base64
+    /// [`ErrorKind::CredentialId`]: crate::ErrorKind::CredentialId
     pub fn from_json(json: &[u8]) -> Result<Self> {
         check_len(json)?;
         match Self::scanned(json) {
@@ -329,13 +244,13 @@ impl RegistrationResponse {
         }
         let fields = [&*envelope.id, &*envelope.raw_id, &*r.client_data_json, &*r.attestation_object];
         let transport_len: usize = transports.iter().map(|t| t.len()).sum();
-        let [ext, attachment] = Extras::texts(&envelope);
+        let [ext, attachment] = extras_texts(&envelope);
         let mut packer = Packer::with_capacity(&fields, &[ext, attachment], transport_len);
         let raw_id = packer.decode(&envelope.raw_id)?;
         let client_data_json = packer.decode(&r.client_data_json)?;
         let attestation_object = packer.decode(&r.attestation_object)?;
         check_id(&packer.buf, &envelope.id, &raw_id)?;
-        let extras = Extras::pack(&envelope, &mut packer);
+        let extras = pack_extras(&envelope, &mut packer);
         let transports = transports.iter().map(|t| packer.text(t)).collect();
         Ok(Self { transports, extras, buf: packer.buf, raw_id, client_data_json, attestation_object })
     }
@@ -444,6 +359,10 @@ impl AuthenticationResponse {
     ///
     /// Malformed [`Input::CredentialJson`] or [`Input::Base64`]; [`ErrorKind::CredentialId`]
     /// when `id` is not the encoding of `rawId`.
+    ///
+    /// [`Input::CredentialJson`]: crate::Input::CredentialJson
+    /// [`Input::Base64`]: crate::Input::Base64
+    /// [`ErrorKind::CredentialId`]: crate::ErrorKind::CredentialId
     pub fn from_json(json: &[u8]) -> Result<Self> {
         check_len(json)?;
         match Self::scanned(json) {
@@ -486,14 +405,14 @@ impl AuthenticationResponse {
             &*r.signature,
             user_handle,
         ];
-        let mut packer = Packer::with_capacity(&fields, &Extras::texts(&envelope), 0);
+        let mut packer = Packer::with_capacity(&fields, &extras_texts(&envelope), 0);
         let raw_id = packer.decode(&envelope.raw_id)?;
         let client_data_json = packer.decode(&r.client_data_json)?;
         let authenticator_data = packer.decode(&r.authenticator_data)?;
         let signature = packer.decode(&r.signature)?;
         let user_handle = packer.decode(user_handle)?;
         check_id(&packer.buf, &envelope.id, &raw_id)?;
-        let extras = Extras::pack(&envelope, &mut packer);
+        let extras = pack_extras(&envelope, &mut packer);
         Ok(Self {
             extras,
             buf: packer.buf,
@@ -594,6 +513,7 @@ impl core::fmt::Debug for AuthenticationResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{ErrorKind, Input};
 
     const ASSERTION: &str = r#"{"id":"AQID","rawId":"AQID","type":"public-key",
         "response":{"clientDataJSON":"e30","authenticatorData":"AAAA","signature":"BAU=","userHandle":null},

@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use serde_json::value::RawValue;
 
-use super::{check_id, check_members, is_transport, push_text, Extras, Packer, MAX_TRANSPORTS};
+use super::fields::{check_id, check_members, is_transport, push_text, Extras, Packer, MAX_TRANSPORTS};
 use crate::encoding::scan::{once, Scanner};
 
 /// The `response` member of an assertion read by the scanner: its fields decoded into the
