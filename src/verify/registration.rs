@@ -249,9 +249,6 @@ pub fn verify_registration(
     response: RegistrationResponse,
     now: UnixTime,
 ) -> Result<VerifiedRegistration> {
-    // Read by reference; the user handle moves into the outcome at the end.
-    let owned_state = state;
-    let state = &owned_state;
     check_not_expired(state.expires_at, now)?;
     let client_data = ClientData::parse(response.client_data_json())?;
     check_type(&client_data, "webauthn.create")?;
@@ -283,7 +280,7 @@ pub fn verify_registration(
     )?;
 
     let key = CoseKey::parse(attested.public_key())?;
-    check_algorithm_allowed(rp, state, key.alg())?;
+    check_algorithm_allowed(rp, &state, key.alg())?;
     crypto::validate_key(&key)?;
 
     let attestation = attestation::verify_statement(
@@ -315,9 +312,10 @@ pub fn verify_registration(
         aaguid: attested.aaguid(),
         flags: auth_data.flags(),
         attestation,
-        user_handle: owned_state.user_handle,
+        // The state is consumed: its user handle moves into the outcome.
+        user_handle: state.user_handle,
         authenticator_extensions,
-        mediation: owned_state.mediation,
+        mediation: state.mediation,
         extensions: extension_outputs,
         response,
     })

@@ -17,7 +17,7 @@ mod fields;
 mod scanned;
 
 pub use fields::MAX_TRANSPORTS;
-use fields::{check_id, check_members, err, is_transport, slice, text, Extras, Packer};
+use fields::{check_id, check_members, err, is_transport, push_text, slice, text, Extras, Packer};
 use scanned::{ScannedAssertion, ScannedAttestation, ScannedCredential};
 
 /// The largest credential JSON accepted, in bytes (attestation objects with certificate
@@ -172,7 +172,7 @@ fn extras_texts<'e, R, X: RawJson>(envelope: &'e Envelope<'_, R, X>) -> [&'e [u8
 
 fn pack_extras<R, X: RawJson>(envelope: &Envelope<'_, R, X>, packer: &mut Packer) -> Extras {
     let client_extension_results = envelope.client_extension_results.as_ref().map(|raw| raw.json().as_bytes());
-    Extras::pack_texts(client_extension_results, envelope.authenticator_attachment.as_deref(), packer)
+    Extras::pack_texts(client_extension_results, envelope.authenticator_attachment.as_deref(), &mut packer.buf)
 }
 
 /// A registration response (`PublicKeyCredential` with an `AuthenticatorAttestationResponse`).
@@ -251,7 +251,7 @@ impl RegistrationResponse {
         let attestation_object = packer.decode(&r.attestation_object)?;
         check_id(&packer.buf, &envelope.id, &raw_id)?;
         let extras = pack_extras(&envelope, &mut packer);
-        let transports = transports.iter().map(|t| packer.text(t)).collect();
+        let transports = transports.iter().map(|t| push_text(&mut packer.buf, t)).collect();
         Ok(Self { transports, extras, buf: packer.buf, raw_id, client_data_json, attestation_object })
     }
 

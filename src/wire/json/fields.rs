@@ -42,12 +42,9 @@ impl Packer {
         b64::decode_into(field, &mut self.buf)?;
         Ok(start..self.buf.len())
     }
-
-    pub(super) fn text(&mut self, text: &[u8]) -> Range<usize> {
-        push_text(&mut self.buf, text)
-    }
 }
 
+/// Appends `text` to `buf`: the range it fills.
 pub(super) fn push_text(buf: &mut Vec<u8>, text: &[u8]) -> Range<usize> {
     let start = buf.len();
     buf.extend_from_slice(text);
@@ -91,11 +88,11 @@ impl Extras {
     pub(super) fn pack_texts(
         client_extension_results: Option<&[u8]>,
         authenticator_attachment: Option<&[u8]>,
-        packer: &mut Packer,
+        buf: &mut Vec<u8>,
     ) -> Self {
         Self {
-            client_extension_results: client_extension_results.map(|raw| packer.text(raw)),
-            authenticator_attachment: authenticator_attachment.map(|a| packer.text(a)),
+            client_extension_results: client_extension_results.map(|raw| push_text(buf, raw)),
+            authenticator_attachment: authenticator_attachment.map(|a| push_text(buf, a)),
         }
     }
 }

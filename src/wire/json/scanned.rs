@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use serde_json::value::RawValue;
 
-use super::fields::{check_id, check_members, is_transport, push_text, Extras, Packer, MAX_TRANSPORTS};
+use super::fields::{check_id, check_members, is_transport, push_text, Extras, MAX_TRANSPORTS};
 use crate::encoding::scan::{once, Scanner};
 
 /// The `response` member of an assertion read by the scanner: its fields decoded into the
@@ -104,9 +104,8 @@ impl<R> ScannedCredential<R> {
         let (raw_id, response, attachment) = (raw_id?, read?, attachment.flatten());
         check_members(ty?, attachment).ok()?;
         check_id(&buf, id?, &raw_id).ok()?;
-        let mut packer = Packer { buf };
         let client_extension_results = extensions.flatten().map(|raw: &RawValue| raw.get().as_bytes());
-        let extras = Extras::pack_texts(client_extension_results, attachment, &mut packer);
-        Some(Self { buf: packer.buf, raw_id, response, extras })
+        let extras = Extras::pack_texts(client_extension_results, attachment, &mut buf);
+        Some(Self { buf, raw_id, response, extras })
     }
 }
